@@ -1,0 +1,182 @@
+"""The ``partnerbot`` command line: ask, chat, check, eval, and the bot's operations."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from bot.clock import parse_now, system_clock
+from bot.engine import Answer, Engine
+from bot.knowledge import Knowledge, KnowledgeError, knowledge_warnings, load_knowledge
+
+EXIT_INVALID_KNOWLEDGE = 2
+
+
+def _now_arg(value: str) -> datetime:
+    try:
+        return parse_now(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="partnerbot",
+                                     description="Partnerbot: ICLD:s Kommunalt partnerskap i en chatt.")
+    parser.add_argument("--knowledge", type=Path, help="knowledge directory (default: bundled, "
+                        "or PARTNERBOT_KNOWLEDGE)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    now_help = "pretend the time is this ISO-8601 moment (naive = Europe/Stockholm)"
+
+    ask = sub.add_parser("ask", help="answer one question, or a batch file")
+    ask.add_argument("question", nargs="?")
+    ask.add_argument("--batch", type=Path, help="one question per line (text or JSON with \"q\")")
+    ask.add_argument("--now", type=_now_arg, help=now_help)
+    ask.add_argument("--json", action="store_true", help="print a JSON object")
+
+    chat = sub.add_parser("chat", help="chat in the terminal on the same engine")
+    chat.add_argument("--now", type=_now_arg, help=now_help)
+
+    sub.add_parser("check", help="validate the knowledge files")
+
+    ev = sub.add_parser("eval", help="run a labelled question set")
+    ev.add_argument("file", type=Path)
+    ev.add_argument("--now", type=_now_arg, help=now_help)
+    ev.add_argument("--min", type=float, default=0.0, help="exit 1 below this accuracy (0-1)")
+
+    sub.add_parser("start", help="the Telegram bot if TELEGRAM_BOT_TOKEN is set, else the chat")
+    sub.add_parser("run", help="run the Telegram bot (long polling or webhook)")
+
+    send = sub.add_parser("send-reminders", help="one reminder/broadcast delivery pass")
+    send.add_argument("--now", type=_now_arg, help=now_help)
+    sub.add_parser("unanswered", help="questions the bot could not answer, most frequent first")
+    backup = sub.add_parser("backup", help="online backup of the database")
+    backup.add_argument("file", type=Path)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.knowledge:
+        os.environ["PARTNERBOT_KNOWLEDGE"] = str(args.knowledge)
+    if args.command == "start":
+        has_token = bool(os.environ.get("TELEGRAM_BOT_TOKEN") or _dotenv_has_token())
+        args.command = "run" if has_token else "chat"
+        args.now = None
+        if not has_token:
+            print("Ingen TELEGRAM_BOT_TOKEN satt – startar terminalchatten i stället.\n", file=sys.stderr)
+    if args.command in {"run", "send-reminders", "unanswered", "backup"}:
+        from bot.operations import run_operation
+        return run_operation(args)
+    try:
+        knowledge = load_knowledge(args.knowledge)
+    except KnowledgeError as exc:
+        print(f"Knowledge is invalid ({len(exc.problems)} problem(s)):\n{exc}", file=sys.stderr)
+        return EXIT_INVALID_KNOWLEDGE
+    if args.command == "check":
+        return check(knowledge)
+    engine = Engine(knowledge)
+    clock: Callable[[], datetime] = (lambda: args.now) if args.now else system_clock
+    if args.command == "ask":
+        return ask(engine, args, clock)
+    if args.command == "chat":
+        return chat(engine, clock)
+    return evaluate_file(engine, args.file, clock, args.min)
+
+
+def _dotenv_has_token() -> bool:
+    env = Path(".env")
+    return env.is_file() and any(line.strip().startswith("TELEGRAM_BOT_TOKEN=") and
+                                 line.split("=", 1)[1].strip() for line in env.read_text().splitlines())
+
+
+def check(knowledge: Knowledge) -> int:
+    for warning in knowledge_warnings(knowledge, system_clock()):
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"OK: {len(knowledge.faq)} FAQ entries, {len(knowledge.partners)} partner countries, "
+          f"{len(knowledge.applicants)} applicant kinds in {knowledge.source}")
+    return 0
+
+
+def render_plain(answer: Answer) -> str:
+    """What a user reads in a terminal: the answer, then suggestions and related topics."""
+    parts = [answer.text]
+    if answer.suggestions:
+        lead = "Did you mean:" if answer.lang == "en" else "Menade du:"
+        parts.append(lead + "\n" + "\n".join(f"  {i}. {s.title}" for i, s in enumerate(answer.suggestions, 1)))
+    return "\n\n".join(parts)
+
+
+def ask(engine: Engine, args: argparse.Namespace, clock: Callable[[], datetime]) -> int:
+    if args.batch:
+        return ask_batch(engine, args.batch, clock)
+    if args.question is None:
+        print("partnerbot ask: give a QUESTION or --batch FILE", file=sys.stderr)
+        return 2
+    answer = engine.answer_question(args.question, clock())
+    print(json.dumps(answer.as_dict(args.question), ensure_ascii=False) if args.json
+          else render_plain(answer))
+    return 0
+
+
+def ask_batch(engine: Engine, path: Path, clock: Callable[[], datetime]) -> int:
+    now = clock()
+    out = sys.stdout
+    source = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
+    with source:
+        for line in source:
+            question = line.rstrip("\n")
+            if question.lstrip().startswith("{"):
+                try:
+                    question = str(json.loads(question).get("q", ""))
+                except (ValueError, AttributeError):
+                    pass
+            answer = engine.answer_question(question, now)
+            out.write(json.dumps(answer.as_dict(question), ensure_ascii=False) + "\n")
+    return 0
+
+
+def chat(engine: Engine, clock: Callable[[], datetime]) -> int:
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print(engine.answer_entry("greeting", clock()).text)
+        print("\n(Skriv din fråga och tryck Enter. Avsluta med Ctrl-D eller ”hejdå”.)")
+    last: Answer | None = None
+    while True:
+        try:
+            line = input("\nDu: " if interactive else "")
+        except (EOFError, KeyboardInterrupt):
+            break
+        text = line.strip()
+        if interactive and text.casefold() in {"hejdå", "hejda", "exit", "quit", "avsluta chatten"}:
+            break
+        if last and last.suggestions and text.isdigit() and 1 <= int(text) <= len(last.suggestions):
+            answer = engine.answer_entry(last.suggestions[int(text) - 1].id, clock(), last.lang)
+        else:
+            answer = engine.answer_question(text, clock())
+        last = answer
+        print(("\nPartnerbot: " if interactive else "") + render_plain(answer))
+        if not interactive:
+            print()
+    if interactive:
+        print("\nHej då! Lycka till med ansökan.")
+    return 0
+
+
+def evaluate_file(engine: Engine, path: Path, clock: Callable[[], datetime], minimum: float) -> int:
+    from bot.evaluation import evaluate, load_cases
+    try:
+        cases = load_cases(path)
+    except (OSError, ValueError) as exc:
+        print(f"partnerbot eval: {exc}", file=sys.stderr)
+        return 2
+    now = clock()
+    started = time.perf_counter()
+    result = evaluate(cases, lambda q: engine.answer_question(q, now).text)
+    print(result.report())
+    print(f"\n{len(cases)} questions in {time.perf_counter() - started:.3f} s")
+    return 1 if result.accuracy < minimum else 0

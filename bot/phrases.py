@@ -1,0 +1,57 @@
+"""Finding known multi-word names in a question, longest first, tolerant of Swedish endings."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from bot.normalize import fold, inflection_variants
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Found(Generic[T]):
+    value: T
+    start: int      # token positions
+    end: int
+
+
+class PhraseIndex(Generic[T]):
+    """Folded phrases -> values. "Syd Afrika" also finds "sydafrika"; "Kenyas" finds "kenya"."""
+
+    def __init__(self, items: Iterable[tuple[str, T]], ignore: frozenset[str] = frozenset()) -> None:
+        self.phrases: dict[str, T] = {}
+        for label, value in items:
+            key = fold(label)
+            if key and key not in ignore:
+                self.phrases.setdefault(key, value)
+                self.phrases.setdefault(key.replace(" ", ""), value)
+        self.max_len = max((len(k.split()) for k in self.phrases), default=1)
+
+    def lookup(self, words: list[str]) -> T | None:
+        phrase = " ".join(words)
+        if phrase in self.phrases:
+            return self.phrases[phrase]
+        if len(words) == 2 and "".join(words) in self.phrases:
+            return self.phrases["".join(words)]
+        for variant in inflection_variants(words[-1]):
+            hit = self.phrases.get(" ".join([*words[:-1], variant]))
+            if hit is not None:
+                return hit
+        return None
+
+    def find(self, toks: list[str], taken: list[bool] | None = None) -> list[Found[T]]:
+        """Non-overlapping matches, longest phrases first; marks ``taken`` positions."""
+        taken = taken if taken is not None else [False] * len(toks)
+        found: list[Found[T]] = []
+        for size in range(min(self.max_len, len(toks)), 0, -1):
+            for start in range(len(toks) - size + 1):
+                if any(taken[start:start + size]):
+                    continue
+                value = self.lookup(toks[start:start + size])
+                if value is not None:
+                    found.append(Found(value, start, start + size))
+                    taken[start:start + size] = [True] * size
+        found.sort(key=lambda f: f.start)
+        return found

@@ -1,0 +1,37 @@
+"""Shared fixtures: the bundled knowledge and one engine, loaded once per test session."""
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from bot.clock import STOCKHOLM
+from bot.engine import Engine
+from bot.knowledge import Knowledge, load_knowledge
+
+ROOT = Path(__file__).resolve().parent.parent
+KNOWLEDGE_DIR = ROOT / "knowledge"
+SHARED = ROOT.parent / "shared"
+# The call closed on 15 March 2020; "today" for most tests is before that, unless a test says so.
+BEFORE_DEADLINE = datetime(2020, 2, 1, 12, 0, tzinfo=STOCKHOLM)
+AFTER_DEADLINE = datetime(2026, 12, 1, 12, 0, tzinfo=STOCKHOLM)
+
+
+@pytest.fixture(scope="session")
+def knowledge() -> Knowledge:
+    return load_knowledge(KNOWLEDGE_DIR)
+
+
+@pytest.fixture(scope="session")
+def engine(knowledge: Knowledge) -> Engine:
+    return Engine(knowledge)
+
+
+@pytest.fixture()
+def knowledge_copy(tmp_path: Path) -> Path:
+    """A writable copy of the bundled knowledge, for tests that break or change it."""
+    target = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, target, ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
+    return target

@@ -61,8 +61,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.knowledge:
-        os.environ["PARTNERBOT_KNOWLEDGE"] = str(args.knowledge)
     if args.command == "start":
         has_token = bool(os.environ.get("TELEGRAM_BOT_TOKEN") or _dotenv_has_token())
         args.command = "run" if has_token else "chat"

@@ -24,6 +24,7 @@ from bot.phrases import PhraseIndex
 # Sweden is the applicant side, never a partner; names that are ordinary words are ignored.
 IGNORED_ISO = frozenset({"SE", "EU", "EZ", "UN", "QO", "ZZ", "XA", "XB", "AQ", "BV", "HM", "CP", "DG"})
 AMBIGUOUS_NAMES = frozenset({"jordan", "jersey", "man", "chad", "guernsey", "kanarieoarna"})
+FUZZY_MIN = 6
 _ZONE_CONTINENT = {"Europe": "europe", "Asia": "asia", "Africa": "africa", "America": "americas",
                    "Pacific": "oceania", "Australia": "oceania", "Arctic": "europe"}
 
@@ -71,7 +72,13 @@ class CountryFinder:
             names += list(knowledge.other_country_aliases.get(country.iso, ()))
             labels += [(variant, country.iso) for name in names for variant in _name_variants(name)]
         self.index: PhraseIndex[str] = PhraseIndex(labels, ignore=AMBIGUOUS_NAMES)
-        self.fuzzy_choices = [k for k in self.index.phrases if " " not in k and len(k) >= 6]
+        # Typos are corrected only towards real country names and long aliases (not towns like
+        # "Mostar", one letter from "kostar"), and never in the first letter.
+        official = {fold(n) for c in self.by_iso.values() for n in (c.name, c.name_en)}
+        self.fuzzy_choices: dict[str, list[str]] = {}
+        for key in self.index.phrases:
+            if " " not in key and len(key) >= FUZZY_MIN and (key in official or len(key) >= 7):
+                self.fuzzy_choices.setdefault(key[0], []).append(key)
 
     def _world(self) -> dict[str, WorldCountry]:
         sv, en = Locale("sv").territories, Locale("en").territories
@@ -104,7 +111,7 @@ class CountryFinder:
         taken = taken if taken is not None else [False] * len(toks)
         mentions = [Mention(self.by_iso[f.value], f.start, f.end) for f in self.index.find(toks, taken)]
         for i, tok in enumerate(toks):
-            if not taken[i] and len(tok) >= 6 and tok not in self.vocabulary_guard:
+            if not taken[i] and len(tok) >= FUZZY_MIN and tok not in self.vocabulary_guard:
                 iso = self._fuzzy(tok)
                 if iso:
                     mentions.append(Mention(self.by_iso[iso], i, i + 1))
@@ -120,9 +127,9 @@ class CountryFinder:
 
     def _fuzzy(self, tok: str) -> str | None:
         limit = 2 if len(tok) >= 9 else 1
+        choices = self.fuzzy_choices.get(tok[0], [])
         for cand in (tok, *inflection_variants(tok)):
-            hit = process.extractOne(cand, self.fuzzy_choices, scorer=OSA.distance,
-                                     score_cutoff=limit)
+            hit = process.extractOne(cand, choices, scorer=OSA.distance, score_cutoff=limit)
             if hit:
                 return self.index.phrases[hit[0]]
         return None

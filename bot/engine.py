@@ -7,15 +7,15 @@ always an argument, so every date rule is testable.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.countries import CountryFinder, Mention
-from bot.knowledge import ApplicantKind, FaqEntry, Knowledge
+from bot.knowledge import ApplicantKind, FaqEntry, Knowledge, Region
 from bot.language import detect_language
 from bot.normalize import clip, tokens
 from bot.phrases import Found, PhraseIndex
-from bot.retrieval import FaqIndex, Hit
+from bot.retrieval import STOP_WORDS, FaqIndex, Hit
 from bot.texts import format_day, join_names, t
 
 # Confidence bands, calibrated on tests/data/labelled_questions.jsonl (see bench/).
@@ -34,7 +34,8 @@ DEADLINE_CUES = frozenset({
     "stangde", "closes", "closing", "closed", "oppen", "oppet", "forsent", "hinner", "kvar",
     "slutdatum", "sistadag", "due", "datum", "date", "still", "fortfarande", "oppna",
 })
-WE_WORDS = frozenset({"vi", "oss", "var", "vart", "vara", "we", "our", "us"})
+DEADLINE_PREFIXES = ("stang", "deadline", "sistadag", "ansokningsperiod", "ansokningstid")
+WE_WORDS = frozenset({"vi", "we"})   # "we" apply; "vår partnerkommun" is still foreign
 FOREIGN_LINKS = frozenset({"i", "in", "fran", "from", "pa"})
 
 
@@ -68,7 +69,11 @@ class Engine:
         self.countries = CountryFinder(knowledge)
         self.faq = FaqIndex(knowledge.faq)
         self.applicants: PhraseIndex[ApplicantKind] = PhraseIndex(
-            (alias, kind) for kind in knowledge.applicants for alias in (kind.name, *kind.aliases))
+            ((alias, kind) for kind in knowledge.applicants for alias in (kind.name, *kind.aliases)),
+            compound_heads=True)
+        self.regions: PhraseIndex[Region] = PhraseIndex(
+            (alias, region) for region in knowledge.regions
+            for alias in (region.name, region.name_en, *region.aliases))
 
     # ---- public API -------------------------------------------------------------------
     def answer_question(self, question: str, now: datetime) -> Answer:
@@ -81,14 +86,26 @@ class Engine:
         kinds = self.applicants.find(toks, taken)
         mentions = self.countries.find(toks, taken)
         hits = self.faq.search(toks)
-        if kinds and APPLY_CUES.intersection(toks):
+        rest = self._unclaimed(toks, taken)
+        if kinds and (APPLY_CUES.intersection(toks) or not (rest or mentions)):
             return self._applicant_answer(toks, kinds, mentions, lang, now)
         if mentions:
             top = hits[0] if hits else None
             if top and top.score >= ANSWER_THRESHOLD and self._covers(top.entry, mentions):
                 return self._faq_answer(top, hits, lang, now)
-            return self._country_answer(mentions, lang, now)
-        if DEADLINE_CUES.intersection(toks):
+            answer = self._country_answer(mentions, lang, now)
+            unknown_words = [w for w in rest if self.faq.is_unknown(w)]
+            if unknown_words:
+                text = f"{answer.text}\n\n{t(lang, 'partial_unknown', url=self.knowledge.call.url)}"
+                return replace(answer, text=text, confidence=0.5)
+            return answer
+        regions = self.regions.find(toks, taken)
+        if regions:
+            top = hits[0] if hits else None
+            if not (top and top.score >= 0.8 and top.entry.id != "countries"):
+                return self._region_answer([f.value for f in regions], lang, now)
+        if any(w in DEADLINE_CUES or w.startswith(DEADLINE_PREFIXES) or w.endswith("datum")
+               for w in toks):
             top = hits[0] if hits else None
             if not (top and top.entry.id != "deadline" and top.score >= 0.8):
                 return self.answer_entry("deadline", now, lang, confidence=max(0.9, top.score if top else 0))
@@ -186,6 +203,21 @@ class Engine:
         related = self._related_ids(("who_can_apply", "countries", "deadline"), lang)
         return Answer(text, "applicant", 1.0, related=related, lang=lang,
                       countries=tuple(m.country.iso for m in mentions))
+
+    def _region_answer(self, regions: list[Region], lang: str, now: datetime) -> Answer:
+        lines = []
+        for region in dict.fromkeys(regions):
+            names = [c.name_en if lang == "en" else c.name for c in region.countries]
+            label = region.name_en if lang == "en" else region.name
+            lines.append(t(lang, "country.nearby", region=label, countries=join_names(names, lang)))
+        lines.append(t(lang, "region.all", count=len(self.knowledge.partners)))
+        related = self._related_ids(("countries", "who_can_apply", "deadline"), lang)
+        return Answer(" ".join(lines), "region", 1.0, related=related, lang=lang)
+
+    def _unclaimed(self, toks: list[str], taken: list[bool]) -> list[str]:
+        """Content words of the question that no intent recognised."""
+        return [w for w, used in zip(toks, taken) if not used and w not in STOP_WORDS
+                and w not in APPLY_CUES and len(w) > 2]
 
     @staticmethod
     def _foreign(found: Found[ApplicantKind], mentions: list[Mention], toks: list[str]) -> Mention | None:

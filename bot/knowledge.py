@@ -84,6 +84,7 @@ class Region:
     name: str
     name_en: str
     countries: tuple[Country, ...]
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -305,7 +306,8 @@ class _Reader:
             if not countries:
                 self.problems.append(doc.problem("a region needs at least one country", *where))
             regions.append(Region(rid, self.text(doc, raw, "name", *where),
-                                  self.text(doc, raw, "name_en", *where), tuple(countries)))
+                                  self.text(doc, raw, "name_en", *where), tuple(countries),
+                                  self.texts(doc, raw, "aliases", *where)))
         other: dict[str, tuple[str, ...]] = {}
         for iso, aliases in (data.get("other_country_aliases") or {}).items():
             code = str(iso).upper()

@@ -20,7 +20,11 @@ class Found(Generic[T]):
 class PhraseIndex(Generic[T]):
     """Folded phrases -> values. "Syd Afrika" also finds "sydafrika"; "Kenyas" finds "kenya"."""
 
-    def __init__(self, items: Iterable[tuple[str, T]], ignore: frozenset[str] = frozenset()) -> None:
+    def __init__(self, items: Iterable[tuple[str, T]], ignore: frozenset[str] = frozenset(),
+                 compound_heads: bool = False) -> None:
+        """``compound_heads``: a Swedish compound ending in a known word of 6+ letters counts as
+        that word ("storstadskommun", "partnerkommunen" -> kommun)."""
+        self.compound_heads = compound_heads
         self.phrases: dict[str, T] = {}
         for label, value in items:
             key = fold(label)
@@ -28,6 +32,8 @@ class PhraseIndex(Generic[T]):
                 self.phrases.setdefault(key, value)
                 self.phrases.setdefault(key.replace(" ", ""), value)
         self.max_len = max((len(k.split()) for k in self.phrases), default=1)
+        self.heads = sorted((k for k in self.phrases if " " not in k and len(k) >= 6),
+                            key=len, reverse=True) if compound_heads else []
 
     def lookup(self, words: list[str]) -> T | None:
         phrase = " ".join(words)
@@ -39,6 +45,11 @@ class PhraseIndex(Generic[T]):
             hit = self.phrases.get(" ".join([*words[:-1], variant]))
             if hit is not None:
                 return hit
+        if len(words) == 1 and self.heads:
+            word = words[0]
+            for head in self.heads:
+                if len(word) > len(head) + 2 and word.endswith(head):
+                    return self.phrases[head]
         return None
 
     def find(self, toks: list[str], taken: list[bool] | None = None) -> list[Found[T]]:

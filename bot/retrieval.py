@@ -27,10 +27,13 @@ in inom is it ja jag kan kanske man med mej mig min mina mitt mm na nagon nagot 
 nu och of oss om on or pa sa sadan sig sin ska skulle som the till to typ u upp ut vad var vara
 vart vi vilka vilken vilket vill was we what when where which who will with you your our can
 could would should shall may might us me my hi hello tack snalla please bra finns detta dar
-sa sag lite ok okej alltsa eller
+sa sag lite ok okej alltsa eller mycket manga
 """.split())
 _REWEIGHT_TOP = 12
 _OOV_WEIGHT_FACTOR = 1.0
+# An answer that contains every content word of the question, but none of the phrasings do,
+# is a fair guess, not a sure one: it lands in the "Menade du …?" band at most.
+_ANSWER_WEIGHT = 0.6
 
 
 def stem(word: str) -> str:
@@ -62,7 +65,7 @@ class _Phrasing:
 
 
 class FaqIndex:
-    """Inverted index over every FAQ phrasing (Swedish and English)."""
+    """Inverted index over every FAQ phrasing (Swedish and English) and every answer."""
 
     def __init__(self, entries: tuple[FaqEntry, ...]) -> None:
         self.entries = entries
@@ -70,14 +73,20 @@ class FaqIndex:
         for i, entry in enumerate(entries):
             for q in (*entry.questions, *entry.questions_en, entry.title, entry.title_en):
                 docs.append((i, " ".join(tokens(q)), content_stems(q)))
+        answers = [set(content_stems(f"{e.answer} {e.answer_en}")) for e in entries]
         df: dict[str, set[int]] = defaultdict(set)
         for i, _, stems in docs:
+            for s in stems:
+                df[s].add(i)
+        for i, stems in enumerate(answers):
             for s in stems:
                 df[s].add(i)
         n = len(entries)
         self.idf = {s: math.log(1 + n / len(ids)) for s, ids in df.items()}
         self.oov_weight = max(self.idf.values(), default=1.0) * _OOV_WEIGHT_FACTOR
-        self.vocab = sorted(self.idf)
+        self.vocab_by_initial: dict[str, list[str]] = defaultdict(list)
+        for s in sorted(self.idf):
+            self.vocab_by_initial[s[0]].append(s)
         self.phrasings: list[_Phrasing] = []
         self.postings: dict[str, list[int]] = defaultdict(list)
         for i, text, stems in docs:
@@ -86,31 +95,57 @@ class FaqIndex:
             for s in weights:
                 self.postings[s].append(len(self.phrasings))
             self.phrasings.append(p)
-        self._correction_cache: dict[str, str | None] = {}
+        self.answer_postings: dict[str, list[int]] = defaultdict(list)
+        for i, stems in enumerate(answers):
+            for s in stems:
+                self.answer_postings[s].append(i)
+        self._resolved: dict[str, tuple[str, ...]] = {}
 
     def _correct(self, word: str) -> str | None:
-        """Map a word the FAQ has never seen to a known stem within a typo or two."""
-        if word in self._correction_cache:
-            return self._correction_cache[word]
-        result = None
-        if len(word) >= 4:
-            limit = 1 if len(word) < 8 else 2
-            hit = process.extractOne(word, self.vocab, scorer=OSA.distance, score_cutoff=limit)
-            result = hit[0] if hit else None
-        if len(self._correction_cache) < 50_000:
-            self._correction_cache[word] = result
+        """A known stem within a typo or two of ``word``; never a change of first letter."""
+        if len(word) < 6:     # shorter words are too often a different real word one letter away
+            return None
+        limit = 1 if len(word) < 9 else 2
+        hit = process.extractOne(word, self.vocab_by_initial.get(word[0], ()),
+                                 scorer=OSA.distance, score_cutoff=limit)
+        return hit[0] if hit else None
+
+    def _split_compound(self, word: str) -> tuple[str, ...]:
+        """Swedish compounds the FAQ lacks, from two known parts: "partnerländer"."""
+        for i in range(len(word) - 3, 3, -1):
+            head, tail = word[:i], stem(word[i:])
+            if tail in self.idf and len(tail) >= 3:
+                for left in (head, head[:-1] if head.endswith("s") else ""):
+                    if left in self.idf:
+                        return (left, tail)
+        return ()
+
+    def resolve(self, word: str) -> tuple[str, ...]:
+        """The known stems a question word stands for; ("?stem",) when the FAQ never saw it."""
+        cached = self._resolved.get(word)
+        if cached is not None:
+            return cached
+        s = stem(word)
+        if s in self.idf:
+            result: tuple[str, ...] = (s,)
+        else:
+            fixed = self._correct(s) or self._correct(word)
+            result = (fixed,) if fixed else (self._split_compound(word) or ("?" + s,))
+        if len(self._resolved) < 100_000:
+            self._resolved[word] = result
         return result
+
+    def is_unknown(self, word: str) -> bool:
+        """True for a content word the FAQ has never seen, even allowing for typos."""
+        return word not in STOP_WORDS and self.resolve(word)[0].startswith("?")
 
     def query_stems(self, question_tokens: list[str]) -> dict[str, float]:
         """Known stems of the question with weights; unknown words count as rare noise."""
         out: dict[str, float] = {}
         for word in question_tokens:
-            if word in STOP_WORDS:
-                continue
-            s = stem(word)
-            if s not in self.idf:
-                s = self._correct(s) or self._correct(word) or ("?" + s)
-            out[s] = self.idf.get(s, self.oov_weight)
+            if word not in STOP_WORDS:
+                for s in self.resolve(word):
+                    out[s] = self.idf.get(s, self.oov_weight)
         return out
 
     def search(self, question_tokens: list[str], limit: int = 4) -> list[Hit]:
@@ -120,14 +155,16 @@ class FaqIndex:
         if not q_total:
             return []
         scores: dict[int, float] = defaultdict(float)
+        covered: dict[int, float] = defaultdict(float)
         for s, w in q.items():
             for pi in self.postings.get(s, ()):
                 scores[pi] += w
-        if not scores:
-            return []
+            for ei in self.answer_postings.get(s, ()):
+                covered[ei] += w
+        best: dict[int, float] = {
+            ei: _ANSWER_WEIGHT * shared / q_total for ei, shared in covered.items()}
         ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:_REWEIGHT_TOP]
         folded = " ".join(question_tokens)
-        best: dict[int, float] = {}
         for pi, shared in ranked:
             p = self.phrasings[pi]
             dice = 2 * shared / (q_total + p.total)

@@ -21,6 +21,9 @@ SV: dict[str, str] = {
     "country.none_nearby": "Samarbetsländerna finns i Europa, Asien och Afrika – "
                            "skriv /lander för hela listan.",
     "country.closed": "Obs: ansökningsomgången stängde den {deadline}.",
+    "region.all": "Totalt finns det {count} samarbetsländer – skriv /lander för hela listan.",
+    "partial_unknown": "Resten av frågan kan jag tyvärr inte svara på – det står inget om det i "
+                       "utlysningen. Fråga gärna ICLD: {url}",
     "countdown.days": "Det är {days} dagar kvar till sista ansökningsdag.",
     "countdown.one": "Det är 1 dag kvar – i morgon är sista ansökningsdag.",
     "countdown.today": "Sista ansökningsdag är idag! Ansökan är öppen till midnatt.",
@@ -57,6 +60,9 @@ EN: dict[str, str] = {
     "country.none_nearby": "The partner countries are in Europe, Asia and Africa – "
                            "type /lander for the full list.",
     "country.closed": "Note: the call closed on {deadline}.",
+    "region.all": "There are {count} partner countries in all – type /lander for the full list.",
+    "partial_unknown": "I'm afraid I don't know about the rest of your question – the call "
+                       "doesn't say. Please ask ICLD: {url}",
     "countdown.days": "There are {days} days left until the deadline.",
     "countdown.one": "There is 1 day left – tomorrow is the last day to apply.",
     "countdown.today": "Today is the last day to apply! The call is open until midnight.",

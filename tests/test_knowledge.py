@@ -102,8 +102,10 @@ def test_duplicate_yaml_key_is_not_silently_overwritten(knowledge_copy: Path) ->
 
 def test_unknown_placeholder_and_missing_file(knowledge_copy: Path) -> None:
     faq = knowledge_copy / "faq.yaml"
-    text = faq.read_text(encoding="utf-8").replace("{deadline}", "{deadlne}", 1)
-    faq.write_text(text, encoding="utf-8")
+    lines = faq.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if "{deadline}" in line and not line.lstrip().startswith("#"))
+    lines[at] = lines[at].replace("{deadline}", "{deadlne}")
+    faq.write_text("\n".join(lines) + "\n", encoding="utf-8")
     (knowledge_copy / "applicants.yaml").unlink()
     with pytest.raises(KnowledgeError) as info:
         load_knowledge(knowledge_copy)

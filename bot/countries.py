@@ -106,24 +106,29 @@ class CountryFinder:
                 words.update(fold(q).split())
         return frozenset(words - set(self.index.phrases))
 
-    def find(self, toks: list[str], taken: list[bool] | None = None) -> list[Mention]:
-        """Every country mentioned in the folded tokens, in order, each once."""
+    def find(self, toks: list[str], taken: list[bool] | None = None,
+             fuzzy: bool = True) -> list[Mention]:
+        """Every country mentioned in the folded tokens, in order, each once.
+
+        With ``fuzzy=False`` only exact names and aliases are found; call ``find_fuzzy`` after
+        other recognisers (regions, organisation kinds) have claimed their words.
+        """
         taken = taken if taken is not None else [False] * len(toks)
         mentions = [Mention(self.by_iso[f.value], f.start, f.end) for f in self.index.find(toks, taken)]
+        if fuzzy:
+            mentions += self.find_fuzzy(toks, taken)
+        return unique_mentions(mentions)
+
+    def find_fuzzy(self, toks: list[str], taken: list[bool]) -> list[Mention]:
+        """Misspelt country names among the words nothing else has claimed."""
+        mentions = []
         for i, tok in enumerate(toks):
             if not taken[i] and len(tok) >= FUZZY_MIN and tok not in self.vocabulary_guard:
                 iso = self._fuzzy(tok)
                 if iso:
                     mentions.append(Mention(self.by_iso[iso], i, i + 1))
                     taken[i] = True
-        mentions.sort(key=lambda m: m.start)
-        seen: set[str] = set()
-        unique = []
-        for m in mentions:
-            if m.country.iso not in seen:
-                seen.add(m.country.iso)
-                unique.append(m)
-        return unique
+        return mentions
 
     def _fuzzy(self, tok: str) -> str | None:
         limit = 2 if len(tok) >= 9 else 1
@@ -137,3 +142,14 @@ class CountryFinder:
     def partners_in(self, continent: str) -> list[Country]:
         region = self.knowledge.region(continent)
         return list(region.countries) if region else []
+
+
+def unique_mentions(mentions: list[Mention]) -> list[Mention]:
+    """Sorted by position, each country once."""
+    seen: set[str] = set()
+    unique = []
+    for m in sorted(mentions, key=lambda m: m.start):
+        if m.country.iso not in seen:
+            seen.add(m.country.iso)
+            unique.append(m)
+    return unique

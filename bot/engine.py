@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from bot.countries import CountryFinder, Mention
+from bot.countries import CountryFinder, Mention, unique_mentions
 from bot.knowledge import ApplicantKind, FaqEntry, Knowledge, Region
 from bot.language import detect_language
 from bot.normalize import clip, tokens
@@ -29,6 +29,10 @@ APPLY_CUES = frozenset({
     "applicant", "applicants", "eligible", "berattigad", "berattigade", "behorig", "behoriga",
     "delta", "medverka", "huvudsokande", "sokas",
 })
+APPLY_PHRASES = frozenset({("va", "med"), ("vara", "med"), ("ratt", "malgrupp"), ("fa", "pengar"),
+                           ("fa", "stod"), ("ga", "med"), ("be", "part")})
+GREETINGS = frozenset({"hej", "hejsan", "tjena", "tjenare", "hallo", "hello", "hi", "hey", "tack",
+                       "thanks", "god", "morgon", "dag"})
 DEADLINE_CUES = frozenset({
     "deadline", "deadlinen", "sista", "ansokningsdag", "ansokningsdagen", "stanger", "stangt",
     "stangde", "closes", "closing", "closed", "oppen", "oppet", "forsent", "hinner", "kvar",
@@ -83,11 +87,14 @@ class Engine:
         if not toks:
             return Answer(t(lang, "empty"), "empty", 1.0, self._starters(lang), lang=lang)
         taken = [False] * len(toks)
+        mentions = self.countries.find(toks, taken, fuzzy=False)
         kinds = self.applicants.find(toks, taken)
-        mentions = self.countries.find(toks, taken)
-        hits = self.faq.search(toks)
+        regions = self.regions.find(toks, taken)
+        mentions = unique_mentions([*mentions, *self.countries.find_fuzzy(toks, taken)])
+        content = [w for w in toks if w not in GREETINGS]
+        hits = self.faq.search(content if any(w not in STOP_WORDS for w in content) else toks)
         rest = self._unclaimed(toks, taken)
-        if kinds and (APPLY_CUES.intersection(toks) or not (rest or mentions)):
+        if kinds and (self._asks_to_apply(toks) or not (rest or mentions)):
             return self._applicant_answer(toks, kinds, mentions, lang, now)
         if mentions:
             top = hits[0] if hits else None
@@ -99,7 +106,6 @@ class Engine:
                 text = f"{answer.text}\n\n{t(lang, 'partial_unknown', url=self.knowledge.call.url)}"
                 return replace(answer, text=text, confidence=0.5)
             return answer
-        regions = self.regions.find(toks, taken)
         if regions:
             top = hits[0] if hits else None
             if not (top and top.score >= 0.8 and top.entry.id != "countries"):
@@ -213,6 +219,13 @@ class Engine:
         lines.append(t(lang, "region.all", count=len(self.knowledge.partners)))
         related = self._related_ids(("countries", "who_can_apply", "deadline"), lang)
         return Answer(" ".join(lines), "region", 1.0, related=related, lang=lang)
+
+    @staticmethod
+    def _asks_to_apply(toks: list[str]) -> bool:
+        if APPLY_CUES.intersection(toks):
+            return True
+        pairs = set(zip(toks, toks[1:]))
+        return bool(APPLY_PHRASES & pairs)
 
     def _unclaimed(self, toks: list[str], taken: list[bool]) -> list[str]:
         """Content words of the question that no intent recognised."""

@@ -68,10 +68,8 @@ _SUFFIXES = ("ernas", "arnas", "ornas", "erna", "arna", "orna", "ens", "ets", "e
              "na", "er", "ar", "or", "s", "n")
 
 
-def inflection_variants(word: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def inflection_variants(word: str) -> tuple[str, ...]:
     """``word`` with common Swedish endings removed, longest ending first, min stem 3 letters."""
-    out = []
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            out.append(word[: -len(suffix)])
-    return out
+    return tuple(word[: -len(suffix)] for suffix in _SUFFIXES
+                 if word.endswith(suffix) and len(word) - len(suffix) >= 3)

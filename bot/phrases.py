@@ -32,10 +32,15 @@ class PhraseIndex(Generic[T]):
                 self.phrases.setdefault(key, value)
                 self.phrases.setdefault(key.replace(" ", ""), value)
         self.max_len = max((len(k.split()) for k in self.phrases), default=1)
-        self.heads = sorted((k for k in self.phrases if " " not in k and len(k) >= 6),
-                            key=len, reverse=True) if compound_heads else []
+        heads = {k for k in self.phrases if " " not in k and len(k) >= 6} if compound_heads else set()
+        self.heads = frozenset(heads)
+        self.head_lengths = sorted({len(h) for h in heads}, reverse=True)
+        self.first_words = frozenset(k.split()[0] for k in self.phrases)
 
     def lookup(self, words: list[str]) -> T | None:
+        if len(words) > 1 and words[0] not in self.first_words:
+            joined = "".join(words) if len(words) == 2 else ""
+            return self.phrases.get(joined) if joined else None
         phrase = " ".join(words)
         if phrase in self.phrases:
             return self.phrases[phrase]
@@ -47,9 +52,9 @@ class PhraseIndex(Generic[T]):
                 return hit
         if len(words) == 1 and self.heads:
             word = words[0]
-            for head in self.heads:
-                if len(word) > len(head) + 2 and word.endswith(head):
-                    return self.phrases[head]
+            for length in self.head_lengths:
+                if len(word) > length + 2 and word[-length:] in self.heads:
+                    return self.phrases[word[-length:]]
         return None
 
     def find(self, toks: list[str], taken: list[bool] | None = None) -> list[Found[T]]:

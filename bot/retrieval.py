@@ -22,11 +22,11 @@ from bot.normalize import tokens
 # Function words in Swedish and English that say nothing about the topic.
 STOP_WORDS = frozenset("""
 a aa alla allt an and anda andra ar are as at att av bara be blir de dem den denna dess det
-detta dig din dina do does du en er era ert ett for fran fick far ha har hej hon hur i ibland
+detta dig din dina do does en er era ert ett for fran fick far ha har hon hur i ibland
 in inom is it ja jag kan kanske man med mej mig min mina mitt mm na nagon nagot nagra nar ni
 nu och of oss om on or pa sa sadan sig sin ska skulle som the till to typ u upp ut vad var vara
 vart vi vilka vilken vilket vill was we what when where which who will with you your our can
-could would should shall may might us me my hi hello tack snalla please bra finns detta dar
+could would should shall may might us me my snalla please bra finns detta dar
 sa sag lite ok okej alltsa eller mycket manga
 """.split())
 _REWEIGHT_TOP = 12

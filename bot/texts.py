@@ -6,6 +6,7 @@ wording around them, so that a translator or editor finds every user-facing temp
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from babel.dates import format_date
 
@@ -93,6 +94,7 @@ def t(lang: str, key: str, **values: object) -> str:
     return table[key].format(**values)
 
 
+@lru_cache(maxsize=1024)
 def format_day(day: date, lang: str) -> str:
     """15 mars 2020 / 15 March 2020."""
     return format_date(day, "d MMMM y", locale="en" if lang == "en" else "sv")

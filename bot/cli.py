@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("unanswered", help="questions the bot could not answer, most frequent first")
     backup = sub.add_parser("backup", help="online backup of the database")
     backup.add_argument("file", type=Path)
+    sub.add_parser("health", help="exit 0 while the running bot keeps polling (Docker)")
     return parser
 
 
@@ -67,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.now = None
         if not has_token:
             print("Ingen TELEGRAM_BOT_TOKEN satt – startar terminalchatten i stället.\n", file=sys.stderr)
-    if args.command in {"run", "send-reminders", "unanswered", "backup"}:
+    if args.command in {"run", "send-reminders", "unanswered", "backup", "health"}:
         from bot.operations import run_operation
         return run_operation(args)
     try:

@@ -91,7 +91,7 @@ class Engine:
         kinds = self.applicants.find(toks, taken)
         regions = self.regions.find(toks, taken)
         mentions = unique_mentions([*mentions, *self.countries.find_fuzzy(toks, taken)])
-        content = [w for w in toks if w not in GREETINGS]
+        content = [w for w in toks if w not in GREETINGS and len(w) > 1]
         hits = self.faq.search(content if any(w not in STOP_WORDS for w in content) else toks)
         rest = self._unclaimed(toks, taken)
         if kinds and (self._asks_to_apply(toks) or not (rest or mentions)):

@@ -1,0 +1,125 @@
+"""Admin-only commands: /stats, /broadcast (after a confirm button) and /reload.
+
+Rights are checked on the *user* id from PARTNERBOT_ADMINS, never on the chat, so a non-admin
+in a group that has an admin in it gets the same plain "not available" as anyone else.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from bot import messages as msg
+from bot.clock import local_day
+from bot.delivery import start_broadcast
+from bot.formatting import escape
+from bot.handlers import send_html
+from bot.services import Services, services
+from bot.storage import StorageError
+from bot.texts import format_day
+
+log = logging.getLogger(__name__)
+PENDING = "pending_broadcasts"
+MAX_BROADCAST_CHARS = 3500
+
+
+def is_admin(update: Update, svc: Services) -> bool:
+    user = update.effective_user
+    return user is not None and not user.is_bot and user.id in svc.settings.admins
+
+
+async def _refuse(update: Update) -> None:
+    await send_html(update, escape(msg.NOT_AVAILABLE))
+
+
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/stats: subscribers, questions today, the most frequent unanswered questions."""
+    svc = services(context)
+    if not is_admin(update, svc):
+        await _refuse(update)
+        return
+    now = svc.clock()
+    try:
+        active = await svc.store.count_active()
+        today = await svc.store.questions_on(local_day(now))
+        top = await svc.store.top_unanswered(5)
+    except StorageError as exc:
+        svc.alarm.failed(exc)
+        await send_html(update, escape(msg.STORE_BROKEN))
+        return
+    unanswered = "\n".join(f"  {count} × {text[:80]}" for text, count, _ in top) or "  (inga)"
+    await send_html(update, escape(msg.STATS.format(active=active, today=today, unanswered=unanswered)))
+
+
+async def broadcast(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/broadcast TEXT: show the text and the number of recipients, with a confirm button."""
+    svc = services(context)
+    if not is_admin(update, svc):
+        await _refuse(update)
+        return
+    message = update.effective_message
+    text = (message.text or "").partition(" ")[2].strip() if message else ""
+    if not text:
+        await send_html(update, escape(msg.BROADCAST_USAGE))
+        return
+    text = text[:MAX_BROADCAST_CHARS]
+    nonce = secrets.token_hex(4)
+    pending: dict[str, str] = context.bot_data.setdefault(PENDING, {})
+    pending[nonce] = text
+    count = await svc.store.count_active()
+    markup = InlineKeyboardMarkup([[
+        InlineKeyboardButton(msg.BROADCAST_SEND, callback_data=f"bc:{nonce}:yes"),
+        InlineKeyboardButton(msg.BROADCAST_CANCEL, callback_data=f"bc:{nonce}:no")]])
+    await send_html(update, escape(msg.BROADCAST_ASK.format(count=count, text=text)), markup)
+
+
+async def broadcast_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The confirm button: record the broadcast, then deliver it in the background."""
+    query = update.callback_query
+    if query is None:
+        return
+    svc = services(context)
+    if not is_admin(update, svc):
+        await query.answer(msg.NOT_AVAILABLE)
+        return
+    _, nonce, choice = (query.data or "::").split(":", 2)
+    text = context.bot_data.get(PENDING, {}).pop(nonce, None)
+    await query.answer()
+    if text is None:
+        await send_html(update, escape(msg.STALE_BUTTON))
+        return
+    if choice != "yes":
+        await send_html(update, escape(msg.BROADCAST_CANCELLED))
+        return
+    from bot.telegram_app import delivery_lock, sender
+    count = await svc.store.count_active()
+    await send_html(update, escape(msg.BROADCAST_STARTED.format(count=count)))
+
+    async def run() -> None:
+        async with delivery_lock(context.application):
+            _, report = await start_broadcast(svc.store, sender(context.application), escape(text),
+                                              svc.clock(), clock=svc.clock)
+        log.info("broadcast finished: %s", report)
+        await send_html(update, escape(msg.BROADCAST_DONE.format(report=report)))
+
+    context.application.create_task(run(), update=update)
+
+
+async def reload_knowledge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/reload: validate and swap in the knowledge files; on errors keep the old ones."""
+    svc = services(context)
+    if not is_admin(update, svc):
+        await _refuse(update)
+        return
+    problems = svc.brain.reload(svc.clock())
+    errors = [p for p in problems if not p.startswith("warning:")]
+    if errors:
+        await send_html(update, escape(msg.RELOAD_FAILED.format(problems="\n".join(errors[:20]))))
+        return
+    deadline = format_day(svc.brain.knowledge.call.deadline, "sv")
+    text = msg.RELOAD_OK.format(deadline=deadline)
+    if problems:
+        text += "\n" + "\n".join(problems)
+    await send_html(update, escape(text))

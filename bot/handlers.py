@@ -1,0 +1,217 @@
+"""Telegram handlers: translate updates into engine calls and engine answers into replies.
+
+Nothing here decides *what* to answer; the engine does. Handlers only pick the engine call,
+render the answer as escaped HTML with buttons, and keep the store up to date.
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle,
+                      InputTextMessageContent, Message, Update)
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot import messages as msg
+from bot.engine import Answer, Suggestion
+from bot.flood import Verdict
+from bot.formatting import escape, render_plain, split_message
+from bot.normalize import MAX_QUESTION_CHARS
+from bot.services import services
+
+log = logging.getLogger(__name__)
+CALLBACK_ANSWER = "a"     # a:<entry id>:<lang>
+MAX_BUTTONS = 3
+INLINE_RESULTS = 3
+
+
+def language_of(update: Update) -> str:
+    """The user's Telegram language, reduced to the two we answer in."""
+    user = update.effective_user
+    code = (user.language_code or "") if user else ""
+    return "en" if code.lower().startswith("en") else "sv"
+
+
+def keyboard(answer: Answer) -> InlineKeyboardMarkup | None:
+    """'Menade du …?' suggestions, or else related topics, as buttons."""
+    items: tuple[Suggestion, ...] = answer.suggestions or answer.related
+    rows = [[InlineKeyboardButton(s.title, callback_data=f"{CALLBACK_ANSWER}:{s.id}:{answer.lang}")]
+            for s in items[:MAX_BUTTONS]]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def answer_html(answer: Answer) -> str:
+    text = render_plain(answer.text)
+    if answer.suggestions:
+        text += f"\n\n<b>{escape(msg.DID_YOU_MEAN)}</b>"
+    return text
+
+
+async def send_html(update: Update, html: str,
+                    markup: InlineKeyboardMarkup | None = None) -> Message | None:
+    """Send HTML in as many messages as Telegram's limit needs; buttons go on the last one."""
+    chunks = split_message(html) or [escape(msg.NON_TEXT)]
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    sent = None
+    for i, chunk in enumerate(chunks):
+        last = i == len(chunks) - 1
+        sent = await chat.send_message(chunk, reply_markup=markup if last else None)
+    return sent
+
+
+async def send_answer(update: Update, answer: Answer) -> None:
+    await send_html(update, answer_html(answer), keyboard(answer))
+
+
+# ---- gatekeeping -------------------------------------------------------------------------
+async def flood_gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs before every handler: a chat over ~20 messages a minute is slowed down."""
+    chat = update.effective_chat
+    if chat is None or update.inline_query is not None:
+        return
+    verdict = services(context).flood.check(chat.id)
+    if verdict is Verdict.OK:
+        return
+    if verdict is Verdict.WARN and update.effective_message is not None:
+        await chat.send_message(escape(msg.SLOW_DOWN))
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    raise ApplicationHandlerStop
+
+
+def addressed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """The question in a message meant for the bot; None for group chatter not meant for it."""
+    message = update.message
+    if message is None or message.text is None:
+        return None
+    text = message.text
+    if message.chat.type == ChatType.PRIVATE:
+        return text
+    username = context.bot.username or ""
+    mention = re.compile(rf"@{re.escape(username)}\b", re.IGNORECASE) if username else None
+    replied_to_bot = (message.reply_to_message is not None
+                      and message.reply_to_message.from_user is not None
+                      and message.reply_to_message.from_user.id == context.bot.id)
+    if mention is not None and mention.search(text):
+        return mention.sub(" ", text)
+    return text if replied_to_bot else None
+
+
+# ---- free text ---------------------------------------------------------------------------
+async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any text that is not a command: ask the engine."""
+    text = addressed_text(update, context)
+    if text is None:
+        return
+    svc = services(context)
+    now = svc.clock()
+    text = text[: MAX_QUESTION_CHARS * 4]           # over-long input is cut before matching
+    answer = svc.brain.engine.answer_question(text, now)
+    await svc.best_effort(svc.store.record_question(now))
+    if answer.match is None and text.strip():
+        await svc.best_effort(svc.store.record_unanswered(text[:MAX_QUESTION_CHARS], now))
+    await send_answer(update, answer)
+
+
+async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice, files: say politely that only text is understood."""
+    message = update.message
+    if message is None:
+        return
+    if message.chat.type != ChatType.PRIVATE:
+        replied = message.reply_to_message
+        if not (replied and replied.from_user and replied.from_user.id == context.bot.id):
+            return
+    await send_html(update, escape(msg.NON_TEXT))
+
+
+# ---- topic commands ----------------------------------------------------------------------
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Welcome: what the bot is, what it can do, and a keyboard of topics."""
+    svc = services(context)
+    lang = language_of(update)
+    engine = svc.brain.engine
+    welcome = engine.answer_entry("greeting", svc.clock(), lang)
+    topics = [engine.knowledge.faq_by_id[t] for t in msg.START_TOPICS if t in engine.knowledge.faq_by_id]
+    rows = [[InlineKeyboardButton(e.title_en if lang == "en" else e.title,
+                                  callback_data=f"{CALLBACK_ANSWER}:{e.id}:{lang}")] for e in topics]
+    await send_html(update, render_plain(welcome.text), InlineKeyboardMarkup(rows) if rows else None)
+
+
+async def topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/hjalp, /lander, /deadline, /omraden, /vem: the matching FAQ answer."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    command = message.text.split()[0].lstrip("/").split("@")[0].lower()
+    svc = services(context)
+    entry_id = msg.TOPIC_COMMANDS.get(command, "help")
+    await send_answer(update, svc.brain.engine.answer_entry(entry_id, svc.clock(), language_of(update)))
+
+
+# ---- buttons and inline mode -------------------------------------------------------------
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A pressed topic button: always answer the callback, then the entry it names."""
+    query = update.callback_query
+    if query is None:
+        return
+    parts = (query.data or "").split(":")
+    svc = services(context)
+    engine = svc.brain.engine
+    if len(parts) != 3 or parts[0] != CALLBACK_ANSWER or parts[1] not in engine.knowledge.faq_by_id:
+        await query.answer(msg.STALE_BUTTON, show_alert=False)
+        return
+    await query.answer()
+    lang = "en" if parts[2] == "en" else "sv"
+    await send_answer(update, engine.answer_entry(parts[1], svc.clock(), lang))
+
+
+async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Forged or outdated callback data: answer it so the client stops spinning."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(msg.STALE_BUTTON)
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`@bot kenya` in any chat: answer cards the user can send."""
+    query = update.inline_query
+    if query is None:
+        return
+    svc = services(context)
+    engine = svc.brain.engine
+    now = svc.clock()
+    text = (query.query or "")[: MAX_QUESTION_CHARS]
+    answers: list[Answer] = []
+    if text.strip():
+        first = engine.answer_question(text, now)
+        answers.append(first)
+        answers += [engine.answer_entry(s.id, now, first.lang) for s in first.suggestions]
+    else:
+        answers = [engine.answer_entry(t, now) for t in msg.START_TOPICS]
+    results = []
+    for i, answer in enumerate(answers[:INLINE_RESULTS]):
+        entry = engine.knowledge.faq_by_id.get(answer.match or "")
+        title = (entry.title_en if answer.lang == "en" else entry.title) if entry else \
+            answer.text.split("\n")[0][:60]
+        body = split_message(render_plain(answer.text))
+        results.append(InlineQueryResultArticle(
+            id=f"{i}-{answer.match or 'none'}"[:64], title=title[:100] or "Partnerbot",
+            description=answer.text.replace("\n", " ")[:120],
+            input_message_content=InputTextMessageContent(body[0] if body else escape(title))))
+    await query.answer(results, cache_time=300, is_personal=False)
+
+
+# ---- errors ------------------------------------------------------------------------------
+async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log every unexpected error with its traceback; tell the user something went wrong."""
+    log.error("error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat and update.effective_message:
+        try:
+            await update.effective_chat.send_message(
+                "Oj, något gick fel hos mig. Försök gärna igen om en stund.")
+        except TelegramError:
+            pass

@@ -1,0 +1,76 @@
+"""What the Telegram bot says around the engine's answers (Swedish, "du"-form)."""
+from __future__ import annotations
+
+BOT_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", "Börja här: vad jag kan hjälpa till med"),
+    ("hjalp", "Vad du kan fråga och alla kommandon"),
+    ("lander", "De 19 samarbetsländerna"),
+    ("deadline", "Sista ansökningsdag och hur länge det är kvar"),
+    ("omraden", "Partnerskapets fyra kärnområden"),
+    ("vem", "Vem som kan söka"),
+    ("prenumerera", "Få påminnelser inför sista ansökningsdag"),
+    ("avsluta", "Sluta få påminnelser"),
+    ("kalender", "Sista ansökningsdag som kalenderfil (.ics)"),
+    ("mina_uppgifter", "Se allt som är sparat om den här chatten"),
+    ("glom_mig", "Radera allt som är sparat om den här chatten"),
+)
+
+# Commands -> the FAQ entry whose answer they show.
+TOPIC_COMMANDS: dict[str, str] = {
+    "hjalp": "help", "help": "help", "lander": "countries", "deadline": "deadline",
+    "omraden": "core_areas", "vem": "who_can_apply",
+}
+START_TOPICS: tuple[str, ...] = ("countries", "deadline", "who_can_apply", "core_areas")
+
+DID_YOU_MEAN = "Menade du något av det här?"
+SEE_ALSO = "Läs mer:"
+NON_TEXT = ("Jag förstår bara textfrågor. Skriv din fråga om kommunalt partnerskap, "
+            "till exempel ”Kan vi samarbeta med Kenya?”.")
+SLOW_DOWN = "Oj, det gick fort! Vänta en liten stund innan du skriver igen, så hinner jag med."
+STALE_BUTTON = "Den knappen fungerar inte längre. Skriv din fråga igen, så svarar jag."
+
+SUBSCRIBED = ("Klart! Du får påminnelser inför sista ansökningsdag ({deadline}). "
+              "Skriv /avsluta när du inte vill ha fler.")
+ALREADY_SUBSCRIBED = "Du prenumererar redan på påminnelser. Skriv /avsluta om du vill sluta."
+SUBSCRIBED_CLOSED = ("Utlysningen stängde den {deadline}, så det finns inga fler påminnelser att "
+                     "skicka just nu. Jag har sparat din prenumeration: om en ny ansökningsomgång "
+                     "läggs in här får du påminnelser inför den. Skriv /avsluta för att sluta.")
+UNSUBSCRIBED = "Du får inga fler påminnelser. Välkommen tillbaka med /prenumerera!"
+NOT_SUBSCRIBED = "Du prenumererar inte på påminnelser. Skriv /prenumerera om du vill ha dem."
+STORE_BUSY = ("Jag kunde inte spara det just nu eftersom databasen är upptagen. "
+              "Försök igen om en liten stund – inget har ändrats.")
+STORE_BROKEN = ("Jag kan tyvärr inte spara något just nu på grund av ett tekniskt fel. "
+                "Jag svarar fortfarande på frågor – försök igen senare.")
+
+CALENDAR_CAPTION = ("Sista ansökningsdag för {call} som kalenderfil. Öppna filen för att lägga "
+                    "in den i Outlook eller Google Kalender.")
+
+MY_DATA_NONE = ("Jag har inget sparat om den här chatten. Jag sparar bara det som behövs för "
+                "påminnelser när du skriver /prenumerera – aldrig namn eller meddelanden.")
+MY_DATA_HEAD = "Det här är allt jag har sparat om den här chatten:"
+MY_DATA_SUB = ("• Prenumeration: {state}, språk {language}, startad {since}"
+               "{until}")
+MY_DATA_DELIVERIES = "• Skickade påminnelser och utskick: {count} st{latest}"
+MY_DATA_FOOT = ("Frågor du ställer sparas aldrig tillsammans med vem du är. "
+                "Skriv /glom_mig för att radera allt.")
+
+FORGET_ASK = ("Vill du att jag raderar allt som är sparat om den här chatten? "
+              "Du slutar då också att få påminnelser.")
+FORGET_YES = "Ja, radera allt"
+FORGET_NO = "Nej, avbryt"
+FORGET_DONE = "Klart! Jag har raderat allt jag hade sparat om den här chatten."
+FORGET_NOTHING = "Det fanns inget sparat om den här chatten, så det finns inget att radera."
+FORGET_CANCELLED = "Okej, jag har inte raderat något."
+
+NOT_AVAILABLE = "Det kommandot är inte tillgängligt."
+BROADCAST_USAGE = "Skriv texten efter kommandot, till exempel: /broadcast Påminnelse: …"
+BROADCAST_ASK = "Skicka det här till {count} aktiva prenumeranter?\n\n{text}"
+BROADCAST_SEND = "Ja, skicka"
+BROADCAST_CANCEL = "Avbryt"
+BROADCAST_STARTED = "Utskicket har startat till {count} prenumeranter. Jag meddelar när det är klart."
+BROADCAST_DONE = "Utskicket är klart: {report}."
+BROADCAST_CANCELLED = "Utskicket är avbrutet. Inget skickades."
+STATS = ("Statistik\n• Aktiva prenumeranter: {active}\n• Frågor idag: {today}\n"
+         "• Obesvarade frågor (vanligast först):\n{unanswered}")
+RELOAD_OK = "Kunskapsbasen är omladdad (sista ansökningsdag {deadline})."
+RELOAD_FAILED = "Kunskapsbasen laddades inte om – den gamla används fortfarande. Fel:\n{problems}"

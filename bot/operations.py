@@ -1,0 +1,150 @@
+"""Operator commands: run the bot, one delivery pass, unanswered questions, backup, health."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+from bot.clock import system_clock
+from bot.config import ConfigError, Settings, load_settings
+from bot.knowledge import KnowledgeError, knowledge_warnings
+from bot.logsafe import setup_logging
+from bot.storage import StorageError, Store
+
+EXIT_CONFIG = 2
+HEALTHY_WITHIN = 90.0    # seconds since the last heartbeat
+
+
+def _fail(message: str, code: int = EXIT_CONFIG) -> int:
+    print(f"partnerbot: {message}", file=sys.stderr)
+    return code
+
+
+def run_operation(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        return _fail(str(exc))
+    if args.knowledge:
+        settings = _with_knowledge(settings, args.knowledge)
+    setup_logging(settings.log_level, settings.secret_values())
+    try:
+        if args.command == "run":
+            return run_bot(settings)
+        if args.command == "send-reminders":
+            return asyncio.run(send_reminders(settings, args.now))
+        if args.command == "unanswered":
+            return asyncio.run(list_unanswered(settings))
+        if args.command == "backup":
+            return asyncio.run(backup(settings, args.file))
+        return health(settings)
+    except StorageError as exc:
+        return _fail(f"database problem: {exc}")
+
+
+def _with_knowledge(settings: Settings, directory: Path) -> Settings:
+    from dataclasses import replace
+    return replace(settings, knowledge_dir=directory)
+
+
+def _load_brain(settings: Settings):  # noqa: ANN202 - Brain, imported lazily with the engine
+    from bot.brain import Brain
+    return Brain.load(settings.knowledge_dir)
+
+
+def run_bot(settings: Settings) -> int:
+    """`partnerbot run`: refuse to start on a missing token, bad knowledge or a foreign db."""
+    if settings.token is None:
+        return _fail("TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather and set it in "
+                     "the environment or in .env (or run `partnerbot chat` to try the bot locally).")
+    try:
+        brain = _load_brain(settings)
+    except KnowledgeError as exc:
+        return _fail(f"the knowledge is invalid; not starting:\n{exc}")
+    for warning in knowledge_warnings(brain.knowledge, system_clock()):
+        print(f"warning: {warning}", file=sys.stderr)
+    asyncio.run(_check_store(settings.db_path))
+    from bot.telegram_app import run
+    print(f"Partnerbot startar (databas: {settings.db_path}). Avsluta med Ctrl-C.", file=sys.stderr)
+    run(settings, brain)
+    return 0
+
+
+async def _check_store(path: Path) -> None:
+    """Create/migrate the database, or fail with a clear message, before going online."""
+    store = await Store.open(path)
+    await store.close()
+
+
+async def send_reminders(settings: Settings, now_arg) -> int:  # noqa: ANN001 - datetime | None
+    """`partnerbot send-reminders`: one delivery pass with the same code the bot runs."""
+    from telegram import Bot
+
+    from bot.delivery import delivery_pass
+    from bot.ratelimit import SlidingWindowLimiter
+    if settings.token is None:
+        return _fail("TELEGRAM_BOT_TOKEN is not set")
+    try:
+        brain = _load_brain(settings)
+    except KnowledgeError as exc:
+        return _fail(f"the knowledge is invalid:\n{exc}")
+    now = now_arg or system_clock()
+    kwargs = {}
+    if settings.api_base_url:
+        base = settings.api_base_url.rstrip("/")
+        kwargs = {"base_url": base, "base_file_url": base.removesuffix("/bot") + "/file/bot"}
+    store = await Store.open(settings.db_path)
+    limiter = SlidingWindowLimiter(29, 1.0) if settings.rate_limit else None
+    try:
+        async with Bot(settings.token.reveal(), **kwargs) as bot:
+            async def send(chat_id: int, text: str) -> None:
+                await bot.send_message(chat_id, text, parse_mode="HTML",
+                                       link_preview_options={"is_disabled": True})
+            clock = (lambda: now) if now_arg else system_clock
+            report = await delivery_pass(store, send, brain.reminders, now, clock=clock,
+                                         limiter=limiter)
+    finally:
+        await store.close()
+    counts = report.counts
+    print(f"{report}\nsent {counts.sent}, skipped {counts.skipped}, blocked {counts.blocked}, "
+          f"failed {counts.failed}")
+    return 0
+
+
+async def list_unanswered(settings: Settings) -> int:
+    store = await Store.open(settings.db_path)
+    try:
+        rows = await store.top_unanswered(100)
+    finally:
+        await store.close()
+    if not rows:
+        print("No unanswered questions stored.")
+    for text, count, last in rows:
+        print(f"{count:>5}  {last:%Y-%m-%d}  {text}")
+    return 0
+
+
+async def backup(settings: Settings, dest: Path) -> int:
+    store = await Store.open(settings.db_path)
+    try:
+        await store.backup(dest)
+    finally:
+        await store.close()
+    print(f"Backed up {settings.db_path} to {dest}")
+    return 0
+
+
+def health(settings: Settings) -> int:
+    """Docker HEALTHCHECK: healthy while the bot keeps writing its heartbeat."""
+    from bot.telegram_app import heartbeat_path
+    path = heartbeat_path(settings)
+    try:
+        age = time.time() - int(path.read_text(encoding="ascii"))
+    except (OSError, ValueError):
+        return _fail(f"no heartbeat at {path}", 1)
+    if age > HEALTHY_WITHIN:
+        return _fail(f"last heartbeat {age:.0f} s ago: the bot has stopped polling", 1)
+    print(f"healthy (heartbeat {age:.0f} s ago)")
+    return 0

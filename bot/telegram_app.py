@@ -1,0 +1,181 @@
+"""Wiring: the python-telegram-bot Application, its handlers, the delivery job, and `run`."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from pathlib import Path
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
+                          ContextTypes, Defaults, InlineQueryHandler, MessageHandler, TypeHandler,
+                          filters)
+
+from bot import account, admin, handlers
+from bot import messages as msg
+from bot.brain import Brain
+from bot.clock import Clock, system_clock
+from bot.config import Settings
+from bot.ordering import PerChatUpdateProcessor
+from bot.delivery import Sender, delivery_pass
+from bot.ratelimit import PartnerbotRateLimiter
+from bot.services import KEY, Services
+from bot.storage import Store, StorageError
+
+log = logging.getLogger(__name__)
+DELIVERY_INTERVAL = 60.0          # seconds between delivery passes; each pass is idempotent
+HEARTBEAT_INTERVAL = 20.0
+LOCK = "delivery_lock"
+
+
+def heartbeat_path(settings: Settings) -> Path:
+    """Touched while polling works; the Docker health check reads its age."""
+    return settings.db_path.with_name("heartbeat")
+
+
+def sender(application: Application) -> Sender:
+    """How deliveries send one already-formatted text to one chat."""
+    async def send(chat_id: int, text: str) -> None:
+        await application.bot.send_message(chat_id, text)
+    return send
+
+
+def delivery_lock(application: Application) -> asyncio.Lock:
+    """One delivery pass at a time in this process (scheduled job or admin broadcast)."""
+    return application.bot_data.setdefault(LOCK, asyncio.Lock())
+
+
+async def delivery_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The scheduled pass: due reminder and unfinished broadcasts, computed from the database."""
+    svc: Services = context.application.bot_data[KEY]
+    lock = delivery_lock(context.application)
+    if lock.locked():
+        return
+    async with lock:
+        try:
+            report = await delivery_pass(svc.store, sender(context.application), svc.brain.reminders,
+                                         svc.clock(), clock=svc.clock,
+                                         stop=context.application.bot_data.get("stop_event"))
+        except StorageError as exc:
+            svc.alarm.failed(exc)
+            return
+    if report.counts.sent or report.counts.blocked or report.counts.failed:
+        log.info("delivery pass: %s", report)
+
+
+async def heartbeat_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Write the heartbeat only while the updater is really running."""
+    app = context.application
+    path: Path = app.bot_data["heartbeat"]
+    if app.updater is None or app.updater.running or app.bot_data.get("webhook"):
+        path.write_text(str(int(time.time())), encoding="ascii")
+
+
+def add_handlers(app: Application) -> None:
+    app.add_handler(TypeHandler(Update, handlers.flood_gate), group=-1)
+    app.add_handler(CommandHandler("start", handlers.start))
+    app.add_handler(CommandHandler(list(msg.TOPIC_COMMANDS), handlers.topic))
+    app.add_handler(CommandHandler(["prenumerera", "subscribe"], account.subscribe))
+    app.add_handler(CommandHandler(["avsluta", "unsubscribe", "stopp", "stop"], account.unsubscribe))
+    app.add_handler(CommandHandler("kalender", account.calendar))
+    app.add_handler(CommandHandler("mina_uppgifter", account.my_data))
+    app.add_handler(CommandHandler("glom_mig", account.forget_me))
+    app.add_handler(CommandHandler("stats", admin.stats))
+    app.add_handler(CommandHandler("broadcast", admin.broadcast))
+    app.add_handler(CommandHandler("reload", admin.reload_knowledge))
+    app.add_handler(CallbackQueryHandler(handlers.button, pattern=r"^a:"))
+    app.add_handler(CallbackQueryHandler(account.forget_confirmed, pattern=r"^forget:"))
+    app.add_handler(CallbackQueryHandler(admin.broadcast_confirmed, pattern=r"^bc:"))
+    app.add_handler(CallbackQueryHandler(handlers.unknown_button))
+    app.add_handler(InlineQueryHandler(handlers.inline_query))
+    only_new = filters.UpdateType.MESSAGE
+    app.add_handler(MessageHandler(only_new & filters.TEXT & ~filters.COMMAND, handlers.question))
+    app.add_handler(MessageHandler(only_new & filters.COMMAND, handlers.topic))   # unknown /x
+    app.add_handler(MessageHandler(only_new & ~filters.TEXT & ~filters.StatusUpdate.ALL,
+                                   handlers.non_text))
+    app.add_error_handler(handlers.error_handler)
+
+
+def build_application(settings: Settings, brain: Brain, store: Store | None = None,
+                      clock: Clock = system_clock) -> Application:
+    """The Application with everything registered; the caller runs it.
+
+    Without ``store`` the database at ``settings.db_path`` is opened in post_init (on the
+    loop the Application runs on) and closed in post_shutdown.
+    """
+    if settings.token is None:
+        raise ValueError("a token is required")
+    builder = (ApplicationBuilder().token(settings.token.reveal())
+               .defaults(Defaults(parse_mode=ParseMode.HTML,
+                                  link_preview_options=LinkPreviewOptions(is_disabled=True)))
+               .concurrent_updates(PerChatUpdateProcessor())
+               .post_init(_post_init)
+               .post_shutdown(_post_shutdown))
+    if settings.api_base_url:
+        base = settings.api_base_url.rstrip("/")
+        builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
+    if settings.rate_limit:
+        builder = builder.rate_limiter(PartnerbotRateLimiter())
+    app = builder.build()
+    app.bot_data[KEY] = Services(brain, store, clock, settings)  # type: ignore[arg-type]
+    app.bot_data["own_store"] = store is None
+    app.bot_data["heartbeat"] = heartbeat_path(settings)
+    app.bot_data["stop_event"] = asyncio.Event()
+    add_handlers(app)
+    return app
+
+
+async def _post_init(app: Application) -> None:
+    """Open the store, register the command menu, start the delivery schedule, SIGHUP reload."""
+    svc: Services = app.bot_data[KEY]
+    if app.bot_data.get("own_store"):
+        svc.store = await Store.open(svc.settings.db_path)
+    await app.bot.set_my_commands([BotCommand(c, d) for c, d in msg.BOT_COMMANDS])
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(delivery_job, interval=DELIVERY_INTERVAL, first=1.0,
+                                    name="delivery", job_kwargs={"max_instances": 1})
+        app.job_queue.run_repeating(heartbeat_job, interval=HEARTBEAT_INTERVAL, first=0.5,
+                                    name="heartbeat")
+
+    def reload_on_hup() -> None:
+        problems = svc.brain.reload(svc.clock())
+        for p in problems:
+            log.warning("reload: %s", p)
+
+    try:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload_on_hup)
+    except (NotImplementedError, RuntimeError, AttributeError):   # not on this platform / thread
+        log.debug("SIGHUP reload not available here")
+
+
+async def _post_shutdown(app: Application) -> None:
+    svc: Services = app.bot_data[KEY]
+    if app.bot_data.get("own_store") and svc.store is not None:
+        await svc.store.close()
+
+
+def request_stop(app: Application) -> None:
+    """SIGTERM/SIGINT: finish the message in flight, stop delivering, then stop polling."""
+    app.bot_data["stop_event"].set()
+    app.stop_running()
+
+
+def run(settings: Settings, brain: Brain) -> None:
+    """Long polling, or a webhook when PARTNERBOT_WEBHOOK_URL is set; returns on SIGTERM."""
+    app = build_application(settings, brain)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, request_stop, app)
+    if settings.webhook_url:
+        app.bot_data["webhook"] = True
+        secret = settings.webhook_secret.reveal() if settings.webhook_secret else None
+        path = "telegram"
+        app.run_webhook(listen="0.0.0.0", port=settings.webhook_port, url_path=path,
+                        webhook_url=settings.webhook_url.rstrip("/") + "/" + path,
+                        secret_token=secret, stop_signals=None, allowed_updates=Update.ALL_TYPES,
+                        close_loop=True)
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES, stop_signals=None, close_loop=True)

@@ -13,7 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot import messages as msg
 from bot.clock import local_day
-from bot.delivery import start_broadcast
+from bot.delivery import exclusive_pass, resume_broadcasts
 from bot.formatting import escape
 from bot.handlers import send_html
 from bot.services import Services, services
@@ -97,11 +97,17 @@ async def broadcast_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE
     count = await svc.store.count_active()
     await send_html(update, escape(msg.BROADCAST_STARTED.format(count=count)))
 
+    broadcast_id = await svc.store.create_broadcast(escape(text), svc.clock())
+
     async def run() -> None:
-        async with delivery_lock(context.application):
-            _, report = await start_broadcast(svc.store, sender(context.application), escape(text),
-                                              svc.clock(), clock=svc.clock)
-        log.info("broadcast finished: %s", report)
+        # Recorded first: if another pass holds the lease, or the bot dies, the next pass
+        # (resume_broadcasts) delivers it with the same guarantees.
+        async with delivery_lock(context.application), exclusive_pass(svc.store) as mine:
+            if not mine:
+                return
+            report = await resume_broadcasts(svc.store, sender(context.application), svc.clock(),
+                                             clock=svc.clock)
+        log.info("broadcast %s finished: %s", broadcast_id, report)
         await send_html(update, escape(msg.BROADCAST_DONE.format(report=report)))
 
     context.application.create_task(run(), update=update)

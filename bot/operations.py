@@ -82,7 +82,7 @@ async def send_reminders(settings: Settings, now_arg) -> int:  # noqa: ANN001 - 
     """`partnerbot send-reminders`: one delivery pass with the same code the bot runs."""
     from telegram import Bot
 
-    from bot.delivery import delivery_pass
+    from bot.delivery import delivery_pass, exclusive_pass
     from bot.ratelimit import SlidingWindowLimiter
     if settings.token is None:
         return _fail("TELEGRAM_BOT_TOKEN is not set")
@@ -103,8 +103,12 @@ async def send_reminders(settings: Settings, now_arg) -> int:  # noqa: ANN001 - 
                 await bot.send_message(chat_id, text, parse_mode="HTML",
                                        link_preview_options={"is_disabled": True})
             clock = (lambda: now) if now_arg else system_clock
-            report = await delivery_pass(store, send, brain.reminders, now, clock=clock,
-                                         limiter=limiter)
+            async with exclusive_pass(store) as mine:
+                if not mine:
+                    print("Another delivery pass is running (the bot?); nothing done.")
+                    return 0
+                report = await delivery_pass(store, send, brain.reminders, now, clock=clock,
+                                             limiter=limiter)
     finally:
         await store.close()
     counts = report.counts

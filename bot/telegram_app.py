@@ -19,7 +19,7 @@ from bot.brain import Brain
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.ordering import PerChatUpdateProcessor
-from bot.delivery import Sender, delivery_pass
+from bot.delivery import Sender, delivery_pass, exclusive_pass
 from bot.ratelimit import PartnerbotRateLimiter
 from bot.services import KEY, Services
 from bot.storage import Store, StorageError
@@ -55,9 +55,13 @@ async def delivery_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     async with lock:
         try:
-            report = await delivery_pass(svc.store, sender(context.application), svc.brain.reminders,
-                                         svc.clock(), clock=svc.clock,
-                                         stop=context.application.bot_data.get("stop_event"))
+            async with exclusive_pass(svc.store) as mine:
+                if not mine:
+                    log.info("another process is delivering; skipping this pass")
+                    return
+                report = await delivery_pass(svc.store, sender(context.application),
+                                             svc.brain.reminders, svc.clock(), clock=svc.clock,
+                                             stop=context.application.bot_data.get("stop_event"))
         except StorageError as exc:
             svc.alarm.failed(exc)
             return

@@ -354,3 +354,24 @@ def test_report_str_and_merge() -> None:
     assert str(a) == "sent 3, skipped 1, blocked 0, failed 0"
     assert a.merge(b) == DeliveryReport(4, 1, 2, 1) == a + b
     assert a == DeliveryReport(sent=3, skipped=1)   # merge does not mutate
+
+
+async def test_only_one_delivery_pass_at_a_time_across_processes(store: Store, tmp_path: Path) -> None:
+    """The bot's job and an operator's `send-reminders` never deliver at the same time."""
+    from bot.delivery import LEASE_TTL, exclusive_pass
+    other = await Store.open(tmp_path / "partnerbot.db")      # a second process's connection
+    try:
+        async with exclusive_pass(store) as first:
+            async with exclusive_pass(other) as second:
+                assert first and not second
+        async with exclusive_pass(other) as after_release:
+            assert after_release
+        # a crashed holder (no release) blocks only until its lease expires
+        wall = datetime(2026, 1, 1, tzinfo=STOCKHOLM)
+        assert await store.acquire_lease("delivery", "crashed", wall, LEASE_TTL)
+        async with exclusive_pass(other, wall_clock=lambda: wall + LEASE_TTL / 2) as blocked:
+            assert not blocked
+        async with exclusive_pass(other, wall_clock=lambda: wall + LEASE_TTL * 2) as resumed:
+            assert resumed
+    finally:
+        await other.close()

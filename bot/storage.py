@@ -1,0 +1,600 @@
+"""The one module that owns all SQL: subscribers, delivery ledger, broadcasts, question stats.
+
+GDPR: only Telegram chat ids, a language code and timestamps are stored about a chat. Question
+texts (unanswered) and counters are never linked to a chat. `forget_chat` erases a chat fully.
+Times are stored as fixed-width UTC ISO-8601 text, so text order is time order.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, NamedTuple
+from urllib.parse import quote
+
+import aiosqlite
+
+from bot.clock import local_day, to_utc
+
+APPLICATION_ID = 0x50544E42  # "PTNB" in PRAGMA application_id marks a Partnerbot database
+SQLITE_MAGIC = b"SQLite format 3\x00"
+LANGUAGES = ("sv", "en")
+MAX_QUESTION_CHARS = 500
+
+# Append-only: entry i upgrades user_version i -> i+1. Never edit a shipped entry.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        "CREATE TABLE subscribers (chat_id INTEGER PRIMARY KEY,"
+        " language TEXT NOT NULL CHECK (language IN ('sv', 'en')),"
+        " subscribed_at TEXT NOT NULL, active INTEGER NOT NULL CHECK (active IN (0, 1)),"
+        " unsubscribed_at TEXT)",
+        "CREATE TABLE deliveries (chat_id INTEGER NOT NULL, key TEXT NOT NULL,"
+        " status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'blocked', 'failed')),"
+        " attempts INTEGER NOT NULL, updated_at TEXT NOT NULL,"
+        " PRIMARY KEY (chat_id, key)) WITHOUT ROWID",
+        "CREATE INDEX deliveries_key_status ON deliveries (key, status)",
+        # AUTOINCREMENT: a broadcast id (used in delivery keys) is never reused.
+        "CREATE TABLE broadcasts (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL,"
+        " created_at TEXT NOT NULL, finished_at TEXT)",
+        "CREATE TABLE unanswered (id INTEGER PRIMARY KEY, text TEXT NOT NULL,"
+        " norm TEXT NOT NULL, asked_at TEXT NOT NULL)",
+        "CREATE INDEX unanswered_norm ON unanswered (norm)",
+        "CREATE TABLE question_days (day TEXT PRIMARY KEY, count INTEGER NOT NULL) WITHOUT ROWID",
+    ),
+    (   # 2: one delivery pass at a time across processes (the bot and `send-reminders`)
+        "CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL,"
+        " expires_at TEXT NOT NULL) WITHOUT ROWID",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StorageError(Exception):
+    """A plain-English operator message that names the database file."""
+
+
+class StoreBusy(StorageError):
+    """The database stayed locked by another connection longer than the busy timeout."""
+
+
+class StoreUnwritable(StorageError):
+    """The database cannot be written: read-only file/connection, disk full or I/O error."""
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    chat_id: int
+    language: str
+    subscribed_at: datetime
+    active: bool
+    unsubscribed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    chat_id: int
+    key: str
+    status: str
+    attempts: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    id: int
+    text: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class _Result(NamedTuple):
+    rows: list[sqlite3.Row]
+    rowcount: int
+    lastrowid: int | None
+
+
+def _ts(dt: datetime) -> str:
+    return to_utc(dt).isoformat(timespec="microseconds")
+
+
+def _dt(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _uri(path: Path, mode: str) -> str:
+    return f"file:{quote(str(path.absolute()))}?mode={mode}"
+
+
+def _translate(path: Path, exc: sqlite3.Error, busy_timeout: float) -> StorageError | None:
+    """Map a sqlite3 error to our exceptions; None means "a bug, re-raise as is"."""
+    if isinstance(exc, (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)):
+        return None
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    msg = str(exc).lower()
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in msg or "busy" in msg:
+        return StoreBusy(f"{path}: the database is locked by another program and stayed locked "
+                         f"longer than the busy timeout ({busy_timeout:g} s); is a second "
+                         "Partnerbot or a backup tool using the same file?")
+    if name.startswith("SQLITE_READONLY") or "readonly" in msg:
+        return StoreUnwritable(f"{path}: cannot write to the database ({exc}); check that the "
+                               "file and its directory are writable")
+    if name.startswith("SQLITE_FULL") or "disk is full" in msg:
+        return StoreUnwritable(f"{path}: the disk is full, nothing was saved; free some space")
+    if name.startswith("SQLITE_IOERR") or "disk i/o error" in msg:
+        return StoreUnwritable(f"{path}: disk I/O error while using the database ({exc}); "
+                               "check the disk and free space")
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        return StorageError(f"{path}: the database file is damaged ({exc}); restore a backup")
+    if name.startswith("SQLITE_CANTOPEN"):
+        return StorageError(f"{path}: cannot open or create the database file ({exc})")
+    return StorageError(f"{path}: database error: {exc}")
+
+
+def _classify(path: Path, app_id: int, version: int, tables: Sequence[str] | None) -> None:
+    """Refuse a database that is not (an empty one or) Partnerbot's own."""
+    if app_id == APPLICATION_ID:
+        if version > SCHEMA_VERSION:
+            raise StorageError(f"{path}: the database has schema version {version}, but this "
+                               f"Partnerbot only knows up to {SCHEMA_VERSION}; upgrade Partnerbot")
+        return
+    if app_id == 0 and version == 0 and tables is not None and not tables:
+        return  # an empty SQLite file: safe to initialise
+    what = "" if tables is None else f", tables: {', '.join(tables[:5])}"
+    raise StorageError(f"{path}: this is a SQLite database of another application "
+                       f"(application_id={app_id}, user_version={version}{what}); "
+                       "Partnerbot will not modify it. Point PARTNERBOT_DB at another file.")
+
+
+async def _sql_header(db: aiosqlite.Connection) -> tuple[int, int, list[str]]:
+    app_id = (await db.execute_fetchall("PRAGMA application_id"))[0][0]  # type: ignore[index]
+    version = (await db.execute_fetchall("PRAGMA user_version"))[0][0]  # type: ignore[index]
+    rows = await db.execute_fetchall(
+        "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+    return int(app_id), int(version), [str(r[0]) for r in rows]
+
+
+async def _inspect(path: Path, busy_timeout: float) -> None:
+    """Check an existing file without writing it; raise StorageError unless safe to open.
+
+    The 100-byte file header is read directly first, so a non-SQLite file or another
+    application's database is refused before SQLite touches it. Otherwise a read-only
+    (mode=ro) connection lists the tables and runs PRAGMA quick_check.
+    """
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(100)
+    except OSError as exc:
+        raise StorageError(f"{path}: cannot read the database file ({exc.strerror})") from exc
+    if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
+        raise StorageError(f"{path}: this file is not a SQLite database (corrupt or some other "
+                           "kind of file); Partnerbot will not touch it. Restore a backup or "
+                           "point PARTNERBOT_DB at another file.")
+    version = int.from_bytes(header[60:64], "big", signed=True)
+    app_id = int.from_bytes(header[68:72], "big", signed=True)
+    if app_id != APPLICATION_ID and (app_id, version) != (0, 0):
+        _classify(path, app_id, version, None)
+    try:
+        async with aiosqlite.connect(_uri(path, "ro"), uri=True, timeout=busy_timeout) as ro:
+            _classify(path, *await _sql_header(ro))
+            check = [str(r[0]) for r in await ro.execute_fetchall("PRAGMA quick_check")]
+    except sqlite3.Error as exc:
+        raise (_translate(path, exc, busy_timeout) or StorageError(f"{path}: {exc}")) from exc
+    if check != ["ok"]:
+        raise StorageError(f"{path}: the database file is corrupt ({'; '.join(check[:3])}); "
+                           "Partnerbot will not modify it. Restore a backup.")
+
+
+class Store:
+    """One aiosqlite connection; an asyncio.Lock keeps each statement/transaction whole."""
+
+    def __init__(self, db: aiosqlite.Connection, path: Path, busy_timeout: float) -> None:
+        self._db = db
+        self._path = path
+        self._busy_timeout = busy_timeout
+        self._lock = asyncio.Lock()
+        self._closed = False
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @classmethod
+    async def open(cls, path: str | Path, *, busy_timeout: float = 5.0,
+                   read_only: bool = False) -> Store:
+        """Open (creating file and parent directory if missing) and migrate the database.
+
+        read_only=True opens an existing, current database for reports; writes then raise
+        StoreUnwritable. A foreign, corrupt or non-SQLite file raises StorageError untouched.
+        """
+        if busy_timeout < 0:
+            raise ValueError("busy_timeout must be >= 0 seconds")
+        p = Path(path).expanduser()
+        if p.is_dir():
+            raise StorageError(f"{p}: is a directory, not a database file")
+        if p.exists() and p.stat().st_size > 0:
+            await _inspect(p, busy_timeout)
+        elif read_only:
+            raise StorageError(f"{p}: no Partnerbot database here yet (file missing or empty)")
+        else:
+            try:
+                p.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreUnwritable(f"{p}: cannot create the directory {p.parent} "
+                                      f"({exc.strerror})") from exc
+        try:
+            db = await aiosqlite.connect(_uri(p, "ro" if read_only else "rwc"), uri=True,
+                                         timeout=busy_timeout, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise (_translate(p, exc, busy_timeout) or StorageError(f"{p}: {exc}")) from exc
+        db.row_factory = sqlite3.Row
+        store = cls(db, p, busy_timeout)
+        try:
+            await store._setup(read_only)
+        except BaseException:
+            await store.close()
+            raise
+        return store
+
+    async def _setup(self, read_only: bool) -> None:
+        await self._execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+        await self._execute("PRAGMA foreign_keys = ON")
+        if read_only:
+            await self._execute("PRAGMA query_only = ON")
+            app_id, version, tables = await self._header()
+            _classify(self._path, app_id, version, tables)
+            if app_id != APPLICATION_ID or version != SCHEMA_VERSION:
+                raise StorageError(f"{self._path}: database not initialised or not migrated to "
+                                   f"schema {SCHEMA_VERSION}; start the bot once to migrate it")
+            return
+        # synchronous=NORMAL is the documented safe pairing with WAL: a crash of the bot loses
+        # nothing committed; only a power cut/OS crash can drop the last commits (at worst a
+        # reminder is sent twice), never corrupt the file. FULL would fsync every claim/finish.
+        await self._execute("PRAGMA synchronous = NORMAL")
+        async with self._write():
+            app_id, version, tables = await self._header()
+            _classify(self._path, app_id, version, tables)  # again, now under the write lock
+            for statements in MIGRATIONS[version:]:
+                for sql in statements:
+                    await self._execute(sql)
+            if version != SCHEMA_VERSION:
+                await self._execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            if app_id != APPLICATION_ID:
+                await self._execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        # WAL (persistent in the file) only after the file is marked as ours: readers such as
+        # backups and reports never block the bot's writes, and vice versa.
+        await self._execute("PRAGMA journal_mode = WAL")
+
+    async def _header(self) -> tuple[int, int, list[str]]:
+        try:
+            return await _sql_header(self._db)
+        except sqlite3.Error as exc:
+            raise (self._error(exc) or exc) from exc
+
+    async def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self._db.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # -- the single place where SQL is executed -------------------------------------------
+    def _error(self, exc: sqlite3.Error) -> StorageError | None:
+        return _translate(self._path, exc, self._busy_timeout)
+
+    async def _execute(self, sql: str, params: Sequence[Any] = ()) -> _Result:
+        """Run one statement (caller holds the lock); map sqlite3 errors, retry nothing."""
+        try:
+            cursor = await self._db.execute(sql, params)
+            try:
+                rows = list(await cursor.fetchall())
+                return _Result(rows, cursor.rowcount, cursor.lastrowid)
+            finally:
+                await cursor.close()
+        except sqlite3.Error as exc:
+            mapped = self._error(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
+
+    async def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        async with self._lock:
+            return (await self._execute(sql, params)).rows
+
+    async def _write1(self, sql: str, params: Sequence[Any] = ()) -> _Result:
+        """A single-statement write: atomic by itself in autocommit mode."""
+        async with self._lock:
+            return await self._execute(sql, params)
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[None]:
+        """A multi-statement write transaction (BEGIN IMMEDIATE waits up to busy_timeout)."""
+        async with self._lock:
+            await self._execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                await self._execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    try:
+                        await self._execute("ROLLBACK")
+                    except StorageError:
+                        pass  # the original error is the one worth reporting
+                raise
+
+    # -- subscribers ------------------------------------------------------------------------
+    async def subscribe(self, chat_id: int, language: str, now: datetime) -> bool:
+        """Subscribe or re-activate (True); an active chat only gets its language updated."""
+        if language not in LANGUAGES:
+            raise ValueError(f"language must be one of {LANGUAGES}, got {language!r}")
+        ts = _ts(now)
+        async with self._write():
+            rows = (await self._execute(
+                "SELECT active FROM subscribers WHERE chat_id = ?", (chat_id,))).rows
+            if rows and rows[0][0]:
+                await self._execute("UPDATE subscribers SET language = ? WHERE chat_id = ?",
+                                    (language, chat_id))
+                return False
+            await self._execute(
+                "INSERT INTO subscribers (chat_id, language, subscribed_at, active,"
+                " unsubscribed_at) VALUES (?, ?, ?, 1, NULL) ON CONFLICT (chat_id) DO UPDATE"
+                " SET language = excluded.language, subscribed_at = excluded.subscribed_at,"
+                " active = 1, unsubscribed_at = NULL", (chat_id, language, ts))
+            return True
+
+    async def unsubscribe(self, chat_id: int, now: datetime) -> bool:
+        """Mark inactive; True if the chat was active."""
+        result = await self._write1(
+            "UPDATE subscribers SET active = 0, unsubscribed_at = ?"
+            " WHERE chat_id = ? AND active = 1", (_ts(now), chat_id))
+        return result.rowcount == 1
+
+    async def deactivate(self, chat_id: int, now: datetime) -> None:
+        """The user blocked the bot (Telegram 403): stop sending to the chat."""
+        await self.unsubscribe(chat_id, now)
+
+    async def get_subscriber(self, chat_id: int) -> Subscriber | None:
+        rows = await self._read("SELECT * FROM subscribers WHERE chat_id = ?", (chat_id,))
+        return _subscriber(rows[0]) if rows else None
+
+    async def count_active(self) -> int:
+        return int((await self._read("SELECT COUNT(*) FROM subscribers WHERE active = 1"))[0][0])
+
+    async def iter_active(self, batch: int = 1000) -> AsyncIterator[Subscriber]:
+        """Active subscribers by chat_id, fetched `batch` at a time (keyset pagination)."""
+        sql = ("SELECT * FROM subscribers WHERE active = 1 AND chat_id {} ?"
+               " ORDER BY chat_id LIMIT ?")
+        async for row in self._pages(sql, (), batch):
+            yield _subscriber(row)
+
+    async def _pages(self, sql: str, params: tuple[Any, ...],
+                     batch: int) -> AsyncIterator[sqlite3.Row]:
+        """Keyset pages over chat_id; the lock is not held while the caller handles a row."""
+        if batch < 1:
+            raise ValueError("batch must be >= 1")
+        after, op = -(2**63), ">="
+        while True:
+            rows = await self._read(sql.format(op), (*params, after, batch))
+            for row in rows:
+                yield row
+            if len(rows) < batch:
+                return
+            after, op = rows[-1]["chat_id"], ">"
+
+    async def forget_chat(self, chat_id: int) -> int:
+        """Erase the subscriber row and every delivery of the chat; returns rows deleted."""
+        async with self._write():
+            gone = (await self._execute("DELETE FROM deliveries WHERE chat_id = ?",
+                                        (chat_id,))).rowcount
+            gone += (await self._execute("DELETE FROM subscribers WHERE chat_id = ?",
+                                         (chat_id,))).rowcount
+        return gone
+
+    async def chat_report(self, chat_id: int) -> dict[str, Any]:
+        """Everything stored about the chat, JSON-ready (times as UTC ISO-8601 strings)."""
+        async with self._lock:
+            subs = (await self._execute("SELECT * FROM subscribers WHERE chat_id = ?",
+                                        (chat_id,))).rows
+            dels = (await self._execute(
+                "SELECT key, status, attempts, updated_at FROM deliveries WHERE chat_id = ?"
+                " ORDER BY updated_at, key", (chat_id,))).rows
+        subscriber = None
+        if subs:
+            subscriber = dict(subs[0])
+            subscriber["active"] = bool(subscriber["active"])
+        return {"subscriber": subscriber, "deliveries": [dict(r) for r in dels]}
+
+    # -- deliveries -------------------------------------------------------------------------
+    async def delivery_status(self, chat_id: int, key: str) -> str | None:
+        rows = await self._read("SELECT status FROM deliveries WHERE chat_id = ? AND key = ?",
+                                (chat_id, key))
+        return str(rows[0][0]) if rows else None
+
+    async def get_delivery(self, chat_id: int, key: str) -> Delivery | None:
+        rows = await self._read("SELECT * FROM deliveries WHERE chat_id = ? AND key = ?",
+                                (chat_id, key))
+        if not rows:
+            return None
+        r = rows[0]
+        return Delivery(r["chat_id"], r["key"], r["status"], r["attempts"],
+                        datetime.fromisoformat(r["updated_at"]))
+
+    async def claim(self, chat_id: int, key: str, now: datetime) -> bool:
+        """Take the right to send `key` to the chat: True for a new row or a re-claimed
+        'pending' (left by a crash) / 'failed' row (attempts + 1); False once sent/blocked."""
+        if not key:
+            raise ValueError("delivery key must not be empty")
+        result = await self._write1(
+            "INSERT INTO deliveries (chat_id, key, status, attempts, updated_at)"
+            " VALUES (?, ?, 'pending', 1, ?) ON CONFLICT (chat_id, key) DO UPDATE"
+            " SET status = 'pending', attempts = deliveries.attempts + 1,"
+            " updated_at = excluded.updated_at WHERE deliveries.status IN ('pending', 'failed')",
+            (chat_id, key, _ts(now)))
+        return result.rowcount == 1
+
+    async def finish(self, chat_id: int, key: str, status: str, now: datetime) -> None:
+        """Record the outcome ('sent' | 'blocked' | 'failed'). A 'sent' row is never changed."""
+        if status not in ("sent", "blocked", "failed"):
+            raise ValueError(f"finish status must be sent, blocked or failed, got {status!r}")
+        await self._write1(
+            "INSERT INTO deliveries (chat_id, key, status, attempts, updated_at)"
+            " VALUES (?, ?, ?, 1, ?) ON CONFLICT (chat_id, key) DO UPDATE"
+            " SET status = excluded.status, updated_at = excluded.updated_at"
+            " WHERE deliveries.status <> 'sent'", (chat_id, key, status, _ts(now)))
+
+    async def recipients(self, key: str, subscribed_before: datetime | None = None,
+                         batch: int = 1000) -> AsyncIterator[int]:
+        """Active chats (subscribed at or before `subscribed_before`, if given) that have no
+        'sent'/'blocked' delivery for `key`; ascending chat_id, `batch` per query."""
+        sql = ("SELECT s.chat_id FROM subscribers AS s WHERE s.active = 1"
+               " AND (? IS NULL OR s.subscribed_at <= ?) AND NOT EXISTS (SELECT 1 FROM"
+               " deliveries AS d WHERE d.chat_id = s.chat_id AND d.key = ?"
+               " AND d.status IN ('sent', 'blocked')) AND s.chat_id {} ?"
+               " ORDER BY s.chat_id LIMIT ?")
+        cutoff = None if subscribed_before is None else _ts(subscribed_before)
+        async for row in self._pages(sql, (cutoff, cutoff, key), batch):
+            yield int(row["chat_id"])
+
+    async def delivered_keys(self, chat_id: int) -> list[str]:
+        """Keys successfully sent to the chat, sorted."""
+        rows = await self._read("SELECT key FROM deliveries WHERE chat_id = ?"
+                                " AND status = 'sent' ORDER BY key", (chat_id,))
+        return [str(r[0]) for r in rows]
+
+    async def count_deliveries(self, key: str) -> dict[str, int]:
+        rows = await self._read("SELECT status, COUNT(*) FROM deliveries WHERE key = ?"
+                                " GROUP BY status", (key,))
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    # -- broadcasts -------------------------------------------------------------------------
+    async def create_broadcast(self, text: str, now: datetime) -> int:
+        result = await self._write1("INSERT INTO broadcasts (text, created_at) VALUES (?, ?)",
+                                    (text, _ts(now)))
+        assert result.lastrowid is not None
+        return result.lastrowid
+
+    async def unfinished_broadcasts(self) -> list[Broadcast]:
+        rows = await self._read("SELECT * FROM broadcasts WHERE finished_at IS NULL ORDER BY id")
+        return [Broadcast(r["id"], r["text"], datetime.fromisoformat(r["created_at"]), None)
+                for r in rows]
+
+    async def finish_broadcast(self, broadcast_id: int, now: datetime) -> None:
+        await self._write1("UPDATE broadcasts SET finished_at = ? WHERE id = ?"
+                           " AND finished_at IS NULL", (_ts(now), broadcast_id))
+
+    # -- questions (never linked to a chat) -------------------------------------------------
+    async def record_question(self, now: datetime) -> None:
+        """Count one question on its Europe/Stockholm calendar day."""
+        await self._write1("INSERT INTO question_days (day, count) VALUES (?, 1)"
+                           " ON CONFLICT (day) DO UPDATE SET count = count + 1",
+                           (local_day(now).isoformat(),))
+
+    async def questions_on(self, day: date) -> int:
+        rows = await self._read("SELECT count FROM question_days WHERE day = ?",
+                                (day.isoformat(),))
+        return int(rows[0][0]) if rows else 0
+
+    async def record_unanswered(self, text: str, now: datetime) -> None:
+        """Keep the question text and time only (no chat id); blank text is ignored."""
+        clean = " ".join(text.split())[:MAX_QUESTION_CHARS]
+        if clean:
+            await self._write1("INSERT INTO unanswered (text, norm, asked_at) VALUES (?, ?, ?)",
+                               (clean, _norm(clean), _ts(now)))
+
+    async def top_unanswered(self, limit: int = 20) -> list[tuple[str, int, datetime]]:
+        """(latest wording, count, last asked) grouped case/space-insensitively, most asked
+        first, then most recent."""
+        # SQLite documents that bare columns come from the row that holds the MAX().
+        rows = await self._read(
+            "SELECT text, COUNT(*) AS n, MAX(asked_at) AS last FROM unanswered GROUP BY norm"
+            " ORDER BY n DESC, last DESC, norm LIMIT ?", (limit,))
+        return [(str(r["text"]), int(r["n"]), datetime.fromisoformat(r["last"])) for r in rows]
+
+    async def prune_unanswered(self, before: datetime) -> int:
+        """Data minimisation: delete unanswered questions asked before `before`."""
+        return (await self._write1("DELETE FROM unanswered WHERE asked_at < ?",
+                                   (_ts(before),))).rowcount
+
+    # -- leases -----------------------------------------------------------------------------
+    async def acquire_lease(self, name: str, owner: str, now: datetime, ttl: timedelta) -> bool:
+        """Take or renew lease ``name`` for ``owner``; False while another owner holds it."""
+        async with self._write():
+            rows = (await self._execute("SELECT owner, expires_at FROM leases WHERE name = ?",
+                                        (name,))).rows
+            if rows and rows[0][0] != owner and _dt(rows[0][1]) > now:  # type: ignore[operator]
+                return False
+            await self._execute(
+                "INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?) ON CONFLICT (name)"
+                " DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at",
+                (name, owner, _ts(now + ttl)))
+            return True
+
+    async def release_lease(self, name: str, owner: str) -> None:
+        await self._write1("DELETE FROM leases WHERE name = ? AND owner = ?", (name, owner))
+
+    # -- operations -------------------------------------------------------------------------
+    async def backup(self, dest: str | Path) -> None:
+        """Consistent copy via SQLite's online backup API, safe while others write. The result
+        is one self-contained file (rollback journal mode, no -wal needed), written to
+        `dest.partial` and renamed into place only after it passes an integrity check."""
+        target_path = Path(dest).expanduser()
+        if target_path.absolute() == self._path.absolute():
+            raise StorageError(f"{target_path}: refusing to back up the database onto itself")
+        partial = target_path.with_name(target_path.name + ".partial")
+        try:
+            target_path.parent.mkdir(parents=True, exist_ok=True)
+            partial.unlink(missing_ok=True)
+        except OSError as exc:
+            raise StoreUnwritable(f"{target_path}: cannot write the backup "
+                                  f"({exc.strerror})") from exc
+        target = sqlite3.connect(partial, check_same_thread=False, isolation_level=None)
+        try:
+            async with self._lock:
+                await self._db.backup(target)
+
+            def finalize() -> list[str]:
+                target.execute("PRAGMA journal_mode = DELETE")
+                return [str(r[0]) for r in target.execute("PRAGMA quick_check")]
+
+            check = await asyncio.to_thread(finalize)
+        except sqlite3.Error as exc:
+            partial.unlink(missing_ok=True)
+            raise (_translate(target_path, exc, self._busy_timeout) or exc) from exc
+        finally:
+            target.close()
+        if check != ["ok"]:
+            partial.unlink(missing_ok=True)
+            raise StorageError(f"{target_path}: backup failed its integrity check: {check[:3]}")
+        os.replace(partial, target_path)
+
+    async def stats(self) -> dict[str, int]:
+        rows = await self._read(
+            "SELECT (SELECT COUNT(*) FROM subscribers WHERE active = 1) AS active_subscribers,"
+            " (SELECT COUNT(*) FROM subscribers WHERE active = 0) AS inactive_subscribers,"
+            " (SELECT COUNT(*) FROM deliveries) AS deliveries,"
+            " (SELECT COUNT(*) FROM deliveries WHERE status = 'pending') AS pending_deliveries,"
+            " (SELECT COUNT(*) FROM deliveries WHERE status = 'failed') AS failed_deliveries,"
+            " (SELECT COUNT(*) FROM broadcasts) AS broadcasts,"
+            " (SELECT COUNT(*) FROM broadcasts WHERE finished_at IS NULL)"
+            " AS unfinished_broadcasts,"
+            " (SELECT COUNT(*) FROM unanswered) AS unanswered,"
+            " (SELECT COALESCE(SUM(count), 0) FROM question_days) AS questions")
+        return {k: int(rows[0][k]) for k in rows[0].keys()}
+
+
+def _subscriber(row: sqlite3.Row) -> Subscriber:
+    return Subscriber(chat_id=int(row["chat_id"]), language=str(row["language"]),
+                      subscribed_at=datetime.fromisoformat(row["subscribed_at"]),
+                      active=bool(row["active"]), unsubscribed_at=_dt(row["unsubscribed_at"]))

@@ -1,0 +1,257 @@
+"""Settings from the environment and an optional ``.env`` file.
+
+The real environment always wins over ``.env``. Secrets are wrapped in :class:`Secret` so a
+stray ``print(settings)`` or log line never shows them, and no error message in this module ever
+contains a secret value (only the name of the variable that is wrong).
+"""
+from __future__ import annotations
+
+import hmac
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+__all__ = [
+    "ConfigError",
+    "Secret",
+    "Settings",
+    "load_settings",
+    "parse_env_file",
+    "validate_token",
+]
+
+_TOKEN_RE = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")
+_TOKEN_SEARCH_RE = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")
+# Telegram's setWebhook secret_token alphabet; we require at least 16 characters.
+_WEBHOOK_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{16,256}")
+_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_FALSE = frozenset({"0", "false", "off", "no"})
+_TRUE = frozenset({"1", "true", "on", "yes"})
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_TOKEN_ERROR = (
+    "TELEGRAM_BOT_TOKEN is malformed: expected <bot id>:<secret> as given by @BotFather"
+)
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed. The message never contains a secret value."""
+
+
+class Secret:
+    """A string that does not show itself in repr/str/format; use :meth:`reveal`."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        if not isinstance(value, str):
+            raise TypeError("Secret value must be a str")
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Secret):
+            return NotImplemented
+        return hmac.compare_digest(self._value.encode(), other._value.encode())
+
+    def __hash__(self) -> int:
+        return hash((Secret, self._value))
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: Secret | None
+    api_base_url: str | None
+    db_path: Path
+    knowledge_dir: Path | None
+    admins: frozenset[int]
+    webhook_url: str | None
+    webhook_port: int
+    webhook_secret: Secret | None
+    rate_limit: bool
+    log_level: str
+
+    def secret_values(self) -> tuple[str, ...]:
+        """Revealed secrets, for :func:`bot.logsafe.setup_logging`."""
+        return tuple(s.reveal() for s in (self.token, self.webhook_secret) if s is not None)
+
+
+def validate_token(value: str) -> Secret:
+    """Return the token as a :class:`Secret`, or raise :class:`ConfigError` (value not shown)."""
+    if not isinstance(value, str) or _TOKEN_RE.fullmatch(value.strip()) is None:
+        raise ConfigError(_TOKEN_ERROR)
+    return Secret(value.strip())
+
+
+def _unquote(raw: str, lineno: int, path: Path) -> str:
+    raw = raw.strip()
+    if raw[:1] in ("'", '"'):
+        quote = raw[0]
+        end = raw.find(quote, 1)
+        while quote == '"' and end > 0 and raw[end - 1] == "\\":
+            end = raw.find(quote, end + 1)
+        if end < 0:
+            raise ConfigError(f"{path.name} line {lineno}: unterminated quoted value")
+        rest = raw[end + 1 :].strip()
+        if rest and not rest.startswith("#"):
+            raise ConfigError(f"{path.name} line {lineno}: unexpected text after quoted value")
+        inner = raw[1:end]
+        if quote == '"':
+            inner = re.sub(
+                r"\\(.)",
+                lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)),
+                inner,
+            )
+        return inner
+    # Unquoted: an inline comment starts at " #".
+    cut = re.search(r"\s#", raw)
+    return (raw[: cut.start()] if cut else raw).strip()
+
+
+def parse_env_file(path: Path) -> dict[str, str]:
+    """Parse a simple ``.env`` file: ``KEY=VALUE`` lines, ``#`` comments, optional
+    ``export`` prefix, single or double quotes. A missing file gives ``{}``.
+
+    Errors name the file and line number only, never the line content (it may be a secret).
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {type(exc).__name__}") from None
+    values: dict[str, str] = {}
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if stripped.startswith("export "):
+            stripped = stripped[len("export ") :].lstrip()
+        key, sep, raw = stripped.partition("=")
+        key = key.strip()
+        if not sep or _KEY_RE.fullmatch(key) is None:
+            raise ConfigError(f"{path.name} line {lineno}: expected KEY=VALUE")
+        values[key] = _unquote(raw, lineno, path)
+    return values
+
+
+def _default_db_path(env: Mapping[str, str]) -> Path:
+    xdg = env.get("XDG_DATA_HOME", "")
+    if xdg and Path(xdg).is_absolute():  # the XDG spec says relative values are ignored
+        base = Path(xdg)
+    else:
+        home = env.get("HOME")
+        base = (Path(home) if home else Path.home()) / ".local" / "share"
+    return base / "partnerbot" / "partnerbot.db"
+
+
+def _parse_admins(raw: str) -> frozenset[int]:
+    ids: set[int] = set()
+    for part in re.split(r"[\s,]+", raw.strip()):
+        if not part:
+            continue
+        if not part.isascii() or not part.isdigit() or int(part) <= 0:
+            raise ConfigError(
+                "PARTNERBOT_ADMINS must be numeric Telegram user ids separated by commas or spaces"
+            )
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _parse_bool(name: str, raw: str, default: bool) -> bool:
+    value = raw.strip().lower()
+    if not value:
+        return default
+    if value in _FALSE:
+        return False
+    if value in _TRUE:
+        return True
+    raise ConfigError(f"{name} must be on/off (also accepted: 1/0, true/false, yes/no)")
+
+
+def _parse_url(name: str, raw: str, schemes: tuple[str, ...]) -> str | None:
+    value = raw.strip()
+    if not value:
+        return None
+    if _TOKEN_SEARCH_RE.search(value):
+        raise ConfigError(f"{name} must not contain the bot token")
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not parts.netloc:
+        raise ConfigError(f"{name} must be an absolute {' or '.join(schemes)} URL")
+    return value
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    env_file: Path | None = Path(".env"),
+) -> Settings:
+    """Read settings from ``environ`` (default ``os.environ``) merged over ``env_file``."""
+    real = os.environ if environ is None else environ
+    env: dict[str, str] = dict(parse_env_file(env_file)) if env_file is not None else {}
+    env.update(real)  # the real environment wins
+
+    def get(name: str) -> str:
+        return env.get(name, "").strip()
+
+    raw_token = get("TELEGRAM_BOT_TOKEN")
+    token = validate_token(raw_token) if raw_token else None
+
+    api_base_url = _parse_url(
+        "TELEGRAM_API_BASE_URL", get("TELEGRAM_API_BASE_URL"), ("http", "https")
+    )
+
+    db_raw = get("PARTNERBOT_DB")
+    db_path = Path(db_raw).expanduser() if db_raw else _default_db_path(env)
+
+    knowledge_raw = get("PARTNERBOT_KNOWLEDGE")
+    knowledge_dir = Path(knowledge_raw).expanduser() if knowledge_raw else None
+
+    admins = _parse_admins(get("PARTNERBOT_ADMINS"))
+
+    webhook_url = _parse_url("PARTNERBOT_WEBHOOK_URL", get("PARTNERBOT_WEBHOOK_URL"), ("https",))
+
+    port_raw = get("PARTNERBOT_WEBHOOK_PORT")
+    if not port_raw:
+        webhook_port = 8443
+    elif port_raw.isascii() and port_raw.isdigit() and 1 <= int(port_raw) <= 65535:
+        webhook_port = int(port_raw)
+    else:
+        raise ConfigError("PARTNERBOT_WEBHOOK_PORT must be a port number between 1 and 65535")
+
+    secret_raw = get("PARTNERBOT_WEBHOOK_SECRET")
+    if not secret_raw:
+        webhook_secret = None
+    elif _WEBHOOK_SECRET_RE.fullmatch(secret_raw):
+        webhook_secret = Secret(secret_raw)
+    else:
+        raise ConfigError(
+            "PARTNERBOT_WEBHOOK_SECRET must be 16-256 characters of A-Z, a-z, 0-9, _ and -"
+        )
+
+    rate_limit = _parse_bool("PARTNERBOT_RATE_LIMIT", get("PARTNERBOT_RATE_LIMIT"), True)
+
+    log_level = (get("PARTNERBOT_LOG_LEVEL") or "INFO").upper()
+    if log_level not in _LOG_LEVELS:
+        raise ConfigError(f"PARTNERBOT_LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}")
+
+    return Settings(
+        token=token,
+        api_base_url=api_base_url,
+        db_path=db_path,
+        knowledge_dir=knowledge_dir,
+        admins=admins,
+        webhook_url=webhook_url,
+        webhook_port=webhook_port,
+        webhook_secret=webhook_secret,
+        rate_limit=rate_limit,
+        log_level=log_level,
+    )

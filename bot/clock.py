@@ -18,6 +18,7 @@ __all__ = [
     "fixed_clock",
     "local_day",
     "parse_now",
+    "shifted_clock",
     "system_clock",
     "to_local",
     "to_utc",
@@ -111,3 +112,9 @@ def to_local(dt: datetime) -> datetime:
 def local_day(dt: datetime) -> date:
     """The Europe/Stockholm calendar date of an instant (23:30 UTC in winter is the next day)."""
     return to_local(dt).date()
+
+
+def shifted_clock(start: datetime, real: Clock = system_clock) -> Clock:
+    """A clock that starts at ``start`` now and runs at real speed (rehearsals, tests)."""
+    offset = to_utc(start) - real()
+    return lambda: real() + offset

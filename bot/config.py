@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -79,6 +80,8 @@ class Settings:
     webhook_secret: Secret | None
     rate_limit: bool
     log_level: str
+    delivery_interval: float = 60.0       # seconds between reminder/broadcast passes
+    pretend_now: datetime | None = None   # PARTNERBOT_NOW: rehearse with a shifted clock
 
     def secret_values(self) -> tuple[str, ...]:
         """Revealed secrets, for :func:`bot.logsafe.setup_logging`."""
@@ -243,6 +246,23 @@ def load_settings(
     if log_level not in _LOG_LEVELS:
         raise ConfigError(f"PARTNERBOT_LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}")
 
+    interval_raw = get("PARTNERBOT_DELIVERY_INTERVAL")
+    try:
+        delivery_interval = float(interval_raw) if interval_raw else 60.0
+    except ValueError:
+        delivery_interval = -1.0
+    if not 0.05 <= delivery_interval <= 3600:
+        raise ConfigError("PARTNERBOT_DELIVERY_INTERVAL must be a number of seconds (0.05-3600)")
+
+    pretend_raw = get("PARTNERBOT_NOW")
+    pretend_now = None
+    if pretend_raw:
+        from bot.clock import parse_now
+        try:
+            pretend_now = parse_now(pretend_raw)
+        except ValueError as exc:
+            raise ConfigError(f"PARTNERBOT_NOW: {exc}") from None
+
     return Settings(
         token=token,
         api_base_url=api_base_url,
@@ -254,4 +274,6 @@ def load_settings(
         webhook_secret=webhook_secret,
         rate_limit=rate_limit,
         log_level=log_level,
+        delivery_interval=delivery_interval,
+        pretend_now=pretend_now,
     )

@@ -63,7 +63,7 @@ def run_bot(settings: Settings) -> int:
         brain = _load_brain(settings)
     except KnowledgeError as exc:
         return _fail(f"the knowledge is invalid; not starting:\n{exc}")
-    for warning in knowledge_warnings(brain.knowledge, system_clock()):
+    for warning in knowledge_warnings(brain.knowledge, settings.pretend_now or system_clock()):
         print(f"warning: {warning}", file=sys.stderr)
     asyncio.run(_check_store(settings.db_path))
     from bot.telegram_app import run

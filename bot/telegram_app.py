@@ -16,7 +16,7 @@ from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler,
 from bot import account, admin, handlers
 from bot import messages as msg
 from bot.brain import Brain
-from bot.clock import Clock, system_clock
+from bot.clock import Clock, shifted_clock, system_clock
 from bot.config import Settings
 from bot.ordering import PerChatUpdateProcessor
 from bot.delivery import Sender, delivery_pass, exclusive_pass
@@ -25,7 +25,6 @@ from bot.services import KEY, Services
 from bot.storage import Store, StorageError
 
 log = logging.getLogger(__name__)
-DELIVERY_INTERVAL = 60.0          # seconds between delivery passes; each pass is idempotent
 HEARTBEAT_INTERVAL = 20.0
 LOCK = "delivery_lock"
 
@@ -138,7 +137,7 @@ async def _post_init(app: Application) -> None:
         svc.store = await Store.open(svc.settings.db_path)
     await app.bot.set_my_commands([BotCommand(c, d) for c, d in msg.BOT_COMMANDS])
     if app.job_queue is not None:
-        app.job_queue.run_repeating(delivery_job, interval=DELIVERY_INTERVAL, first=1.0,
+        app.job_queue.run_repeating(delivery_job, interval=svc.settings.delivery_interval, first=0.2,
                                     name="delivery", job_kwargs={"max_instances": 1})
         app.job_queue.run_repeating(heartbeat_job, interval=HEARTBEAT_INTERVAL, first=0.5,
                                     name="heartbeat")
@@ -168,7 +167,8 @@ def request_stop(app: Application) -> None:
 
 def run(settings: Settings, brain: Brain) -> None:
     """Long polling, or a webhook when PARTNERBOT_WEBHOOK_URL is set; returns on SIGTERM."""
-    app = build_application(settings, brain)
+    clock = shifted_clock(settings.pretend_now) if settings.pretend_now else system_clock
+    app = build_application(settings, brain, clock=clock)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     for sig in (signal.SIGTERM, signal.SIGINT):

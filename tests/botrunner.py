@@ -1,0 +1,121 @@
+"""Run the real Partnerbot Application against the Bot API stand-in, in-process or as a process.
+
+In-process (most end-to-end tests)::
+
+    async with StandIn() as api, running_bot(tmp_path, api, now=...) as bot:
+        api.push_message(1001, "Kenya?")
+        [reply] = await api.wait_messages(1001, 1)
+
+As a separate process (restarts, kill -9)::
+
+    with StandIn.in_thread() as api:
+        proc = start_bot_process(tmp_path, api, now="2020-03-08T08:59:58")
+        ...
+        proc.kill()
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from telegram.ext import Application
+
+from bot.brain import Brain
+from bot.config import Settings, load_settings
+from bot.services import KEY, Services
+from bot.storage import Store
+from bot.telegram_app import build_application
+from tests.standin import StandIn
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class FakeClock:
+    """A clock tests move by hand: ``clock.now = ...`` or ``clock.advance(minutes=5)``."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+def bot_env(tmp_path: Path, api: StandIn, **extra: str) -> dict[str, str]:
+    """The environment a Partnerbot process needs to talk to the stand-in."""
+    env = {
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "TELEGRAM_API_BASE_URL": api.base_url,
+        "PARTNERBOT_DB": str(tmp_path / "partnerbot.db"),
+        "PARTNERBOT_RATE_LIMIT": "off",
+        "PARTNERBOT_DELIVERY_INTERVAL": "0.2",
+        "PARTNERBOT_LOG_LEVEL": "INFO",
+    }
+    env.update(extra)
+    return env
+
+
+@dataclass
+class RunningBot:
+    app: Application
+    store: Store
+    clock: FakeClock
+    settings: Settings
+
+    @property
+    def services(self) -> Services:
+        return self.app.bot_data[KEY]
+
+
+@asynccontextmanager
+async def running_bot(tmp_path: Path, api: StandIn, *, now: datetime,
+                      admins: str = "", knowledge_dir: Path | None = None,
+                      env: Mapping[str, str] | None = None,
+                      rate_limit: bool = False) -> AsyncIterator[RunningBot]:
+    """The production Application (same builder, handlers, post_init) polling the stand-in."""
+    extra = dict(env or {})
+    extra["PARTNERBOT_ADMINS"] = admins
+    extra["PARTNERBOT_RATE_LIMIT"] = "on" if rate_limit else "off"
+    if knowledge_dir is not None:
+        extra["PARTNERBOT_KNOWLEDGE"] = str(knowledge_dir)
+    settings = load_settings(bot_env(tmp_path, api, **extra), env_file=None)
+    clock = FakeClock(now)
+    store = await Store.open(settings.db_path)
+    app = build_application(settings, Brain.load(settings.knowledge_dir), store, clock=clock)
+    try:
+        async with app:
+            await app.post_init(app)          # what run_polling does before polling
+            await app.start()
+            await app.updater.start_polling(poll_interval=0.0, timeout=1, drop_pending_updates=False)
+            try:
+                yield RunningBot(app, store, clock, settings)
+            finally:
+                app.bot_data["stop_event"].set()
+                if app.updater.running:
+                    await app.updater.stop()
+                await app.stop()
+    finally:
+        await store.close()
+
+
+def start_bot_process(tmp_path: Path, api: StandIn, *, now: str | None = None,
+                      **extra: str) -> subprocess.Popen[bytes]:
+    """`python -m bot run` as its own process, logging to tmp_path/bot.log."""
+    env = dict(os.environ)
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    env.update(bot_env(tmp_path, api, **extra))
+    if now:
+        env["PARTNERBOT_NOW"] = now
+    env["PYTHONPATH"] = str(ROOT)
+    log = (tmp_path / "bot.log").open("ab")
+    return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)

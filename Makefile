@@ -3,27 +3,34 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
 
 .PHONY: run test bench check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)  ## Telegram bot if TELEGRAM_BOT_TOKEN is set, terminal chat otherwise
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+run: $(STAMP)  ## the Telegram bot if TELEGRAM_BOT_TOKEN is set, the terminal chat otherwise
 	$(BIN)/partnerbot start
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -p no:cacheprovider
 
 check: $(STAMP)
 	$(BIN)/partnerbot check
 
-bench: $(STAMP)
+bench: $(BENCH_STAMP)
 	$(BIN)/python bench/answer_speed.py
 	$(BIN)/python bench/accuracy_vs_baselines.py
+	$(BIN)/python bench/conversation.py
+	$(BIN)/python bench/broadcast.py --subscribers 2000
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -89,3 +89,16 @@ def test_countdown_never_contradicts_the_deadline(engine, minutes: int) -> None:
     else:
         days = (call.deadline - now.astimezone(call.tz).date()).days
         assert (f"{days} dagar kvar" in text) if days > 1 else ("1 dag kvar" in text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=NASTY.filter(lambda t: t.strip(" \t\n\r\u200b\u200c\u200d\u2060\ufeff\u00a0")),
+       suggestion=st.text(min_size=1, max_size=80).filter(str.strip))
+def test_any_answer_text_is_escaped_and_split_for_telegram(text: str, suggestion: str) -> None:
+    """The Telegram layer's half: whatever text and button titles an answer carries."""
+    from bot.engine import Suggestion
+    from bot.formatting import is_blank
+    if all(is_blank(c) for c in text):
+        return
+    answer = Answer(text, "x", 0.5, suggestions=(Suggestion("countries", suggestion),))
+    assert_telegram_accepts(answer)

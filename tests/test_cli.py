@@ -1,0 +1,90 @@
+"""The `partnerbot` command line as an operator or a script uses it."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.cli import main
+from tests.conftest import ROOT
+
+NOW = "2020-03-01T10:00"
+
+
+def test_ask_prints_the_answer_as_a_user_reads_it(capsys) -> None:
+    assert main(["ask", "när stänger ansökan?", "--now", NOW]) == 0
+    out = capsys.readouterr().out
+    assert "15 mars 2020" in out and "14 dagar kvar" in out and "<" not in out
+
+
+def test_ask_json_has_the_documented_fields(capsys) -> None:
+    assert main(["ask", "Kan vi samarbeta med Norge?", "--json", "--now", NOW]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert set(result) == {"q", "answer", "match", "confidence", "suggestions"}
+    assert result["match"] == "country" and result["answer"].startswith("Nej")
+
+
+def test_unknown_question_has_null_match(capsys) -> None:
+    assert main(["ask", "vem vann melodifestivalen", "--json", "--now", NOW]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["match"] is None and "icld.se" in result["answer"]
+
+
+def test_batch_keeps_order_and_accepts_text_and_json(tmp_path: Path, capsys) -> None:
+    batch = tmp_path / "q.txt"
+    lines = ["kenya?", json.dumps({"q": "Norge?"}), "", "deadline", json.dumps({"q": "hej"})]
+    batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["ask", "--batch", str(batch), "--now", NOW]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["q"] for r in rows] == ["kenya?", "Norge?", "", "deadline", "hej"]
+    assert [r["match"] for r in rows] == ["country", "country", "empty", "deadline", "greeting"]
+
+
+def test_bad_now_is_a_clear_usage_error(capsys) -> None:
+    try:
+        main(["ask", "hej", "--now", "igår"])
+    except SystemExit as exc:
+        assert exc.code == 2
+    assert "igår" in capsys.readouterr().err
+
+
+def test_chat_with_piped_input_answers_one_line_each() -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    result = subprocess.run([sys.executable, "-m", "bot", "chat", "--now", NOW],
+                            input="Kan vi samarbeta med Kenya?\nfår ett företag söka\n",
+                            capture_output=True, text=True, env=env, timeout=60, cwd=ROOT)
+    assert result.returncode == 0
+    answers = [a for a in result.stdout.split("\n\n") if a.strip()]
+    assert answers[0].startswith("Ja! Kenya") and answers[1].startswith("Nej, företag")
+
+
+def test_start_without_token_opens_the_terminal_chat(tmp_path: Path) -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    result = subprocess.run([sys.executable, "-m", "bot", "start"], input="hej\n",
+                            capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path)
+    assert result.returncode == 0
+    assert "terminalchatten" in result.stderr and "Partnerbot" in result.stdout
+
+
+def test_run_refuses_invalid_knowledge(knowledge_copy: Path, tmp_path: Path) -> None:
+    (knowledge_copy / "faq.yaml").write_text("entries: [\n", encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TELEGRAM_BOT_TOKEN="123456:" + "A" * 35,
+               PARTNERBOT_KNOWLEDGE=str(knowledge_copy), PARTNERBOT_DB=str(tmp_path / "x.db"))
+    result = subprocess.run([sys.executable, "-m", "bot", "run"], capture_output=True, text=True,
+                            env=env, timeout=60, cwd=tmp_path)
+    assert result.returncode == 2 and "faq.yaml:" in result.stderr and "not starting" in result.stderr
+    assert "A" * 35 not in result.stderr + result.stdout
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_python_dash_m_bot_is_the_same_cli() -> None:
+    out = io.StringIO()
+    result = subprocess.run([sys.executable, "-m", "bot", "--help"], capture_output=True,
+                            text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=60)
+    out.write(result.stdout)
+    assert result.returncode == 0 and "send-reminders" in out.getvalue()

@@ -152,3 +152,30 @@ def test_faq_answer_offers_related_topics(engine) -> None:
 def test_country_list_has_all_nineteen(engine, knowledge) -> None:
     text = ask(engine, "vilka länder kan man samarbeta med").text
     assert "19" in text and all(c.name in text for c in knowledge.partners)
+
+
+def test_confidence_bands_decide_answer_suggestions_or_honest_unknown(engine) -> None:
+    """High: answer alone. Middle: best answer plus 'Menade du …?'. Low: unknown, no match."""
+    from bot.engine import ANSWER_THRESHOLD, SUGGEST_THRESHOLD
+    from bot.evaluation import load_cases
+    from tests.test_labelled_sets import OWN_SET
+    seen_middle = seen_unknown = 0
+    for case in load_cases(OWN_SET):
+        answer = ask(engine, case.q)
+        if answer.match is None:
+            seen_unknown += 1
+            assert answer.confidence < SUGGEST_THRESHOLD and "icld.se" in answer.text
+        elif answer.match in engine.knowledge.faq_by_id:
+            if answer.confidence >= ANSWER_THRESHOLD:
+                assert not answer.suggestions, case.q
+            else:
+                assert answer.confidence >= SUGGEST_THRESHOLD
+                seen_middle += bool(answer.suggestions)
+                assert answer.match not in {s.id for s in answer.suggestions}
+    assert seen_middle >= 5 and seen_unknown >= 5
+
+
+def test_middle_band_answer_offers_did_you_mean(engine) -> None:
+    answer = ask(engine, "fritt tema?")
+    assert answer.match == "theme" and "vad som helst" in answer.text
+    assert 1 <= len(answer.suggestions) <= 3

@@ -65,6 +65,25 @@ class Answer:
                 "suggestions": [s.id for s in self.suggestions]}
 
 
+@dataclass(frozen=True)
+class _Question:
+    toks: list[str]
+    lang: str
+    mentions: list[Mention]
+    kinds: list[Found[ApplicantKind]]
+    regions: list[Region]
+    hits: list[Hit]
+    rest: list[str]       # content words no name, kind or region claimed
+
+    @property
+    def top(self) -> Hit | None:
+        return self.hits[0] if self.hits else None
+
+
+def _asks_to_apply(toks: list[str]) -> bool:
+    return bool(APPLY_CUES.intersection(toks) or APPLY_PHRASES.intersection(zip(toks, toks[1:])))
+
+
 class Engine:
     """Answers questions from one loaded Knowledge; cheap to call, built once per knowledge."""
 
@@ -82,40 +101,63 @@ class Engine:
     # ---- public API -------------------------------------------------------------------
     def answer_question(self, question: str, now: datetime) -> Answer:
         """The answer a user should read for ``question`` at time ``now``."""
+        q = self._parse(question)
+        if not q.toks:
+            return Answer(t(q.lang, "empty"), "empty", 1.0, self._starters(q.lang), lang=q.lang)
+        for intent in (self._applicant_intent, self._country_intent, self._region_intent,
+                       self._deadline_intent):
+            answer = intent(q, now)
+            if answer is not None:
+                return answer
+        return self._retrieval_answer(q.hits, q.lang, now)
+
+    def _parse(self, question: str) -> _Question:
+        """Everything the intents look at, found once: names, kinds, regions, FAQ hits."""
         toks = tokens(clip(question))
-        lang = detect_language(toks)
-        if not toks:
-            return Answer(t(lang, "empty"), "empty", 1.0, self._starters(lang), lang=lang)
         taken = [False] * len(toks)
-        mentions = self.countries.find(toks, taken, fuzzy=False)
+        mentions = self.countries.find(toks, taken, fuzzy=False)   # exact names claim words first
         kinds = self.applicants.find(toks, taken)
-        regions = self.regions.find(toks, taken)
+        regions = [f.value for f in self.regions.find(toks, taken)]
         mentions = unique_mentions([*mentions, *self.countries.find_fuzzy(toks, taken)])
         content = [w for w in toks if w not in GREETINGS and len(w) > 1]
         hits = self.faq.search(content if any(w not in STOP_WORDS for w in content) else toks)
-        rest = self._unclaimed(toks, taken)
-        if kinds and (self._asks_to_apply(toks) or not (rest or mentions)):
-            return self._applicant_answer(toks, kinds, mentions, lang, now)
-        if mentions:
-            top = hits[0] if hits else None
-            if top and top.score >= ANSWER_THRESHOLD and self._covers(top.entry, mentions):
-                return self._faq_answer(top, hits, lang, now)
-            answer = self._country_answer(mentions, lang, now)
-            unknown_words = [w for w in rest if self.faq.is_unknown(w)]
-            if unknown_words:
-                text = f"{answer.text}\n\n{t(lang, 'partial_unknown', url=self.knowledge.call.url)}"
-                return replace(answer, text=text, confidence=0.5)
-            return answer
-        if regions:
-            top = hits[0] if hits else None
-            if not (top and top.score >= 0.8 and top.entry.id != "countries"):
-                return self._region_answer([f.value for f in regions], lang, now)
-        if any(w in DEADLINE_CUES or w.startswith(DEADLINE_PREFIXES) or w.endswith("datum")
-               for w in toks):
-            top = hits[0] if hits else None
-            if not (top and top.entry.id != "deadline" and top.score >= 0.8):
-                return self.answer_entry("deadline", now, lang, confidence=max(0.9, top.score if top else 0))
-        return self._retrieval_answer(hits, lang, now)
+        rest = [w for w, used in zip(toks, taken) if not used and w not in STOP_WORDS
+                and w not in APPLY_CUES and len(w) > 2]
+        return _Question(toks, detect_language(toks), mentions, kinds, regions, hits, rest)
+
+    # ---- intents: each returns an Answer when it applies, else None --------------------
+    def _applicant_intent(self, q: _Question, now: datetime) -> Answer | None:
+        """ "Kan en region söka?", "stiftelse?" — but "kenyansk kommun?" is about the country."""
+        if q.kinds and (_asks_to_apply(q.toks) or not (q.rest or q.mentions)):
+            return self._applicant_answer(q.toks, q.kinds, q.mentions, q.lang, now)
+        return None
+
+    def _country_intent(self, q: _Question, now: datetime) -> Answer | None:
+        if not q.mentions:
+            return None
+        top = q.top
+        if top and top.score >= ANSWER_THRESHOLD and self._covers(top.entry, q.mentions):
+            return self._faq_answer(top, q.hits, q.lang, now)      # e.g. the Ale example
+        answer = self._country_answer(q.mentions, q.lang, now)
+        if any(self.faq.is_unknown(w) for w in q.rest):             # "huvudstad i Kenya?"
+            text = f"{answer.text}\n\n{t(q.lang, 'partial_unknown', url=self.knowledge.call.url)}"
+            return replace(answer, text=text, confidence=0.5)
+        return answer
+
+    def _region_intent(self, q: _Question, now: datetime) -> Answer | None:
+        top = q.top
+        if not q.regions or (top and top.score >= 0.8 and top.entry.id != "countries"):
+            return None
+        return self._region_answer(q.regions, q.lang, now)
+
+    def _deadline_intent(self, q: _Question, now: datetime) -> Answer | None:
+        if not any(w in DEADLINE_CUES or w.startswith(DEADLINE_PREFIXES) or w.endswith("datum")
+                   for w in q.toks):
+            return None
+        top = q.top
+        if top and top.entry.id != "deadline" and top.score >= 0.8:
+            return None          # a cue word inside another clear question ("deadline för rapporten")
+        return self.answer_entry("deadline", now, q.lang, confidence=max(0.9, top.score if top else 0))
 
     def answer_entry(self, entry_id: str, now: datetime, lang: str = "sv",
                      confidence: float = 1.0) -> Answer:
@@ -219,18 +261,6 @@ class Engine:
         lines.append(t(lang, "region.all", count=len(self.knowledge.partners)))
         related = self._related_ids(("countries", "who_can_apply", "deadline"), lang)
         return Answer(" ".join(lines), "region", 1.0, related=related, lang=lang)
-
-    @staticmethod
-    def _asks_to_apply(toks: list[str]) -> bool:
-        if APPLY_CUES.intersection(toks):
-            return True
-        pairs = set(zip(toks, toks[1:]))
-        return bool(APPLY_PHRASES & pairs)
-
-    def _unclaimed(self, toks: list[str], taken: list[bool]) -> list[str]:
-        """Content words of the question that no intent recognised."""
-        return [w for w, used in zip(toks, taken) if not used and w not in STOP_WORDS
-                and w not in APPLY_CUES and len(w) > 2]
 
     @staticmethod
     def _foreign(found: Found[ApplicantKind], mentions: list[Mention], toks: list[str]) -> Mention | None:

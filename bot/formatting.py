@@ -211,7 +211,7 @@ class _Doc:
 
     def _break_levels(self) -> list[int]:
         """For each index starting a blank run: 3 paragraph, 2 line, 1 sentence, 0 space."""
-        atoms, n = self.atoms, len(self.atoms)
+        n = len(self.atoms)
         levels = [-1] * (n + 1)
         last_solid = -1
         i = 0

@@ -76,7 +76,7 @@ async def calendar(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     data = deadline_calendar(call_name=call.name, deadline=call.deadline, tz=call.tz.key,
                              reminders=[r.due_at for r in schedule], url=call.url, now=now)
     filename = f"sista-ansokningsdag-{call.deadline.isoformat()}.ics"
-    await chat.send_document(InputFile(data, filename=filename, attach=True),
+    await chat.send_document(InputFile(data, filename=filename),
                              caption=escape(msg.CALENDAR_CAPTION.format(call=call.name)))
 
 
@@ -150,6 +150,6 @@ async def _edit_or_send(update: Update, text: str) -> None:
         try:
             await query.message.edit_text(escape(text))
             return
-        except TelegramError:  # an old message may no longer be editable
-            log.debug("could not edit the confirmation message", exc_info=True)
+        except TelegramError as exc:  # an old message may no longer be editable (expected)
+            log.debug("could not edit the confirmation message: %s", exc)
     await send_html(update, escape(text))

@@ -69,7 +69,11 @@ async def send_answer(update: Update, answer: Answer) -> None:
 
 # ---- gatekeeping -------------------------------------------------------------------------
 async def flood_gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Runs before every handler: a chat over ~20 messages a minute is slowed down."""
+    """Runs before every handler: edits and channel posts are ignored on purpose (command
+    handlers would otherwise answer an edited "/lander" again), and a chat over ~20 messages a
+    minute is slowed down."""
+    if update.edited_message or update.channel_post or update.edited_channel_post:
+        raise ApplicationHandlerStop
     chat = update.effective_chat
     if chat is None or update.inline_query is not None:
         return
@@ -143,11 +147,16 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/hjalp, /lander, /deadline, /omraden, /vem: the matching FAQ answer."""
+    """/hjalp, /lander, /deadline, /omraden, /vem: the matching FAQ answer (else the help)."""
     message = update.effective_message
     if message is None or not message.text:
         return
-    command = message.text.split()[0].lstrip("/").split("@")[0].lower()
+    command, _, target = message.text.split()[0].lstrip("/").lower().partition("@")
+    if target and target != (context.bot.username or "").lower():
+        return                                  # "/cmd@other_bot" in a group: not for us
+    if (command not in msg.TOPIC_COMMANDS and not target
+            and message.chat.type != ChatType.PRIVATE):
+        return                                  # an unknown command in a group: other bots'
     svc = services(context)
     entry_id = msg.TOPIC_COMMANDS.get(command, "help")
     await send_answer(update, svc.brain.engine.answer_entry(entry_id, svc.clock(), language_of(update)))
@@ -211,7 +220,6 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat and update.effective_message:
         try:
-            await update.effective_chat.send_message(
-                "Oj, något gick fel hos mig. Försök gärna igen om en stund.")
+            await update.effective_chat.send_message(escape(msg.SOMETHING_WENT_WRONG))
         except TelegramError:
             pass

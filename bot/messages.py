@@ -27,6 +27,7 @@ SEE_ALSO = "Läs mer:"
 NON_TEXT = ("Jag förstår bara textfrågor. Skriv din fråga om kommunalt partnerskap, "
             "till exempel ”Kan vi samarbeta med Kenya?”.")
 SLOW_DOWN = "Oj, det gick fort! Vänta en liten stund innan du skriver igen, så hinner jag med."
+SOMETHING_WENT_WRONG = "Oj, något gick fel hos mig. Försök gärna igen om en stund."
 STALE_BUTTON = "Den knappen fungerar inte längre. Skriv din fråga igen, så svarar jag."
 
 SUBSCRIBED = ("Klart! Du får påminnelser inför sista ansökningsdag ({deadline}). "

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 import time
 from pathlib import Path
@@ -66,9 +67,19 @@ def run_bot(settings: Settings) -> int:
     for warning in knowledge_warnings(brain.knowledge, settings.pretend_now or system_clock()):
         print(f"warning: {warning}", file=sys.stderr)
     asyncio.run(_check_store(settings.db_path))
+    from telegram.error import InvalidToken
+
     from bot.telegram_app import run
     print(f"Partnerbot startar (databas: {settings.db_path}). Avsluta med Ctrl-C.", file=sys.stderr)
-    run(settings, brain)
+    try:
+        run(settings, brain)
+    except InvalidToken:
+        # PTB's message and traceback contain the token: say what happened without them.
+        return _fail("Telegram rejected TELEGRAM_BOT_TOKEN (revoked or mistyped?). "
+                     "Get a valid token from @BotFather.")
+    except Exception:  # noqa: BLE001 - last resort: a redacted log line instead of a raw traceback
+        logging.getLogger("partnerbot").exception("the bot stopped because of an unexpected error")
+        return 1
     return 0
 
 

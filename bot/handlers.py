@@ -69,11 +69,14 @@ async def send_answer(update: Update, answer: Answer) -> None:
 
 # ---- gatekeeping -------------------------------------------------------------------------
 async def flood_gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Runs before every handler: edits and channel posts are ignored on purpose (command
-    handlers would otherwise answer an edited "/lander" again), and a chat over ~20 messages a
-    minute is slowed down."""
+    """Runs before every handler: edits, channel posts and other bots are ignored on purpose
+    (command handlers would otherwise answer an edited "/lander" again), and a chat over ~20
+    messages a minute is slowed down."""
     if update.edited_message or update.channel_post or update.edited_channel_post:
         raise ApplicationHandlerStop
+    if update.message is not None and update.message.from_user is not None \
+            and update.message.from_user.is_bot:
+        raise ApplicationHandlerStop          # other bots: never start a bot-to-bot loop
     chat = update.effective_chat
     if chat is None or update.inline_query is not None:
         return

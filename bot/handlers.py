@@ -5,6 +5,7 @@ render the answer as escaped HTML with buttons, and keep the store up to date.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 
@@ -19,10 +20,13 @@ from bot.engine import Answer, Suggestion
 from bot.flood import Verdict
 from bot.formatting import escape, render_plain, split_message
 from bot.normalize import MAX_QUESTION_CHARS
+from bot.polling import with_retries
 from bot.services import services
 
 log = logging.getLogger(__name__)
 CALLBACK_ANSWER = "a"     # a:<entry id>:<lang>
+REPLY_ATTEMPTS = 4        # a 5xx or a dropped connection should not cost anyone their answer
+REPLY_STOP = asyncio.Event()   # never set: replies are short; shutdown waits for them
 MAX_BUTTONS = 3
 INLINE_RESULTS = 3
 
@@ -59,8 +63,9 @@ async def send_html(update: Update, html: str,
     sent = None
     for i, chunk in enumerate(chunks):
         last = i == len(chunks) - 1
-        sent = await chat.send_message(chunk, reply_markup=markup if last else None)
-    return sent
+        sent = await with_retries(lambda c=chunk, m=markup if last else None: chat.send_message(
+            c, reply_markup=m), REPLY_STOP, "sending a reply", attempts=REPLY_ATTEMPTS)
+    return sent  # type: ignore[return-value]
 
 
 async def send_answer(update: Update, answer: Answer) -> None:

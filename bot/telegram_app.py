@@ -9,6 +9,7 @@ from pathlib import Path
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
                           ContextTypes, Defaults, InlineQueryHandler, MessageHandler, TypeHandler,
                           filters)
@@ -19,6 +20,7 @@ from bot.brain import Brain
 from bot.clock import Clock, shifted_clock, system_clock
 from bot.config import Settings
 from bot.ordering import PerChatUpdateProcessor
+from bot.polling import ConfirmingPoller, with_retries
 from bot.delivery import Sender, delivery_pass, exclusive_pass
 from bot.ratelimit import PartnerbotRateLimiter
 from bot.services import KEY, Services
@@ -26,6 +28,7 @@ from bot.storage import Store, StorageError
 
 log = logging.getLogger(__name__)
 HEARTBEAT_INTERVAL = 20.0
+POLL_FRESHNESS = 60.0             # a successful getUpdates this recent counts as "polling"
 LOCK = "delivery_lock"
 
 
@@ -69,10 +72,11 @@ async def delivery_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def heartbeat_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Write the heartbeat only while the updater is really running."""
+    """Write the heartbeat only while getUpdates keeps succeeding (or in webhook mode)."""
     app = context.application
     path: Path = app.bot_data["heartbeat"]
-    if app.updater is None or app.updater.running or app.bot_data.get("webhook"):
+    recent = time.monotonic() - app.bot_data.get("last_poll", float("-inf")) < POLL_FRESHNESS
+    if recent or app.bot_data.get("webhook"):
         path.write_text(str(int(time.time())), encoding="ascii")
 
 
@@ -135,7 +139,10 @@ async def _post_init(app: Application) -> None:
     svc: Services = app.bot_data[KEY]
     if app.bot_data.get("own_store"):
         svc.store = await Store.open(svc.settings.db_path)
-    await app.bot.set_my_commands([BotCommand(c, d) for c, d in msg.BOT_COMMANDS])
+    try:
+        await app.bot.set_my_commands([BotCommand(c, d) for c, d in msg.BOT_COMMANDS])
+    except TelegramError as exc:          # the menu is a convenience; never a reason to stop
+        log.warning("could not register the command menu: %s", exc)
     if app.job_queue is not None:
         app.job_queue.run_repeating(delivery_job, interval=svc.settings.delivery_interval, first=0.2,
                                     name="delivery", job_kwargs={"max_instances": 1})
@@ -155,14 +162,38 @@ async def _post_init(app: Application) -> None:
 
 async def _post_shutdown(app: Application) -> None:
     svc: Services = app.bot_data[KEY]
-    if app.bot_data.get("own_store") and svc.store is not None:
+    if app.bot_data.pop("own_store", False) and svc.store is not None:
         await svc.store.close()
 
 
 def request_stop(app: Application) -> None:
     """SIGTERM/SIGINT: finish the message in flight, stop delivering, then stop polling."""
     app.bot_data["stop_event"].set()
-    app.stop_running()
+
+
+async def serve(app: Application, started: asyncio.Event | None = None) -> None:
+    """Connect (retrying transient failures), then poll with confirm-after-handling until stop.
+
+    Used by `partnerbot run` and by the end-to-end tests, so both exercise the same path.
+    """
+    stop: asyncio.Event = app.bot_data["stop_event"]
+    await with_retries(app.initialize, stop, "connecting to Telegram")
+    try:
+        await app.post_init(app)
+        await app.start()
+
+        def polled() -> None:
+            app.bot_data["last_poll"] = time.monotonic()
+
+        poller = ConfirmingPoller(app, on_poll=polled)
+        if started is not None:
+            started.set()
+        await poller.run(stop)
+    finally:
+        if app.running:
+            await app.stop()
+        await _post_shutdown(app)
+        await app.shutdown()
 
 
 def run(settings: Settings, brain: Brain) -> None:
@@ -182,4 +213,7 @@ def run(settings: Settings, brain: Brain) -> None:
                         secret_token=secret, stop_signals=None, allowed_updates=Update.ALL_TYPES,
                         close_loop=True)
     else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES, stop_signals=None, close_loop=True)
+        try:
+            loop.run_until_complete(serve(app))
+        finally:
+            loop.close()

@@ -15,6 +15,7 @@ As a separate process (restarts, kill -9)::
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -30,7 +31,7 @@ from bot.brain import Brain
 from bot.config import Settings, load_settings
 from bot.services import KEY, Services
 from bot.storage import Store
-from bot.telegram_app import build_application
+from bot.telegram_app import build_application, serve
 from tests.standin import StandIn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,19 +92,17 @@ async def running_bot(tmp_path: Path, api: StandIn, *, now: datetime,
     clock = FakeClock(now)
     store = await Store.open(settings.db_path)
     app = build_application(settings, Brain.load(settings.knowledge_dir), store, clock=clock)
+    started = asyncio.Event()
+    serving = asyncio.create_task(serve(app, started))     # the production polling path
     try:
-        async with app:
-            await app.post_init(app)          # what run_polling does before polling
-            await app.start()
-            await app.updater.start_polling(poll_interval=0.0, timeout=1, drop_pending_updates=False)
-            try:
-                yield RunningBot(app, store, clock, settings)
-            finally:
-                app.bot_data["stop_event"].set()
-                if app.updater.running:
-                    await app.updater.stop()
-                await app.stop()
+        await asyncio.wait({serving, asyncio.create_task(started.wait())},
+                           return_when=asyncio.FIRST_COMPLETED)
+        if serving.done():
+            serving.result()                                # startup failed: raise it here
+        yield RunningBot(app, store, clock, settings)
     finally:
+        app.bot_data["stop_event"].set()
+        await serving
         await store.close()
 
 

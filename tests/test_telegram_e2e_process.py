@@ -71,7 +71,7 @@ async def test_token_never_logged_in_process_even_at_debug(tmp_path, caplog, kee
         async with running_bot(tmp_path, api, now=NOW) as bot:
             api.push_message(1001, "Kan vi samarbeta med Kenya?")
             await api.wait_messages(1001, 1)
-            api.fail_next("sendMessage", 500)                  # an error inside a handler
+            api.fail_next("sendMessage", 500, count=4)         # an error inside a handler
             api.push_message(1001, "Vem kan söka?")
             await api.wait_for(lambda: any(OOPS in (s.plain_text or "")
                                            for s in api.messages_to(1001)))
@@ -81,7 +81,7 @@ async def test_token_never_logged_in_process_even_at_debug(tmp_path, caplog, kee
             api.fail_next("answerCallbackQuery", 401)           # "Unauthorized": InvalidToken
             api.push_callback(1001, "a:deadline:sv")
             await api.wait_for(lambda: [c for c in api.calls if c.status == 401])
-            assert bot.app.updater is not None and bot.app.updater.running
+            assert bot.app.running
     text = caplog.text + "\n".join(r.getMessage() for r in caplog.records)
     assert "HTTP Request: POST" in text                       # httpx really was logging
     assert "error while handling an update" in text and "Traceback" in text
@@ -98,7 +98,10 @@ def test_bot_process_answers_logs_no_token_and_stops_on_sigterm(tmp_path) -> Non
             api.push_message(1001, "Kan vi samarbeta med Kenya?")
             [reply] = api.wait_messages_sync(1001, 1, timeout=15)
             assert "Kenya är ett av de 19 samarbetsländerna" in (reply.plain_text or "")
-            api.fail_next("sendMessage", 500)
+            api.fail_next("sendMessage", 500)                  # one 5xx: retried, answered
+            api.push_message(1001, "/deadline")
+            api.wait_messages_sync(1001, 2)
+            api.fail_next("sendMessage", 500, count=4)         # still failing: the apology
             api.push_message(1001, "/deadline")
             api.wait_for_sync(lambda: any(OOPS in (s.plain_text or "")
                                           for s in api.messages_to(1001)))

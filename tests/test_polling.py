@@ -1,0 +1,47 @@
+"""Confirm-after-handling polling and retries: a hiccup at Telegram costs nobody an answer."""
+from __future__ import annotations
+
+import signal
+from datetime import datetime
+from pathlib import Path
+
+from bot.clock import STOCKHOLM
+from tests.botrunner import running_bot, start_bot_process
+from tests.standin import StandIn
+
+NOW = datetime(2020, 3, 1, 10, 0, tzinfo=STOCKHOLM)
+
+
+async def test_a_failed_reply_is_retried_and_the_real_answer_arrives(tmp_path: Path) -> None:
+    async with StandIn() as api, running_bot(tmp_path, api, now=NOW):
+        api.fail_next("sendMessage", 500, count=2)
+        api.push_message(11, "Kan vi samarbeta med Kenya?", user_id=11)
+        [reply] = await api.wait_messages(11, 1, timeout=10)
+        assert reply.plain_text.startswith("Ja! Kenya")
+        assert [c.status for c in api.calls if c.method == "sendMessage"] == [500, 500, 200]
+
+
+async def test_updates_are_confirmed_only_after_they_were_handled(tmp_path: Path) -> None:
+    async with StandIn() as api, running_bot(tmp_path, api, now=NOW):
+        api.set_delay(0.5, methods=["sendMessage"])
+        first = api.push_message(12, "hej", user_id=12)
+        await api.wait_for(lambda: any(c.method == "sendMessage" for c in api.calls) or
+                           api.pending_updates() == 0, timeout=5)
+        assert api.updates_confirmed() <= first          # still being answered: not confirmed
+        await api.wait_messages(12, 1, timeout=5)
+        await api.wait_for(lambda: api.updates_confirmed() > first, timeout=5)
+
+
+def test_startup_survives_transient_telegram_errors(tmp_path: Path) -> None:
+    with StandIn.in_thread() as api:
+        api.fail_next("getMe", 500, count=2)
+        api.fail_next("setMyCommands", 500)
+        api.fail_next("deleteWebhook", 502)
+        proc = start_bot_process(tmp_path, api, now="2020-03-01T10:00")
+        try:
+            api.push_message(13, "/deadline", user_id=13)
+            [reply] = api.wait_messages_sync(13, 1, timeout=20)
+            assert "15 mars 2020" in reply.plain_text
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(10) == 0

@@ -169,6 +169,8 @@ async def _post_shutdown(app: Application) -> None:
 def request_stop(app: Application) -> None:
     """SIGTERM/SIGINT: finish the message in flight, stop delivering, then stop polling."""
     app.bot_data["stop_event"].set()
+    if app.bot_data.get("webhook"):
+        app.stop_running()              # run_webhook's own loop; polling watches the event
 
 
 async def serve(app: Application, started: asyncio.Event | None = None) -> None:

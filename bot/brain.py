@@ -52,6 +52,10 @@ class Brain:
         except KnowledgeError as exc:
             log.error("knowledge reload rejected, keeping the old knowledge:\n%s", exc)
             return [str(p) for p in exc.problems]
+        except ValueError as exc:     # YAML itself refuses a value such as 2027-02-29
+            problem = f"{self.directory or 'knowledge'}: a value in the files is invalid: {exc}"
+            log.error("knowledge reload rejected, keeping the old knowledge:\n%s", problem)
+            return [problem]
         self.engine = engine          # one assignment: readers see the old or the new, never half
         warnings = knowledge_warnings(engine.knowledge, now)
         log.info("knowledge reloaded from %s (deadline %s)", engine.knowledge.source,

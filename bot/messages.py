@@ -4,7 +4,7 @@ from __future__ import annotations
 BOT_COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", "Börja här: vad jag kan hjälpa till med"),
     ("hjalp", "Vad du kan fråga och alla kommandon"),
-    ("lander", "De 19 samarbetsländerna"),
+    ("lander", "Samarbetsländerna – vilka länder ni kan samarbeta med"),
     ("deadline", "Sista ansökningsdag och hur länge det är kvar"),
     ("omraden", "Partnerskapets fyra kärnområden"),
     ("vem", "Vem som kan söka"),

@@ -86,7 +86,7 @@ def _build(node: yaml.Node, path: PathKey, located: Located, problems: list[Prob
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key = _build(key_node, path, located, problems, loader)
             if not isinstance(key, (str, int)):
                 problems.append(located.problem("mapping keys must be plain text", *path))
                 continue
@@ -101,4 +101,8 @@ def _build(node: yaml.Node, path: PathKey, located: Located, problems: list[Prob
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, path + (i,), located, problems, loader)
                 for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, yaml.YAMLError) as exc:          # e.g. an impossible date: 2027-02-29
+        problems.append(located.problem(f"invalid value {node.value!r}: {exc}", *path))
+        return None

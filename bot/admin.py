@@ -13,7 +13,8 @@ from telegram.ext import ContextTypes
 
 from bot import messages as msg
 from bot.clock import local_day
-from bot.delivery import exclusive_pass, resume_broadcasts
+from bot.delivery import broadcast_report, resume_broadcasts
+from bot.lease import exclusive_pass
 from bot.formatting import escape
 from bot.handlers import send_html
 from bot.services import Services, services
@@ -60,7 +61,9 @@ async def broadcast(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _refuse(update)
         return
     message = update.effective_message
-    text = (message.text or "").partition(" ")[2].strip() if message else ""
+    # Whatever follows the command, after a space or a line break; inner lines stay intact.
+    parts = (message.text or "").split(maxsplit=1) if message else []
+    text = parts[1].strip() if len(parts) == 2 else ""
     if not text:
         await send_html(update, escape(msg.BROADCAST_USAGE))
         return
@@ -99,16 +102,28 @@ async def broadcast_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE
 
     broadcast_id = await svc.store.create_broadcast(escape(text), svc.clock())
 
+    stop = context.application.bot_data.get("stop_event")
+
     async def run() -> None:
         # Recorded first: if another pass holds the lease, or the bot dies, the next pass
-        # (resume_broadcasts) delivers it with the same guarantees.
+        # (resume_broadcasts) delivers it with the same guarantees. On SIGTERM (stop) it
+        # finishes the message in flight and leaves the rest to the next start: the
+        # Application waits for this task before it exits.
         async with delivery_lock(context.application), exclusive_pass(svc.store) as mine:
             if not mine:
+                await send_html(update, escape(msg.BROADCAST_QUEUED))
                 return
-            report = await resume_broadcasts(svc.store, sender(context.application), svc.clock(),
-                                             clock=svc.clock)
+            await resume_broadcasts(svc.store, sender(context.application), svc.clock(),
+                                    clock=svc.clock, stop=stop)
+        # Counted from the records: a scheduled pass running when the admin confirmed may
+        # have delivered some or all of it (it resumes every unfinished broadcast).
+        report = await broadcast_report(svc.store, broadcast_id)
+        if stop is not None and stop.is_set():
+            log.info("broadcast %s interrupted by shutdown after %s", broadcast_id, report)
+            return
         log.info("broadcast %s finished: %s", broadcast_id, report)
-        await send_html(update, escape(msg.BROADCAST_DONE.format(report=report)))
+        await send_html(update, escape(msg.BROADCAST_DONE.format(
+            sent=report.sent, blocked=report.blocked, failed=report.failed)))
 
     context.application.create_task(run(), update=update)
 

@@ -9,7 +9,7 @@ Both kinds go through `deliver`, so they share the guarantees:
   the process dies at most one row can be 'pending' with the message possibly delivered.
   The next pass re-sends exactly that one. (Sending concurrently would leave up to
   "concurrency" such rows.) Two passes must not run at the same time on one database (both
-  would re-claim the same 'pending'/'failed' rows): callers hold `exclusive_pass`.
+  would re-claim the same 'pending'/'failed' rows): callers hold `bot.lease.exclusive_pass`.
 * Pacing: inside `partnerbot run` the Bot carries PartnerbotRateLimiter, which paces every
   request, so pass `limiter=None` (the default). The `partnerbot send-reminders` CLI may use a
   bare telegram.Bot without a rate limiter; it passes `limiter=SlidingWindowLimiter(29, 1.0)`
@@ -24,11 +24,7 @@ import asyncio
 import contextlib
 import html
 import logging
-import os
-import socket
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import astuple, dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -36,17 +32,15 @@ from typing import TYPE_CHECKING, Any
 from telegram.error import (BadRequest, ChatMigrated, EndPointNotFound, Forbidden, InvalidToken,
                             NetworkError, RetryAfter, TelegramError)
 
-from bot.clock import system_clock
 from bot.ratelimit import SlidingWindowLimiter, retry_after_seconds, sleep_unless_stopped
 from bot.reminders import Reminder, ReminderConfig, due_reminder
-
-from bot.storage import StorageError
 
 if TYPE_CHECKING:
     from bot.storage import Subscriber
 
-__all__ = ["DeliveryReport", "PassReport", "Sender", "deliver", "delivery_pass", "exclusive_pass",
-           "resume_broadcasts", "send_due_reminders", "start_broadcast"]
+__all__ = ["DeliveryReport", "PassReport", "Sender", "broadcast_key", "broadcast_report", "deliver",
+           "delivery_pass", "resume_broadcasts", "send_due_reminders",
+           "start_broadcast"]
 
 _LOG = logging.getLogger(__name__)
 
@@ -244,10 +238,21 @@ async def _has_recipients(store: Any, key: str, subscribed_before: datetime) -> 
     return False
 
 
+def broadcast_key(broadcast_id: int) -> str:
+    return f"broadcast:{broadcast_id}"
+
+
+async def broadcast_report(store: Any, broadcast_id: int) -> DeliveryReport:
+    """The recorded outcome of a broadcast, whichever passes (or processes) delivered it."""
+    counts = await store.count_deliveries(broadcast_key(broadcast_id))
+    return DeliveryReport(sent=counts.get("sent", 0), blocked=counts.get("blocked", 0),
+                          failed=counts.get("failed", 0) + counts.get("pending", 0))
+
+
 async def _deliver_broadcast(store: Any, send: Sender, broadcast_id: int, text: str,
                              created_at: datetime, now: datetime, kw: dict[str, Any]) -> DeliveryReport:
     clock = _pass_clock(now, kw)
-    key = f"broadcast:{broadcast_id}"
+    key = broadcast_key(broadcast_id)
     report = await deliver(store, send, key, text, now=clock, subscribed_before=created_at, **kw)
     stop: asyncio.Event | None = kw.get("stop")
     if stop is not None and stop.is_set():
@@ -303,39 +308,3 @@ async def delivery_pass(
     if stop is None or not stop.is_set():
         ids, broadcast_report = await _resume(store, send, now, dict(kw))
     return PassReport(reminder.key if reminder else None, reminder_report, broadcast_report, ids)
-
-
-LEASE_NAME = "delivery"
-LEASE_TTL = timedelta(seconds=30)
-
-
-@asynccontextmanager
-async def exclusive_pass(store: Any, wall_clock: Clock = system_clock) -> AsyncIterator[bool]:
-    """Yield True while this process holds the delivery lease, False if another one does.
-
-    `claim` re-takes 'pending' rows (that is how a crashed pass resumes), so two passes running
-    at once -- the bot's job and an operator's `send-reminders` -- could both send to the same
-    chat. The lease, renewed in the background and left to expire after a crash (kill -9),
-    keeps passes one at a time across processes. It runs on the wall clock, not the business
-    clock, because it is about processes being alive.
-    """
-    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    if not await store.acquire_lease(LEASE_NAME, owner, wall_clock(), LEASE_TTL):
-        yield False
-        return
-
-    async def renew() -> None:
-        while True:
-            await asyncio.sleep(LEASE_TTL.total_seconds() / 3)
-            with contextlib.suppress(StorageError):
-                await store.acquire_lease(LEASE_NAME, owner, wall_clock(), LEASE_TTL)
-
-    renewer = asyncio.create_task(renew())
-    try:
-        yield True
-    finally:
-        renewer.cancel()
-        with contextlib.suppress(asyncio.CancelledError, StorageError):
-            await renewer
-        with contextlib.suppress(StorageError):
-            await store.release_lease(LEASE_NAME, owner)

@@ -69,7 +69,10 @@ BROADCAST_ASK = "Skicka det här till {count} aktiva prenumeranter?\n\n{text}"
 BROADCAST_SEND = "Ja, skicka"
 BROADCAST_CANCEL = "Avbryt"
 BROADCAST_STARTED = "Utskicket har startat till {count} prenumeranter. Jag meddelar när det är klart."
-BROADCAST_DONE = "Utskicket är klart: {report}."
+BROADCAST_DONE = ("Utskicket är klart: {sent} skickade, {blocked} har blockerat boten "
+                  "och {failed} gick inte att nå (de försöks igen senare).")
+BROADCAST_QUEUED = ("Utskicket är sparat. Ett annat utskick pågår just nu, så det här skickas "
+                    "direkt efter det.")
 BROADCAST_CANCELLED = "Utskicket är avbrutet. Inget skickades."
 STATS = ("Statistik\n• Aktiva prenumeranter: {active}\n• Frågor idag: {today}\n"
          "• Obesvarade frågor (vanligast först):\n{unanswered}")

@@ -93,7 +93,8 @@ async def send_reminders(settings: Settings, now_arg) -> int:  # noqa: ANN001 - 
     """`partnerbot send-reminders`: one delivery pass with the same code the bot runs."""
     from telegram import Bot
 
-    from bot.delivery import delivery_pass, exclusive_pass
+    from bot.delivery import delivery_pass
+    from bot.lease import exclusive_pass
     from bot.ratelimit import SlidingWindowLimiter
     if settings.token is None:
         return _fail("TELEGRAM_BOT_TOKEN is not set")

@@ -541,6 +541,18 @@ class Store:
                 (name, owner, _ts(now + ttl)))
             return True
 
+    async def lease_holder(self, name: str) -> str | None:
+        rows = await self._read("SELECT owner FROM leases WHERE name = ?", (name,))
+        return str(rows[0][0]) if rows else None
+
+    async def take_over_lease(self, name: str, dead_owner: str, owner: str, now: datetime,
+                              ttl: timedelta) -> bool:
+        """Take the lease from a holder known to be dead, unless someone else was quicker."""
+        result = await self._write1("UPDATE leases SET owner = ?, expires_at = ?"
+                                    " WHERE name = ? AND owner = ?",
+                                    (owner, _ts(now + ttl), name, dead_owner))
+        return result.rowcount == 1
+
     async def release_lease(self, name: str, owner: str) -> None:
         await self._write1("DELETE FROM leases WHERE name = ? AND owner = ?", (name, owner))
 

@@ -21,7 +21,8 @@ from bot.clock import Clock, shifted_clock, system_clock
 from bot.config import Settings
 from bot.ordering import PerChatUpdateProcessor
 from bot.polling import ConfirmingPoller, with_retries
-from bot.delivery import Sender, delivery_pass, exclusive_pass
+from bot.delivery import Sender, delivery_pass
+from bot.lease import exclusive_pass
 from bot.ratelimit import PartnerbotRateLimiter
 from bot.services import KEY, Services
 from bot.storage import Store, StorageError
@@ -144,8 +145,11 @@ async def _post_init(app: Application) -> None:
     except TelegramError as exc:          # the menu is a convenience; never a reason to stop
         log.warning("could not register the command menu: %s", exc)
     if app.job_queue is not None:
+        # A pass may outlast the interval (a big broadcast). A second instance then finds the
+        # delivery lock taken and returns at once; with max_instances=1 APScheduler would log a
+        # WARNING for every skipped run instead.
         app.job_queue.run_repeating(delivery_job, interval=svc.settings.delivery_interval, first=0.2,
-                                    name="delivery", job_kwargs={"max_instances": 1})
+                                    name="delivery", job_kwargs={"max_instances": 2})
         app.job_queue.run_repeating(heartbeat_job, interval=HEARTBEAT_INTERVAL, first=0.5,
                                     name="heartbeat")
 

@@ -132,7 +132,7 @@ def _decode_attribute(raw: str) -> str:
 
 def _check_tag_attributes(name: str, attrs: dict[str, str], offset: int) -> None:
     if name == "span" and attrs.get("class") != "tg-spoiler":
-        raise _entity_error(f'Tag "span" must have class "tg-spoiler"', offset)
+        raise _entity_error('Tag "span" must have class "tg-spoiler"', offset)
     if name == "tg-emoji" and not attrs.get("emoji-id", "").isdigit():
         raise _entity_error("Custom emoji identifier expected", offset)
 

@@ -358,11 +358,11 @@ def test_report_str_and_merge() -> None:
 
 async def test_only_one_delivery_pass_at_a_time_across_processes(store: Store, tmp_path: Path) -> None:
     """The bot's job and an operator's `send-reminders` never deliver at the same time."""
-    from bot.delivery import LEASE_TTL, exclusive_pass
+    from bot.lease import LEASE_TTL, exclusive_pass
     other = await Store.open(tmp_path / "partnerbot.db")      # a second process's connection
     try:
         async with exclusive_pass(store) as first:
-            async with exclusive_pass(other) as second:
+            async with exclusive_pass(other, owner="host:1:other-process") as second:
                 assert first and not second
         async with exclusive_pass(other) as after_release:
             assert after_release
@@ -375,3 +375,26 @@ async def test_only_one_delivery_pass_at_a_time_across_processes(store: Store, t
             assert resumed
     finally:
         await other.close()
+
+
+async def test_a_dead_holders_lease_is_taken_over_at_once(store: Store) -> None:
+    """After kill -9 the restarted bot resumes delivering without waiting out the lease."""
+    import os
+    import socket
+    import subprocess
+
+    from bot.lease import LEASE_NAME, LEASE_TTL, exclusive_pass, holder_is_dead
+    finished = subprocess.Popen(["true"])
+    finished.wait()                                 # exited and reaped: its pid is gone
+    dead = f"{socket.gethostname()}:{finished.pid}:abcd1234"
+    alive_elsewhere = f"another-host:{os.getpid()}:abcd1234"
+    earlier_life = f"{socket.gethostname()}:{os.getpid()}:00000000"      # container restart
+    now = datetime.now(STOCKHOLM)
+    assert not holder_is_dead(alive_elsewhere)
+    assert holder_is_dead(earlier_life)
+    assert await store.acquire_lease(LEASE_NAME, dead, now, LEASE_TTL)
+    async with exclusive_pass(store) as mine:
+        assert mine                                   # the dead holder's lease was taken over
+    assert await store.acquire_lease(LEASE_NAME, alive_elsewhere, now, LEASE_TTL)
+    async with exclusive_pass(store) as mine:
+        assert not mine                               # a live holder on another host is respected

@@ -25,8 +25,11 @@ async def test_updates_are_confirmed_only_after_they_were_handled(tmp_path: Path
     async with StandIn() as api, running_bot(tmp_path, api, now=NOW):
         api.set_delay(0.5, methods=["sendMessage"])
         first = api.push_message(12, "hej", user_id=12)
-        await api.wait_for(lambda: any(c.method == "sendMessage" for c in api.calls) or
-                           api.pending_updates() == 0, timeout=5)
+        # fetched, and while its answer is still being sent the bot keeps polling from it
+        await api.wait_for(lambda: any(c.method == "getUpdates" and
+                                       str(c.params.get("offset")) == str(first)
+                                       for c in api.calls), timeout=5)
+        assert not any(c.method == "sendMessage" for c in api.calls)
         assert api.updates_confirmed() <= first          # still being answered: not confirmed
         await api.wait_messages(12, 1, timeout=5)
         await api.wait_for(lambda: api.updates_confirmed() > first, timeout=5)

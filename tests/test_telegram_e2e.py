@@ -113,7 +113,7 @@ async def test_commands_registered_with_swedish_descriptions(tg) -> None:
     for command in ("start", "hjalp", "lander", "deadline", "omraden", "vem", "prenumerera",
                     "avsluta", "kalender", "mina_uppgifter", "glom_mig"):
         assert registered.get(command), command
-    assert registered["lander"] == "De 19 samarbetsländerna"
+    assert registered["lander"].startswith("Samarbetsländerna")
     assert "Sista ansökningsdag" in registered["deadline"]
     assert any(ch in "".join(registered.values()) for ch in "åäö")
 

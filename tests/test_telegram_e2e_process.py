@@ -73,8 +73,8 @@ async def test_token_never_logged_in_process_even_at_debug(tmp_path, caplog, kee
             await api.wait_messages(1001, 1)
             api.fail_next("sendMessage", 500, count=4)         # an error inside a handler
             api.push_message(1001, "Vem kan söka?")
-            await api.wait_for(lambda: any(OOPS in (s.plain_text or "")
-                                           for s in api.messages_to(1001)))
+            await api.wait_for(lambda: any(OOPS in (s.plain_text or "")    # after 4 tries
+                                           for s in api.messages_to(1001)), timeout=15)
             api.fail_next("getUpdates", 500)                   # an error while polling
             api.push_message(1002, "/deadline")
             await api.wait_messages(1002, 1, timeout=8)
@@ -104,7 +104,7 @@ def test_bot_process_answers_logs_no_token_and_stops_on_sigterm(tmp_path) -> Non
             api.fail_next("sendMessage", 500, count=4)         # still failing: the apology
             api.push_message(1001, "/deadline")
             api.wait_for_sync(lambda: any(OOPS in (s.plain_text or "")
-                                          for s in api.messages_to(1001)))
+                                          for s in api.messages_to(1001)), timeout=15)
             api.push_message(1002, "/deadline")
             [deadline] = api.wait_messages_sync(1002, 1)
             assert "7 dagar kvar" in (deadline.plain_text or "")  # PARTNERBOT_NOW was used

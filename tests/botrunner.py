@@ -19,7 +19,7 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +31,7 @@ from bot.brain import Brain
 from bot.config import Settings, load_settings
 from bot.services import KEY, Services
 from bot.storage import Store
+from tests.standin import Sent
 from bot.telegram_app import build_application, serve
 from tests.standin import StandIn
 
@@ -118,3 +119,49 @@ def start_bot_process(tmp_path: Path, api: StandIn, *, now: str | None = None,
     log = (tmp_path / "bot.log").open("ab")
     return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
                             stdout=log, stderr=subprocess.STDOUT)
+
+
+class PassCounter:
+    """Counts finished delivery passes of an in-process bot (each one releases the lease).
+
+    `await passes.wait(2)` returns once two more passes have finished, so at least one whole
+    pass ran after whatever the test changed just before (e.g. the FakeClock).
+    """
+
+    def __init__(self, bot: RunningBot) -> None:
+        self.count = 0
+        release = bot.store.release_lease
+
+        async def counted(name: str, owner: str) -> None:
+            await release(name, owner)
+            self.count += 1
+
+        bot.store.release_lease = counted  # type: ignore[method-assign]
+
+    async def wait(self, api: StandIn, n: int = 2, timeout: float = 5.0) -> None:
+        target = self.count + n
+        await api.wait_for(lambda: self.count >= target, timeout)
+
+
+async def seed(store: Store, chats: Iterable[int], when: datetime,
+               language: str = "sv") -> None:
+    """Subscribe ``chats`` directly in the store, as if they had sent /prenumerera at ``when``."""
+    for chat in chats:
+        await store.subscribe(chat, language, when)
+
+
+async def settle(api: StandIn, bot: RunningBot) -> None:
+    """Wait until every pushed update was fetched and fully handled (twice in a row)."""
+    def idle() -> bool:
+        return (api.pending_updates() == 0 and bot.app.update_queue.empty()
+                and bot.app.update_processor.current_concurrent_updates == 0)
+    for _ in range(2):
+        await api.wait_for(idle, timeout=5)
+        await asyncio.sleep(0.05)
+
+
+async def ask(api: StandIn, chat: int, text: str, n: int = 1, **kw: object) -> list[Sent]:
+    """Push a message and return the `n` new messages sent to the chat."""
+    before = len(api.messages_to(chat))
+    api.push_message(chat, text, **kw)  # type: ignore[arg-type]
+    return (await api.wait_messages(chat, before + n))[before:]

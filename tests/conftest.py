@@ -1,7 +1,9 @@
 """Shared fixtures: the bundled knowledge and one engine, loaded once per test session."""
 from __future__ import annotations
 
+import logging
 import shutil
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -35,3 +37,22 @@ def knowledge_copy(tmp_path: Path) -> Path:
     target = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE_DIR, target, ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
     return target
+
+
+LOGGER_NAMES = ("", "telegram", "telegram.ext", "httpx", "httpcore", "apscheduler", "aiosqlite",
+                "asyncio", "bot")
+
+
+@pytest.fixture()
+def keep_logging() -> Iterator[None]:
+    """setup_logging (run by `partnerbot` commands) changes process-wide logging; undo it."""
+    from bot.logsafe import QUIET_LOGGERS
+    names = [*LOGGER_NAMES, *QUIET_LOGGERS]
+    levels = {n: logging.getLogger(n).level for n in names}
+    handlers = {h: (h.formatter, list(h.filters)) for h in logging.getLogger().handlers}
+    yield
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+    for handler, (formatter, filters) in handlers.items():
+        handler.setFormatter(formatter)
+        handler.filters[:] = filters

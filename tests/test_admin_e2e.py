@@ -20,7 +20,8 @@ from bot import messages as msg
 from bot.clock import parse_now, system_clock
 from bot.lease import LEASE_NAME, LEASE_TTL
 from bot.storage import Store
-from tests.botrunner import RunningBot, running_bot, start_bot_process
+from tests.botrunner import PassCounter, running_bot, start_bot_process
+from tests.botrunner import seed as seed_at
 from tests.standin import Sent, StandIn
 
 pytestmark = pytest.mark.filterwarnings(
@@ -33,27 +34,11 @@ FAST = {"PARTNERBOT_DELIVERY_INTERVAL": "0.05"}
 NOT_AVAILABLE = "Det kommandot är inte tillgängligt."
 
 
-class PassCounter:
-    """Counts finished delivery passes (each releases the lease); see test_reminders_e2e."""
-
-    def __init__(self, bot: RunningBot) -> None:
-        self.count = 0
-        release = bot.store.release_lease
-
-        async def counted(name: str, owner: str) -> None:
-            await release(name, owner)
-            self.count += 1
-
-        bot.store.release_lease = counted  # type: ignore[method-assign]
-
-    async def wait(self, api: StandIn, n: int = 2, timeout: float = 5.0) -> None:
-        target = self.count + n
-        await api.wait_for(lambda: self.count >= target, timeout)
-
-
 async def seed(store: Store, chats: Iterable[int], when: datetime = JOINED) -> None:
-    for chat in chats:
-        await store.subscribe(chat, "sv", when)
+    await seed_at(store, chats, when)
+
+
+
 
 
 def received(api: StandIn, chats: Iterable[int], needle: str) -> Counter[int]:

@@ -24,7 +24,8 @@ from bot import cli
 from bot.clock import parse_now, system_clock, to_local
 from bot.lease import LEASE_NAME, LEASE_TTL
 from bot.storage import Store
-from tests.botrunner import RunningBot, running_bot, start_bot_process
+from tests.botrunner import PassCounter, running_bot, start_bot_process
+from tests.botrunner import seed as seed_at
 from tests.standin import Sent, StandIn
 
 pytestmark = pytest.mark.filterwarnings(  # PTB warns about retry_after when building RetryAfter
@@ -37,6 +38,11 @@ D3_KEY = "reminder:2020-03-15:d3"
 LINK = "https://icld.se/"
 FAST = {"PARTNERBOT_DELIVERY_INTERVAL": "0.05"}
 PROC_INTERVAL = "0.1"
+
+
+async def seed(store: Store, chats: Iterable[int], when: datetime = JOINED,
+               language: str = "sv") -> None:
+    await seed_at(store, chats, when, language)
 
 
 def reminder_line(days: int, deadline: str = "15 mars 2020") -> str:
@@ -54,32 +60,7 @@ def reminder_counts(api: StandIn, chats: Iterable[int]) -> Counter[int]:
                    and "⏰" in (m.plain_text or ""))
 
 
-class PassCounter:
-    """Counts finished delivery passes of an in-process bot (each one releases the lease).
 
-    `await passes.wait(2)` returns once two more passes have finished, so at least one whole
-    pass ran after whatever the test changed just before (e.g. the FakeClock).
-    """
-
-    def __init__(self, bot: RunningBot) -> None:
-        self.count = 0
-        release = bot.store.release_lease
-
-        async def counted(name: str, owner: str) -> None:
-            await release(name, owner)
-            self.count += 1
-
-        bot.store.release_lease = counted  # type: ignore[method-assign]
-
-    async def wait(self, api: StandIn, n: int = 2, timeout: float = 5.0) -> None:
-        target = self.count + n
-        await api.wait_for(lambda: self.count >= target, timeout)
-
-
-async def seed(store: Store, chats: Iterable[int], when: datetime = JOINED,
-               language: str = "sv") -> None:
-    for chat in chats:
-        await store.subscribe(chat, language, when)
 
 
 def seed_db(db: Path, chats: Iterable[int], when: datetime = JOINED) -> None:

@@ -6,7 +6,6 @@ control and the process/log tests live in test_telegram_e2e_account.py and _proc
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -17,7 +16,7 @@ import pytest
 
 from bot import messages as msg
 from bot.clock import STOCKHOLM
-from tests.botrunner import RunningBot, running_bot
+from tests.botrunner import RunningBot, ask, running_bot, settle
 from tests.standin import BOT_USERNAME, Sent, StandIn
 
 NOW = datetime(2020, 3, 8, 10, 0, tzinfo=STOCKHOLM)      # one week before the 2020-03-15 deadline
@@ -33,21 +32,7 @@ async def tg(tmp_path: Path) -> AsyncIterator[tuple[StandIn, RunningBot]]:
         yield api, bot
 
 
-async def settle(api: StandIn, bot: RunningBot) -> None:
-    """Wait until every pushed update was fetched and fully handled (twice in a row)."""
-    def idle() -> bool:
-        return (api.pending_updates() == 0 and bot.app.update_queue.empty()
-                and bot.app.update_processor.current_concurrent_updates == 0)
-    for _ in range(2):
-        await api.wait_for(idle, timeout=5)
-        await asyncio.sleep(0.05)
 
-
-async def ask(api: StandIn, chat: int, text: str, n: int = 1, **kw: object) -> list[Sent]:
-    """Push a message and return the `n` new messages sent to the chat."""
-    before = len(api.messages_to(chat))
-    api.push_message(chat, text, **kw)  # type: ignore[arg-type]
-    return (await api.wait_messages(chat, before + n))[before:]
 
 
 def buttons(sent: Sent) -> list[tuple[str, str]]:

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -21,9 +21,8 @@ import pytest
 from bot import cli
 from bot import messages as msg
 from bot.clock import STOCKHOLM
-from bot.logsafe import QUIET_LOGGERS
-from tests.botrunner import RunningBot, running_bot
-from tests.standin import Sent, StandIn
+from tests.botrunner import RunningBot, ask, running_bot, settle
+from tests.standin import StandIn
 
 NOW = datetime(2020, 3, 8, 8, 0, tzinfo=STOCKHOLM)   # one hour before the 7-days-left reminder
 CHAT, USER = 555000111, 555000222
@@ -35,34 +34,7 @@ async def tg(tmp_path: Path) -> AsyncIterator[tuple[StandIn, RunningBot]]:
         yield api, bot
 
 
-@pytest.fixture()
-def keep_logging() -> Iterator[None]:
-    """`partnerbot unanswered` configures logging for the process; undo that afterwards."""
-    names = ["", *QUIET_LOGGERS]
-    levels = {n: logging.getLogger(n).level for n in names}
-    handlers = {h: (h.formatter, list(h.filters)) for h in logging.getLogger().handlers}
-    yield
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
-    for handler, (formatter, filters) in handlers.items():
-        handler.setFormatter(formatter)
-        handler.filters[:] = filters
 
-
-async def settle(api: StandIn, bot: RunningBot) -> None:
-    """Wait until every pushed update was fetched and fully handled (twice in a row)."""
-    def idle() -> bool:
-        return (api.pending_updates() == 0 and bot.app.update_queue.empty()
-                and bot.app.update_processor.current_concurrent_updates == 0)
-    for _ in range(2):
-        await api.wait_for(idle, timeout=5)
-        await asyncio.sleep(0.05)
-
-
-async def ask(api: StandIn, chat: int, text: str, n: int = 1, **kw: Any) -> list[Sent]:
-    before = len(api.messages_to(chat))
-    api.push_message(chat, text, **kw)
-    return (await api.wait_messages(chat, before + n))[before:]
 
 
 def table_rows(db: Path) -> dict[str, list[tuple[Any, ...]]]:

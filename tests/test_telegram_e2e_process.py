@@ -12,13 +12,12 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
 
 from bot.clock import STOCKHOLM
-from bot.logsafe import QUIET_LOGGERS, setup_logging
+from bot.logsafe import setup_logging
 from tests.botrunner import ROOT, running_bot, start_bot_process
 from tests.standin import StandIn
 
@@ -26,20 +25,6 @@ NOW = datetime(2020, 3, 8, 10, 0, tzinfo=STOCKHOLM)
 OOPS = "Oj, något gick fel"
 ALL_LOGGERS = ("", "telegram", "telegram.ext", "httpx", "httpcore", "apscheduler", "aiosqlite",
                "asyncio", "bot")
-
-
-@pytest.fixture()
-def keep_logging() -> Iterator[None]:
-    """setup_logging changes process-wide logging; put it back afterwards."""
-    names = [*ALL_LOGGERS, *QUIET_LOGGERS]
-    levels = {n: logging.getLogger(n).level for n in names}
-    handlers = {h: (h.formatter, list(h.filters)) for h in logging.getLogger().handlers}
-    yield
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
-    for handler, (formatter, filters) in handlers.items():
-        handler.setFormatter(formatter)
-        handler.filters[:] = filters
 
 
 def secret_parts(token: str) -> tuple[str, str]:

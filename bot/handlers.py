@@ -5,7 +5,6 @@ render the answer as escaped HTML with buttons, and keep the store up to date.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 
@@ -26,7 +25,6 @@ from bot.services import services
 log = logging.getLogger(__name__)
 CALLBACK_ANSWER = "a"     # a:<entry id>:<lang>
 REPLY_ATTEMPTS = 4        # a 5xx or a dropped connection should not cost anyone their answer
-REPLY_STOP = asyncio.Event()   # never set: replies are short; shutdown waits for them
 MAX_BUTTONS = 3
 INLINE_RESULTS = 3
 
@@ -64,7 +62,7 @@ async def send_html(update: Update, html: str,
     for i, chunk in enumerate(chunks):
         last = i == len(chunks) - 1
         sent = await with_retries(lambda c=chunk, m=markup if last else None: chat.send_message(
-            c, reply_markup=m), REPLY_STOP, "sending a reply", attempts=REPLY_ATTEMPTS)
+            c, reply_markup=m), None, "sending a reply", attempts=REPLY_ATTEMPTS)
     return sent  # type: ignore[return-value]
 
 

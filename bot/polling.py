@@ -29,7 +29,7 @@ BUSY_WAIT = 0.25          # while updates are in flight: how long to wait before
 MAX_BACKOFF = 30.0
 
 
-async def with_retries(call: Callable[[], Awaitable[T]], stop: asyncio.Event, what: str,
+async def with_retries(call: Callable[[], Awaitable[T]], stop: asyncio.Event | None, what: str,
                        attempts: int | None = None) -> T:
     """Retry transient Telegram failures (5xx, network, flood waits) until ``stop``.
 
@@ -50,6 +50,9 @@ async def with_retries(call: Callable[[], Awaitable[T]], stop: asyncio.Event, wh
             else:
                 wait, delay = delay, min(delay * 2, MAX_BACKOFF)
             log.warning("%s failed (%s); retrying in %.1f s", what, exc, wait)
+        if stop is None:
+            await asyncio.sleep(wait)
+            continue
         if stop.is_set():
             raise asyncio.CancelledError
         with contextlib.suppress(asyncio.TimeoutError):

@@ -26,3 +26,29 @@ def percentile(sorted_values: list[float], p: float) -> float:
         return 0.0
     k = min(len(sorted_values) - 1, max(0, round(p / 100 * (len(sorted_values) - 1))))
     return sorted_values[k]
+
+
+def current_rss_mb() -> float:
+    """Resident set size of this process right now (Linux /proc; 0.0 where unavailable)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return pages * resource.getpagesize() / (1024 * 1024)
+
+
+def hwm_rss_mb() -> float:
+    """Peak RSS of this process image from /proc (VmHWM; 0.0 where unavailable).
+
+    Unlike getrusage's ru_maxrss it is not inherited: Linux keeps ru_maxrss across fork and
+    exec, so a child started directly by a big parent reports at least the parent's size.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0.0

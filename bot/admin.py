@@ -44,7 +44,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     now = svc.clock()
     try:
         active = await svc.store.count_active()
-        today = await svc.store.questions_on(local_day(now))
+        today = await svc.store.questions_on(local_day(now)) + svc.questions.unsaved(local_day(now))
         top = await svc.store.top_unanswered(5)
     except StorageError as exc:
         svc.alarm.failed(exc)

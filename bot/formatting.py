@@ -284,6 +284,9 @@ def split_message(html_text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     """
     if limit < 1:
         raise ValueError("limit must be positive")
+    if (len(html_text) <= limit // 2 and "<" not in html_text and html_text.strip()
+            and not is_blank(html_text[0]) and not is_blank(html_text[-1])):
+        return [html_text]        # the common case: a short answer with no tags, one message
     doc = _Doc(_tokenize(html_text))
     solid = [i for i, s in enumerate(doc.solid) if s]
     if not solid:

@@ -122,7 +122,7 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = text[: MAX_QUESTION_CHARS * 4]           # over-long input is cut before matching
     answer = svc.brain.engine.answer_question(text, now)
     await send_answer(update, answer)            # first the answer, then the bookkeeping
-    await svc.best_effort(svc.store.record_question(now))
+    svc.questions.add(now)                       # written in batches by the heartbeat job
     if answer.match is None and text.strip():
         await svc.best_effort(svc.store.record_unanswered(text[:MAX_QUESTION_CHARS], now))
 

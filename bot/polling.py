@@ -25,7 +25,7 @@ from bot.ratelimit import retry_after_seconds
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 LONG_POLL = 25            # seconds Telegram may hold a getUpdates open when nothing is pending
-BUSY_WAIT = 0.25          # while updates are in flight: how long to wait before polling again
+BUSY_WAIT = 1.0           # while updates are in flight: the longest wait before polling again
 MAX_BACKOFF = 30.0
 
 
@@ -85,9 +85,10 @@ class ConfirmingPoller:
                 for update in fresh:
                     self.next_offset = max(self.next_offset, update.update_id + 1)
                     self.inflight[update.update_id] = asyncio.create_task(self._handle(update))
-                if self.inflight and not fresh:
-                    await asyncio.wait(self.inflight.values(), timeout=BUSY_WAIT,
-                                       return_when=asyncio.FIRST_COMPLETED)
+                if self.inflight:
+                    # Polling again now would return the same unconfirmed updates; wait until
+                    # the batch is done (or a moment has passed) so each poll moves forward.
+                    await asyncio.wait(self.inflight.values(), timeout=BUSY_WAIT)
                 self._settle()
         finally:
             if self.inflight:                   # let the handlers in flight finish their reply

@@ -495,11 +495,11 @@ class Store:
                            " AND finished_at IS NULL", (_ts(now), broadcast_id))
 
     # -- questions (never linked to a chat) -------------------------------------------------
-    async def record_question(self, now: datetime) -> None:
-        """Count one question on its Europe/Stockholm calendar day."""
-        await self._write1("INSERT INTO question_days (day, count) VALUES (?, 1)"
-                           " ON CONFLICT (day) DO UPDATE SET count = count + 1",
-                           (local_day(now).isoformat(),))
+    async def record_question(self, now: datetime, count: int = 1) -> None:
+        """Count ``count`` questions on the Europe/Stockholm calendar day of ``now``."""
+        await self._write1("INSERT INTO question_days (day, count) VALUES (?, ?)"
+                           " ON CONFLICT (day) DO UPDATE SET count = count + excluded.count",
+                           (local_day(now).isoformat(), count))
 
     async def questions_on(self, day: date) -> int:
         rows = await self._read("SELECT count FROM question_days WHERE day = ?",

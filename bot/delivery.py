@@ -27,16 +27,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import astuple, dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from telegram.error import (BadRequest, ChatMigrated, EndPointNotFound, Forbidden, InvalidToken,
                             NetworkError, RetryAfter, TelegramError)
 
 from bot.ratelimit import SlidingWindowLimiter, retry_after_seconds, sleep_unless_stopped
 from bot.reminders import Reminder, ReminderConfig, due_reminder
-
-if TYPE_CHECKING:
-    from bot.storage import Subscriber
 
 __all__ = ["DeliveryReport", "PassReport", "Sender", "broadcast_key", "broadcast_report", "deliver",
            "delivery_pass", "resume_broadcasts", "send_due_reminders",
@@ -45,12 +42,20 @@ __all__ = ["DeliveryReport", "PassReport", "Sender", "broadcast_key", "broadcast
 _LOG = logging.getLogger(__name__)
 
 Sender = Callable[[int, str], Awaitable[None]]
-TextFor = Callable[["Subscriber | int"], str]
+TextFor = Callable[["Recipient"], str]
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[Any]]
 
 # A broadcast whose failed recipients still fail this long after it was created is closed.
 BROADCAST_RETRY_WINDOW = timedelta(days=3)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a text is for: enough to choose its language without another query."""
+
+    chat_id: int
+    language: str
 
 
 @dataclass
@@ -119,18 +124,14 @@ async def deliver(
     """
     report = DeliveryReport()
     budget = [max_retry_wait]
-    async with contextlib.aclosing(store.recipients(key, subscribed_before)) as recipients:
-        async for chat_id in recipients:
+    async with contextlib.aclosing(store.recipient_languages(key, subscribed_before)) as recipients:
+        async for chat_id, language in recipients:
             if stop is not None and stop.is_set():
                 break
             if not await store.claim(chat_id, key, now()):
                 report.skipped += 1
                 continue
-            if isinstance(text_for, str):
-                text = text_for
-            else:
-                subscriber = await store.get_subscriber(chat_id)
-                text = text_for(subscriber if subscriber is not None else chat_id)
+            text = text_for if isinstance(text_for, str) else text_for(Recipient(chat_id, language))
             try:
                 status = await _send_one(
                     store, send, chat_id, text, now=now, max_attempts=max_attempts,
@@ -223,8 +224,8 @@ async def send_due_reminders(
         return None, DeliveryReport()
     texts = call.texts(reminder, now)
 
-    def text_for(who: Subscriber | int) -> str:
-        return html.escape(texts["en" if getattr(who, "language", "sv") == "en" else "sv"], quote=False)
+    def text_for(who: Recipient) -> str:
+        return html.escape(texts["en" if who.language == "en" else "sv"], quote=False)
 
     report = await deliver(store, send, reminder.key, text_for, now=clock,
                            subscribed_before=reminder.due_at, **kw)

@@ -299,7 +299,10 @@ class Store:
         try:
             cursor = await self._db.execute(sql, params)
             try:
-                rows = list(await cursor.fetchall())
+                # A write without RETURNING has no rows: skip the round trip to fetch none.
+                returns_rows = sql.lstrip()[:6].upper() in ("SELECT", "PRAGMA") or \
+                    "RETURNING" in sql.upper()
+                rows = list(await cursor.fetchall()) if returns_rows else []
                 return _Result(rows, cursor.rowcount, cursor.lastrowid)
             finally:
                 await cursor.close()
@@ -458,14 +461,20 @@ class Store:
                          batch: int = 1000) -> AsyncIterator[int]:
         """Active chats (subscribed at or before `subscribed_before`, if given) that have no
         'sent'/'blocked' delivery for `key`; ascending chat_id, `batch` per query."""
-        sql = ("SELECT s.chat_id FROM subscribers AS s WHERE s.active = 1"
+        async for chat_id, _ in self.recipient_languages(key, subscribed_before, batch):
+            yield chat_id
+
+    async def recipient_languages(self, key: str, subscribed_before: datetime | None = None,
+                                  batch: int = 1000) -> AsyncIterator[tuple[int, str]]:
+        """`recipients` with each chat's language, so a delivery needs no lookup per chat."""
+        sql = ("SELECT s.chat_id, s.language FROM subscribers AS s WHERE s.active = 1"
                " AND (? IS NULL OR s.subscribed_at <= ?) AND NOT EXISTS (SELECT 1 FROM"
                " deliveries AS d WHERE d.chat_id = s.chat_id AND d.key = ?"
                " AND d.status IN ('sent', 'blocked')) AND s.chat_id {} ?"
                " ORDER BY s.chat_id LIMIT ?")
         cutoff = None if subscribed_before is None else _ts(subscribed_before)
         async for row in self._pages(sql, (cutoff, cutoff, key), batch):
-            yield int(row["chat_id"])
+            yield int(row["chat_id"]), str(row["language"])
 
     async def delivered_keys(self, chat_id: int) -> list[str]:
         """Keys successfully sent to the chat, sorted."""

@@ -21,8 +21,7 @@ import httpx
 import pytest
 
 from bot import cli
-from bot.clock import parse_now, system_clock, to_local
-from bot.lease import LEASE_NAME, LEASE_TTL
+from bot.clock import parse_now, to_local
 from bot.storage import Store
 from tests.botrunner import PassCounter, running_bot, start_bot_process
 from tests.botrunner import seed as seed_at
@@ -96,21 +95,6 @@ def db_sent_times(db: Path, key: str, chats: Iterable[int]) -> list[datetime]:
     return asyncio.run(go())
 
 
-def expire_lease(db: Path) -> None:
-    """A kill -9 leaves the delivery lease behind until its TTL (30 s) runs out; a restarted
-    bot waits that long. Pretend the TTL has passed: take the lease at a wall-clock instant
-    after its expiry (refused if it has not expired by then) and release it."""
-    async def go() -> None:
-        store = await Store.open(db)
-        try:
-            later = system_clock() + LEASE_TTL + timedelta(seconds=1)
-            assert await store.acquire_lease(LEASE_NAME, "test-expiry", later, LEASE_TTL)
-            await store.release_lease(LEASE_NAME, "test-expiry")
-        finally:
-            await store.close()
-    asyncio.run(go())
-
-
 class BotProcesses:
     """`python -m bot run` processes of one test; whatever still runs at teardown is killed."""
 
@@ -132,8 +116,7 @@ class BotProcesses:
 
     def kill9(self, proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
-        proc.wait(10)
-        expire_lease(self.db)
+        proc.wait(10)                  # the restart takes over the dead process's lease
 
     @staticmethod
     def terminate(proc: subprocess.Popen[bytes]) -> None:

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from datetime import datetime
+from typing import TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import TelegramError
@@ -18,12 +20,20 @@ from bot.texts import format_day
 
 log = logging.getLogger(__name__)
 FORGET_YES, FORGET_NO = "forget:yes", "forget:no"
+T = TypeVar("T")
 
 
-async def _store_failed(update: Update, svc: Services, exc: StorageError) -> None:
-    """A write that could not be made: say so plainly; nothing is silently dropped."""
-    svc.alarm.failed(exc)
-    await send_html(update, escape(msg.STORE_BUSY if isinstance(exc, StoreBusy) else msg.STORE_BROKEN))
+async def _stored(update: Update, svc: Services, operation: Awaitable[T]) -> tuple[bool, T | None]:
+    """Run a store call the user asked for; if it fails, say so plainly (never drop it silently)."""
+    try:
+        result = await operation
+    except StorageError as exc:
+        svc.alarm.failed(exc)
+        await send_html(update, escape(msg.STORE_BUSY if isinstance(exc, StoreBusy)
+                                       else msg.STORE_BROKEN))
+        return False, None
+    svc.alarm.ok()
+    return True, result
 
 
 async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -34,12 +44,9 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     now = svc.clock()
     call = svc.brain.knowledge.call
-    try:
-        new = await svc.store.subscribe(chat.id, language_of(update), now)
-    except StorageError as exc:
-        await _store_failed(update, svc, exc)
+    ok, new = await _stored(update, svc, svc.store.subscribe(chat.id, language_of(update), now))
+    if not ok:
         return
-    svc.alarm.ok()
     deadline = format_day(call.deadline, "sv")
     if not call.is_open(now):
         text = msg.SUBSCRIBED_CLOSED.format(deadline=deadline)
@@ -54,12 +61,9 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if chat is None:
         return
     svc = services(context)
-    try:
-        was_active = await svc.store.unsubscribe(chat.id, svc.clock())
-    except StorageError as exc:
-        await _store_failed(update, svc, exc)
+    ok, was_active = await _stored(update, svc, svc.store.unsubscribe(chat.id, svc.clock()))
+    if not ok:
         return
-    svc.alarm.ok()
     await send_html(update, escape(msg.UNSUBSCRIBED if was_active else msg.NOT_SUBSCRIBED))
 
 
@@ -93,10 +97,8 @@ async def my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if chat is None:
         return
     svc = services(context)
-    try:
-        report = await svc.store.chat_report(chat.id)
-    except StorageError as exc:
-        await _store_failed(update, svc, exc)
+    ok, report = await _stored(update, svc, svc.store.chat_report(chat.id))
+    if not ok or report is None:
         return
     sub = report["subscriber"]
     if sub is None and not report["deliveries"]:
@@ -135,10 +137,8 @@ async def forget_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await _edit_or_send(update, msg.FORGET_CANCELLED)
         return
     svc = services(context)
-    try:
-        removed = await svc.store.forget_chat(chat.id)
-    except StorageError as exc:
-        await _store_failed(update, svc, exc)
+    ok, removed = await _stored(update, svc, svc.store.forget_chat(chat.id))
+    if not ok:
         return
     await _edit_or_send(update, msg.FORGET_DONE if removed else msg.FORGET_NOTHING)
 

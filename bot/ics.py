@@ -22,22 +22,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Alarm, Calendar, Event
 
-__all__ = ["PRODID", "deadline_calendar", "swedish_date"]
+from bot.texts import format_day
+
+__all__ = ["PRODID", "deadline_calendar"]
 
 PRODID = "-//Partnerbot//SV"
 _UID_DOMAIN = "partnerbot"
 _REMINDER_LENGTH = timedelta(minutes=15)
-_MONTHS = (
-    "januari", "februari", "mars", "april", "maj", "juni",
-    "juli", "augusti", "september", "oktober", "november", "december",
-)  # fmt: skip
-
-
-def swedish_date(d: date) -> str:
-    """``date(2020, 3, 15)`` -> ``"15 mars 2020"``."""
-    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
-
-
 def _aware(value: datetime, zone: ZoneInfo) -> datetime:
     return value.replace(tzinfo=zone) if value.tzinfo is None else value
 
@@ -64,7 +55,7 @@ def deadline_calendar(
         raise ValueError(f"unknown time zone: {tz!r}") from None
 
     now_utc = _aware(now, zone).astimezone(timezone.utc)
-    deadline_text = swedish_date(deadline)
+    deadline_text = format_day(deadline, "sv")
     key = hashlib.sha256(f"{deadline.isoformat()}|{call_name}".encode()).hexdigest()[:24]
 
     cal = Calendar()

@@ -16,15 +16,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
+from bot.texts import format_day
 
 __all__ = [
     "Reminder",
     "ReminderConfig",
     "deadline_end",
     "due_reminder",
-    "format_date_en",
-    "format_date_sv",
     "next_reminder",
     "parse_time",
     "reminder_key",
@@ -149,16 +147,6 @@ def next_reminder(now: datetime, schedule: Sequence[Reminder]) -> Reminder | Non
     return min(upcoming, key=lambda r: r.due_at) if upcoming else None
 
 
-def format_date_sv(day: date) -> str:
-    """date(2020, 3, 15) -> "15 mars 2020"."""
-    return format_date(day, "d MMMM y", locale="sv")
-
-
-def format_date_en(day: date) -> str:
-    """date(2020, 3, 15) -> "15 March 2020"."""
-    return format_date(day, "d MMMM y", locale="en")
-
-
 def reminder_text(
     reminder: Reminder,
     *,
@@ -178,7 +166,7 @@ def reminder_text(
     if n < 0:
         raise ValueError(f"days_left must be >= 0, got {n}")
     if lang == "en":
-        when = deadline_text_en or format_date_en(reminder.deadline)
+        when = deadline_text_en or format_day(reminder.deadline, "en")
         if n == 0:
             head = f"⏰ Today, {when}, is the last day to apply for {call_name}."
         elif n == 1:
@@ -186,7 +174,7 @@ def reminder_text(
         else:
             head = f"⏰ {n} days left until the application deadline {when} for {call_name}."
         return f"{head}\nRead more: {url}\n\nDon't want any more reminders? Send /avsluta."
-    when = deadline_text_sv or format_date_sv(reminder.deadline)
+    when = deadline_text_sv or format_day(reminder.deadline, "sv")
     if n == 0:
         head = f"⏰ Idag, {when}, är sista ansökningsdagen för {call_name}."
     elif n == 1:

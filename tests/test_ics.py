@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from bot.ics import PRODID, deadline_calendar, swedish_date
+from bot.ics import PRODID, deadline_calendar
+from bot.texts import format_day
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 DEADLINE = date(2020, 3, 15)
@@ -119,5 +120,5 @@ def test_bad_arguments() -> None:
 
 
 def test_swedish_date() -> None:
-    assert swedish_date(date(2020, 3, 15)) == "15 mars 2020"
-    assert swedish_date(date(2021, 12, 1)) == "1 december 2021"
+    assert format_day(date(2020, 3, 15), "sv") == "15 mars 2020"
+    assert format_day(date(2021, 12, 1), "sv") == "1 december 2021"

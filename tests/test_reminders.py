@@ -10,13 +10,12 @@ from bot.reminders import (
     ReminderConfig,
     deadline_end,
     due_reminder,
-    format_date_en,
-    format_date_sv,
     next_reminder,
     parse_time,
     reminder_schedule,
     reminder_text,
 )
+from bot.texts import format_day
 
 UTC = timezone.utc
 NINE = time(9, 0)
@@ -106,10 +105,10 @@ def test_next_reminder() -> None:
 
 
 def test_dates_in_swedish_and_english() -> None:
-    assert format_date_sv(date(2020, 3, 15)) == "15 mars 2020"
-    assert format_date_sv(date(2024, 2, 29)) == "29 februari 2024"
-    assert format_date_sv(date(2020, 5, 1)) == "1 maj 2020"
-    assert format_date_en(date(2020, 3, 15)) == "15 March 2020"
+    assert format_day(date(2020, 3, 15), "sv") == "15 mars 2020"
+    assert format_day(date(2024, 2, 29), "sv") == "29 februari 2024"
+    assert format_day(date(2020, 5, 1), "sv") == "1 maj 2020"
+    assert format_day(date(2020, 3, 15), "en") == "15 March 2020"
 
 
 def _reminder(days: int) -> Reminder:

@@ -7,11 +7,12 @@ always an argument, so every date rule is testable.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.countries import CountryFinder, Mention, unique_mentions
-from bot.knowledge import ApplicantKind, FaqEntry, Knowledge, Region
+from bot.knowledge import ApplicantKind, Country, FaqEntry, Knowledge, Region
 from bot.language import detect_language
 from bot.normalize import clip, tokens
 from bot.phrases import Found, PhraseIndex
@@ -78,6 +79,15 @@ class _Question:
     @property
     def top(self) -> Hit | None:
         return self.hits[0] if self.hits else None
+
+
+def _label(region: Region, lang: str) -> str:
+    return region.name_en if lang == "en" else region.name
+
+
+def _names(countries: Sequence[Country], lang: str) -> str:
+    """ "Kenya, Namibia och Zambia" in the user's language."""
+    return join_names([c.name_en if lang == "en" else c.name for c in countries], lang)
 
 
 def _asks_to_apply(toks: list[str]) -> bool:
@@ -194,12 +204,8 @@ class Engine:
             url=call.url, organiser=call.organiser_en if lang == "en" else call.organiser)
 
     def country_list(self, lang: str) -> str:
-        lines = []
-        for region in self.knowledge.regions:
-            names = [c.name_en if lang == "en" else c.name for c in region.countries]
-            label = region.name_en if lang == "en" else region.name
-            lines.append(f"• {label}: {join_names(names, lang)}")
-        return "\n".join(lines)
+        return "\n".join(f"• {_label(region, lang)}: {_names(region.countries, lang)}"
+                         for region in self.knowledge.regions)
 
     # ---- intents -----------------------------------------------------------------------
     def _country_answer(self, mentions: list[Mention], lang: str, now: datetime) -> Answer:
@@ -215,8 +221,8 @@ class Engine:
                 continue
             key = "country.no" if len(mentions) == 1 else "country.no.short"
             line = t(lang, key, country=name, count=count)
-            nearby = [p.name_en if lang == "en" else p.name for p in self.countries.partners_in(c.continent)]
-            extra = (t(lang, "country.nearby", region=region, countries=join_names(nearby, lang))
+            nearby = self.countries.partners_in(c.continent)
+            extra = (t(lang, "country.nearby", region=region, countries=_names(nearby, lang))
                      if nearby else t(lang, "country.none_nearby"))
             lines.append(f"{line} {extra}")
         text = "\n".join(lines)
@@ -255,9 +261,8 @@ class Engine:
     def _region_answer(self, regions: list[Region], lang: str, now: datetime) -> Answer:
         lines = []
         for region in dict.fromkeys(regions):
-            names = [c.name_en if lang == "en" else c.name for c in region.countries]
-            label = region.name_en if lang == "en" else region.name
-            lines.append(t(lang, "country.nearby", region=label, countries=join_names(names, lang)))
+            lines.append(t(lang, "country.nearby", region=_label(region, lang),
+                           countries=_names(region.countries, lang)))
         lines.append(t(lang, "region.all", count=len(self.knowledge.partners)))
         related = self._related_ids(("countries", "who_can_apply", "deadline"), lang)
         return Answer(" ".join(lines), "region", 1.0, related=related, lang=lang)

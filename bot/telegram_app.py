@@ -26,6 +26,7 @@ from bot.lease import exclusive_pass
 from bot.ratelimit import PartnerbotRateLimiter
 from bot.services import KEY, Services
 from bot.storage import Store, StorageError
+from bot.transport import JsonRequest
 
 log = logging.getLogger(__name__)
 HEARTBEAT_INTERVAL = 10.0
@@ -126,7 +127,7 @@ def build_application(settings: Settings, brain: Brain, store: Store | None = No
                .defaults(Defaults(parse_mode=ParseMode.HTML,
                                   link_preview_options=LinkPreviewOptions(is_disabled=True)))
                .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
-               .connection_pool_size(CONCURRENT_UPDATES + 4)
+               .request(JsonRequest(connection_pool_size=CONCURRENT_UPDATES + 4))
                .post_init(_post_init)
                .post_shutdown(_post_shutdown))
     if settings.api_base_url:

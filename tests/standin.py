@@ -76,6 +76,11 @@ class Call:
     description: str | None
     ts: float  # time.monotonic()
 
+    @property
+    def chat_id(self) -> int | str | None:
+        """The target chat as Telegram reads it, whether sent as form field or JSON."""
+        return chat_key(param(self.params, "chat_id"))
+
 
 @dataclass
 class Sent:

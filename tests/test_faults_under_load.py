@@ -80,7 +80,7 @@ class LoadRun:
 
     def attempts(self, chat: int) -> list[int]:
         return [c.status for c in self.calls
-                if c.method == "sendMessage" and str(c.params.get("chat_id")) == str(chat)]
+                if c.method == "sendMessage" and c.chat_id == chat]
 
 
 def wait_until(predicate: Callable[[], T], timeout: float, what: str,
@@ -128,9 +128,9 @@ def unsettled(api: StandIn, chats: list[int], lost_ok: frozenset[int]) -> list[i
     answer and the apology were refused by injected faults, or (for `lost_ok`) the bot never
     tried to reply at all -- a question lost at the kill stays like that for ever."""
     accepted = {s.chat_id for s in api.sent if s.method == "sendMessage"}
-    tries = Counter(str(c.params.get("chat_id")) for c in api.calls if c.method == "sendMessage")
-    return [chat for chat in chats if chat not in accepted and tries[str(chat)] < 2
-            and not (chat in lost_ok and tries[str(chat)] == 0)]
+    tries = Counter(c.chat_id for c in api.calls if c.method == "sendMessage")
+    return [chat for chat in chats if chat not in accepted and tries[chat] < 2
+            and not (chat in lost_ok and tries[chat] == 0)]
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +178,7 @@ def load_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoadRun]:
             api.set_delay(SLOW_SEND, methods=["sendMessage"])
             kill_ids = ask(asks[AT_KILL])
             kill_chats_ = {chat for chat, _ in asks[AT_KILL]}
-            wait_until(lambda: any(str(c.params.get("chat_id")) in {str(k) for k in kill_chats_}
+            wait_until(lambda: any(c.chat_id in kill_chats_
                                    for c in api.calls if c.method == "sendMessage"), 10,
                        "the bot started answering the questions", procs[-1], interval=0.005)
             procs[-1].kill()                                  # kill -9, mid-broadcast

@@ -271,7 +271,7 @@ async def test_blocked_subscriber_is_deactivated_and_not_retried(tmp_path: Path)
         await seed(bot.store, [5001, 5002])
         await api.wait_messages(5002, 1)
         await passes.wait(api)
-        tries = [c for c in api.calls if c.method == "sendMessage" and c.params["chat_id"] == "5001"]
+        tries = [c for c in api.calls if c.method == "sendMessage" and c.chat_id == 5001]
         assert [c.status for c in tries] == [403]           # not retried
         subscriber = await bot.store.get_subscriber(5001)
         assert subscriber is not None and not subscriber.active
@@ -281,7 +281,7 @@ async def test_blocked_subscriber_is_deactivated_and_not_retried(tmp_path: Path)
         await api.wait_messages(5002, 2)
         await passes.wait(api)
         assert len([c for c in api.calls if c.method == "sendMessage"
-                    and c.params["chat_id"] == "5001"]) == 1
+                    and c.chat_id == 5001]) == 1
         assert len(reminders_to(api, 5002)) == 2
 
 
@@ -352,7 +352,7 @@ async def test_lost_answer_and_timeout_are_retried_at_most_one_duplicate(tmp_pat
         api.set_delay(0)
         await api.wait_messages(5402, 1, timeout=10)
         await api.wait_for(lambda: len([c for c in api.calls if c.method == "sendMessage"
-                                        and c.params["chat_id"] == "5402"]) >= 2)
+                                        and c.chat_id == 5402]) >= 2)
         await passes.wait(api)
         assert 1 <= len(api.messages_to(5402)) <= 2        # the timed-out one may also land
         assert await bot.store.delivery_status(5402, D7_KEY) == "sent"

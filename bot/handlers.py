@@ -5,6 +5,7 @@ render the answer as escaped HTML with buttons, and keep the store up to date.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import re
 
@@ -38,9 +39,15 @@ def language_of(update: Update) -> str:
 
 def keyboard(answer: Answer) -> InlineKeyboardMarkup | None:
     """'Menade du …?' suggestions, or else related topics, as buttons."""
-    items: tuple[Suggestion, ...] = answer.suggestions or answer.related
-    rows = [[InlineKeyboardButton(s.title, callback_data=f"{CALLBACK_ANSWER}:{s.id}:{answer.lang}")]
-            for s in items[:MAX_BUTTONS]]
+    return _buttons((answer.suggestions or answer.related)[:MAX_BUTTONS], answer.lang)
+
+
+@functools.lru_cache(maxsize=1024)
+def _buttons(items: tuple[Suggestion, ...], lang: str) -> InlineKeyboardMarkup | None:
+    """Built once per set of topics: a few hundred distinct keyboards serve every answer, and
+    Telegram objects are immutable, so sharing them is safe."""
+    rows = [[InlineKeyboardButton(s.title, callback_data=f"{CALLBACK_ANSWER}:{s.id}:{lang}")]
+            for s in items]
     return InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -122,9 +129,10 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = text[: MAX_QUESTION_CHARS * 4]           # over-long input is cut before matching
     answer = svc.brain.engine.answer_question(text, now)
     await send_answer(update, answer)            # first the answer, then the bookkeeping
-    svc.questions.add(now)                       # written in batches by the heartbeat job
-    if answer.match is None and text.strip():
-        await svc.best_effort(svc.store.record_unanswered(text[:MAX_QUESTION_CHARS], now))
+    # Written in batches by the heartbeat job (text and time only, never who asked).
+    svc.questions.add(now, text[:MAX_QUESTION_CHARS] if answer.match is None else None)
+    if svc.questions.backlog:
+        await svc.best_effort(svc.questions.flush(svc.store))
 
 
 async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -312,6 +312,17 @@ class Store:
                 raise
             raise mapped from exc
 
+    async def _execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """One statement for many rows in a single call to the database thread."""
+        try:
+            cursor = await self._db.executemany(sql, rows)
+            await cursor.close()
+        except sqlite3.Error as exc:
+            mapped = self._error(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
+
     async def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         async with self._lock:
             return (await self._execute(sql, params)).rows
@@ -506,9 +517,7 @@ class Store:
     # -- questions (never linked to a chat) -------------------------------------------------
     async def record_question(self, now: datetime, count: int = 1) -> None:
         """Count ``count`` questions on the Europe/Stockholm calendar day of ``now``."""
-        await self._write1("INSERT INTO question_days (day, count) VALUES (?, ?)"
-                           " ON CONFLICT (day) DO UPDATE SET count = count + excluded.count",
-                           (local_day(now).isoformat(), count))
+        await self.record_questions([(now, count)], [])
 
     async def questions_on(self, day: date) -> int:
         rows = await self._read("SELECT count FROM question_days WHERE day = ?",
@@ -517,10 +526,24 @@ class Store:
 
     async def record_unanswered(self, text: str, now: datetime) -> None:
         """Keep the question text and time only (no chat id); blank text is ignored."""
-        clean = " ".join(text.split())[:MAX_QUESTION_CHARS]
-        if clean:
-            await self._write1("INSERT INTO unanswered (text, norm, asked_at) VALUES (?, ?, ?)",
-                               (clean, _norm(clean), _ts(now)))
+        await self.record_questions([], [(text, now)])
+
+    async def record_questions(self, counts: Sequence[tuple[datetime, int]],
+                               unanswered: Sequence[tuple[str, datetime]]) -> None:
+        """Question counts (``(when, count)``, by Stockholm day) and unanswered question texts
+        (text and time only, no chat id; blank ones ignored) in one transaction."""
+        rows = [(clean, _norm(clean), _ts(when)) for text, when in unanswered
+                if (clean := " ".join(text.split())[:MAX_QUESTION_CHARS])]
+        if not rows and not counts:
+            return
+        async with self._write():
+            for when, count in counts:
+                await self._execute("INSERT INTO question_days (day, count) VALUES (?, ?) ON"
+                                    " CONFLICT (day) DO UPDATE SET count = count + excluded.count",
+                                    (local_day(when).isoformat(), count))
+            if rows:
+                await self._execute_many("INSERT INTO unanswered (text, norm, asked_at)"
+                                         " VALUES (?, ?, ?)", rows)
 
     async def top_unanswered(self, limit: int = 20) -> list[tuple[str, int, datetime]]:
         """(latest wording, count, last asked) grouped case/space-insensitively, most asked

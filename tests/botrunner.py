@@ -160,6 +160,12 @@ async def settle(api: StandIn, bot: RunningBot) -> None:
         await asyncio.sleep(0.05)
 
 
+async def run_heartbeat(bot: RunningBot) -> None:
+    """Run the scheduled heartbeat job now (it writes the question log), as the JobQueue would."""
+    [job] = bot.app.job_queue.get_jobs_by_name("heartbeat")   # type: ignore[union-attr]
+    await job.run(bot.app)
+
+
 async def ask(api: StandIn, chat: int, text: str, n: int = 1, **kw: object) -> list[Sent]:
     """Push a message and return the `n` new messages sent to the chat."""
     before = len(api.messages_to(chat))

@@ -21,7 +21,7 @@ import pytest
 from bot import cli
 from bot import messages as msg
 from bot.clock import STOCKHOLM
-from tests.botrunner import RunningBot, ask, running_bot, settle
+from tests.botrunner import RunningBot, ask, run_heartbeat, running_bot, settle
 from tests.standin import StandIn
 
 NOW = datetime(2020, 3, 8, 8, 0, tzinfo=STOCKHOLM)   # one hour before the 7-days-left reminder
@@ -72,6 +72,8 @@ async def test_unanswered_questions_stored_without_who_asked(tmp_path, tg, capsy
     await settle(api, bot)
 
     db = bot.settings.db_path
+    assert table_rows(db)["unanswered"] == []           # kept in memory between heartbeats
+    await run_heartbeat(bot)
     rows = table_rows(db)
     texts = sorted(r[1] for r in rows["unanswered"])
     assert texts == sorted(q for q, n in UNANSWERED.items() for _ in range(n))
@@ -209,6 +211,7 @@ async def test_over_long_input_gets_a_normal_quick_reply(tg) -> None:
     [unknown] = await ask(api, CHAT, noise)
     assert "icld.se" in unknown.plain_text
     await settle(api, bot)
+    await run_heartbeat(bot)
     stored = table_rows(bot.settings.db_path)["unanswered"]
     assert stored and all(len(r[1]) <= 500 for r in stored)
 

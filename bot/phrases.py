@@ -8,6 +8,7 @@ from typing import Generic, TypeVar
 from bot.normalize import fold, inflection_variants
 
 T = TypeVar("T")
+_MAX_REMEMBERED = 50_000      # distinct single words remembered per index (a few MB at most)
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,23 @@ class PhraseIndex(Generic[T]):
         self.heads = frozenset(heads)
         self.head_lengths = sorted({len(h) for h in heads}, reverse=True)
         self.first_words = frozenset(k.split()[0] for k in self.phrases)
+        self._words: dict[str, T | None] = {}
 
     def lookup(self, words: list[str]) -> T | None:
+        if len(words) == 1:
+            # Single words make up most lookups and recur across questions (Zipf), while
+            # trying their inflections is the slow part: remember the verdict per word.
+            word = words[0]
+            try:
+                return self._words[word]
+            except KeyError:
+                if len(self._words) >= _MAX_REMEMBERED:
+                    self._words.clear()
+                found = self._words[word] = self._lookup(words)
+                return found
+        return self._lookup(words)
+
+    def _lookup(self, words: list[str]) -> T | None:
         if len(words) > 1 and words[0] not in self.first_words:
             joined = "".join(words) if len(words) == 2 else ""
             return self.phrases.get(joined) if joined else None
@@ -61,8 +77,11 @@ class PhraseIndex(Generic[T]):
         """Non-overlapping matches, longest phrases first; marks ``taken`` positions."""
         taken = taken if taken is not None else [False] * len(toks)
         found: list[Found[T]] = []
+        first_words = self.first_words
         for size in range(min(self.max_len, len(toks)), 0, -1):
             for start in range(len(toks) - size + 1):
+                if size > 2 and toks[start] not in first_words:
+                    continue            # what lookup() would find first, without the slicing
                 if any(taken[start:start + size]):
                     continue
                 value = self.lookup(toks[start:start + size])

@@ -42,13 +42,26 @@ def keyboard(answer: Answer) -> InlineKeyboardMarkup | None:
     return _buttons((answer.suggestions or answer.related)[:MAX_BUTTONS], answer.lang)
 
 
+class _Keyboard(InlineKeyboardMarkup):
+    """An inline keyboard that turns itself into JSON data once, not on every send."""
+
+    __slots__ = ("_as_dict",)
+
+    def to_dict(self, recursive: bool = True) -> dict[str, object]:
+        try:
+            cached = self._as_dict
+        except AttributeError:
+            cached = self._as_dict = super().to_dict(recursive)
+        return dict(cached)
+
+
 @functools.lru_cache(maxsize=1024)
 def _buttons(items: tuple[Suggestion, ...], lang: str) -> InlineKeyboardMarkup | None:
     """Built once per set of topics: a few hundred distinct keyboards serve every answer, and
     Telegram objects are immutable, so sharing them is safe."""
     rows = [[InlineKeyboardButton(s.title, callback_data=f"{CALLBACK_ANSWER}:{s.id}:{lang}")]
             for s in items]
-    return InlineKeyboardMarkup(rows) if rows else None
+    return _Keyboard(rows) if rows else None
 
 
 def answer_html(answer: Answer) -> str:

@@ -91,6 +91,10 @@ async def heartbeat_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def add_handlers(app: Application) -> None:
     app.add_handler(TypeHandler(Update, handlers.flood_gate), group=-1)
+    only_new = filters.UpdateType.MESSAGE
+    # Free text first: most updates are questions, and python-telegram-bot tries handlers in
+    # order. It cannot take a command from the handlers below (its filter excludes commands).
+    app.add_handler(MessageHandler(only_new & filters.TEXT & ~filters.COMMAND, handlers.question))
     app.add_handler(CommandHandler("start", handlers.start))
     app.add_handler(CommandHandler(list(msg.TOPIC_COMMANDS), handlers.topic))
     app.add_handler(CommandHandler(["prenumerera", "subscribe"], account.subscribe))
@@ -106,8 +110,6 @@ def add_handlers(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(admin.broadcast_confirmed, pattern=r"^bc:"))
     app.add_handler(CallbackQueryHandler(handlers.unknown_button))
     app.add_handler(InlineQueryHandler(handlers.inline_query))
-    only_new = filters.UpdateType.MESSAGE
-    app.add_handler(MessageHandler(only_new & filters.TEXT & ~filters.COMMAND, handlers.question))
     app.add_handler(MessageHandler(only_new & filters.COMMAND, handlers.topic))   # unknown /x
     app.add_handler(MessageHandler(only_new & ~filters.TEXT & ~filters.StatusUpdate.ALL,
                                    handlers.non_text))

@@ -1,19 +1,30 @@
-"""How the bot talks HTTP to the Bot API: JSON request bodies over one httpx client.
+"""How the bot talks HTTP to the Bot API: JSON bodies, one kept-alive connection per request
+in flight.
 
-python-telegram-bot's own ``HTTPXRequest`` posts every call as an URL-encoded form, with each
-object parameter JSON-encoded inside it. Every byte of a Swedish answer that is not ASCII or
-a safe character (å, ä, ö, spaces, HTML tags) is then percent-encoded one byte at a time in
-pure Python, and httpx parses the same URL string again for every call. The Bot API accepts
-``application/json`` bodies just as well, so ordinary calls go out as one ``json.dumps`` of
-the parameters; calls that upload a file (the /kalender .ics) still use multipart, exactly as
-python-telegram-bot does. bench/conversation.py measured the difference (see the README).
+Two costs of python-telegram-bot's own ``HTTPXRequest`` showed up in bench/conversation.py:
+
+* It posts every call as an URL-encoded form. Every byte of a Swedish answer that is not
+  ASCII-safe (å, ä, ö, spaces, HTML tags) is then percent-encoded one at a time in pure
+  Python, and httpx parses the same URL string again for every call. The Bot API accepts
+  ``application/json`` just as well, so ordinary calls are one ``json.dumps`` of the
+  parameters; calls that upload a file (the /kalender .ics) still go out as multipart,
+  exactly as python-telegram-bot sends them.
+* httpcore's connection pool re-checks every idle connection, with a socket poll and a
+  ``getpeername`` each, for every request it assigns (encode/httpcore#924, #1035; not fixed
+  in 1.0.9), so each request costs more the more connections are open. Here each request in
+  flight gets a client of its own with a single kept-alive connection, handed out from a free
+  list; there is never another connection to check.
 
 Errors map to the same exceptions as ``HTTPXRequest`` (``TimedOut``, ``NetworkError``), so
-retries and python-telegram-bot's error handling behave the same.
+retries and python-telegram-bot's error handling behave the same; so do the timeouts,
+including the pool timeout when every slot is busy.
 """
 from __future__ import annotations
 
+import asyncio
 import json
+import ssl
+from typing import Any
 
 import httpx
 from telegram.error import NetworkError, TimedOut
@@ -24,39 +35,75 @@ _FORM_HEADERS = {"User-Agent": BaseRequest.USER_AGENT}
 _MAX_CACHED_URLS = 256        # one per Bot API method in use; bounded all the same
 # A timeout argument that was not given is BaseRequest.DEFAULT_NONE (a DefaultValue instance).
 _NOT_GIVEN = type(BaseRequest.DEFAULT_NONE)
+_POOL_TIMEOUT = ("Pool timeout: every connection is busy, so the request was not sent to "
+                 "Telegram.")
 
 
 class JsonRequest(BaseRequest):
-    """A ``BaseRequest`` (python-telegram-bot's extension point for networking) that sends
-    JSON bodies. Timeouts and the connection pool mean the same as in ``HTTPXRequest``."""
+    """A ``BaseRequest`` (python-telegram-bot's extension point for networking) that sends JSON
+    bodies over at most ``connection_pool_size`` connections, one per request in flight."""
 
-    __slots__ = ("_client", "_client_kwargs", "_media_write_timeout", "_urls")
+    __slots__ = ("_clients", "_closed", "_free", "_media_write_timeout", "_size",
+                 "_ssl", "_transport", "_urls", "timeouts")
 
     def __init__(self, connection_pool_size: int = 8, read_timeout: float | None = 5.0,
                  write_timeout: float | None = 5.0, connect_timeout: float | None = 5.0,
                  pool_timeout: float | None = 1.0, media_write_timeout: float | None = 20.0,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
+        if connection_pool_size < 1:
+            raise ValueError("connection_pool_size must be at least 1")
+        self._size = connection_pool_size
+        # The defaults for every call that does not name its own; may be replaced at any time.
+        self.timeouts = httpx.Timeout(connect=connect_timeout, read=read_timeout,
+                                      write=write_timeout, pool=pool_timeout)
         self._media_write_timeout = media_write_timeout
-        self._client_kwargs = {
-            "timeout": httpx.Timeout(connect=connect_timeout, read=read_timeout,
-                                     write=write_timeout, pool=pool_timeout),
-            "limits": httpx.Limits(max_connections=connection_pool_size),
-            "transport": transport,
-        }
-        self._client = httpx.AsyncClient(**self._client_kwargs)
+        self._transport = transport
+        self._ssl: ssl.SSLContext | None = None       # shared by the clients; built once
+        self._clients: list[httpx.AsyncClient] = []   # created on demand, up to the size
+        self._free: asyncio.Queue[httpx.AsyncClient] | None = None
+        self._closed = True
         self._urls: dict[str, httpx.URL] = {}
 
     @property
     def read_timeout(self) -> float | None:
-        return self._client.timeout.read
+        return self.timeouts.read
 
     async def initialize(self) -> None:
-        if self._client.is_closed:
-            self._client = httpx.AsyncClient(**self._client_kwargs)
+        if self._closed:
+            self._free = asyncio.Queue()       # bound to the loop the bot runs on
+            self._closed = False
 
     async def shutdown(self) -> None:
-        if not self._client.is_closed:
-            await self._client.aclose()
+        self._closed = True
+        clients, self._clients, self._free = self._clients, [], None
+        for client in clients:
+            await client.aclose()
+
+    def _new_client(self) -> httpx.AsyncClient:
+        if self._ssl is None:
+            self._ssl = httpx.create_ssl_context()
+        client = httpx.AsyncClient(
+            timeout=self.timeouts, verify=self._ssl, transport=self._transport,
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
+        self._clients.append(client)
+        return client
+
+    async def _acquire(self, pool_timeout: float | None) -> httpx.AsyncClient:
+        """A client nobody else is using; waits up to the pool timeout when all are busy."""
+        assert self._free is not None
+        try:
+            return self._free.get_nowait()
+        except asyncio.QueueEmpty:
+            if len(self._clients) < self._size:
+                return self._new_client()
+        try:
+            return await asyncio.wait_for(self._free.get(), pool_timeout)
+        except asyncio.TimeoutError:
+            raise TimedOut(message=_POOL_TIMEOUT) from None
+
+    def _release(self, client: httpx.AsyncClient) -> None:
+        if self._free is not None and not self._closed:
+            self._free.put_nowait(client)
 
     def _url(self, url: str) -> httpx.URL:
         parsed = self._urls.get(url)
@@ -66,45 +113,45 @@ class JsonRequest(BaseRequest):
             parsed = self._urls[url] = httpx.URL(url)
         return parsed
 
-    def _timeout(self, read: object, write: object, connect: object, pool: object,
+    def _timeout(self, read: object, write: object, connect: object,
                  uploads: bool) -> httpx.Timeout:
-        """The per-call timeouts; one that was not given keeps the client's own."""
-        default = self._client.timeout
+        """The per-call timeouts; one that was not given keeps the default."""
+        default = self.timeouts
         if isinstance(write, _NOT_GIVEN):
             write = self._media_write_timeout if uploads else default.write
         return httpx.Timeout(
-            connect=default.connect if isinstance(connect, _NOT_GIVEN) else connect,
-            read=default.read if isinstance(read, _NOT_GIVEN) else read,
-            write=write, pool=default.pool if isinstance(pool, _NOT_GIVEN) else pool)
+            connect=default.connect if isinstance(connect, _NOT_GIVEN) else connect,  # type: ignore[arg-type]
+            read=default.read if isinstance(read, _NOT_GIVEN) else read,  # type: ignore[arg-type]
+            write=write, pool=default.pool)  # type: ignore[arg-type]
 
     async def do_request(
         self, url: str, method: str, request_data: RequestData | None = None,
-        read_timeout: object = BaseRequest.DEFAULT_NONE,
-        write_timeout: object = BaseRequest.DEFAULT_NONE,
-        connect_timeout: object = BaseRequest.DEFAULT_NONE,
-        pool_timeout: object = BaseRequest.DEFAULT_NONE,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        if self._client.is_closed:
+        if self._closed:
             raise RuntimeError("This JsonRequest is not initialized!")
         uploads = request_data is not None and request_data.contains_files
-        timeout = self._timeout(read_timeout, write_timeout, connect_timeout, pool_timeout,
-                                uploads)
+        timeout = self._timeout(read_timeout, write_timeout, connect_timeout, uploads)
+        client = await self._acquire(
+            self.timeouts.pool if isinstance(pool_timeout, _NOT_GIVEN) else pool_timeout)
         try:
             if uploads:
                 assert request_data is not None
-                res = await self._client.request(
+                res = await client.request(
                     method, self._url(url), headers=_FORM_HEADERS, timeout=timeout,
                     files=request_data.multipart_data, data=request_data.json_parameters)
             else:
                 body = json.dumps(request_data.parameters if request_data else {},
                                   ensure_ascii=False).encode()
-                res = await self._client.request(method, self._url(url), headers=_JSON_HEADERS,
-                                                 timeout=timeout, content=body)
+                res = await client.request(method, self._url(url), headers=_JSON_HEADERS,
+                                           timeout=timeout, content=body)
         except httpx.TimeoutException as err:
-            if isinstance(err, httpx.PoolTimeout):
-                raise TimedOut(message="Pool timeout: every connection is busy; the request "
-                                       "was not sent.") from err
             raise TimedOut from err
         except httpx.HTTPError as err:           # the base class: keep it last
             raise NetworkError(f"httpx.{err.__class__.__name__}: {err}") from err
+        finally:
+            self._release(client)
         return res.status_code, res.content

@@ -341,7 +341,7 @@ async def test_lost_answer_and_timeout_are_retried_at_most_one_duplicate(tmp_pat
         assert await bot.store.delivery_status(5401, D7_KEY) == "sent"
 
         # 2) Telegram answers after the bot's read timeout (shortened here to 0.3 s).
-        bot.app.bot.request._client.timeout = httpx.Timeout(0.3)  # type: ignore[attr-defined]
+        bot.app.bot.request.timeouts = httpx.Timeout(0.3)  # type: ignore[attr-defined]
         api.set_delay(1.0, methods=["sendMessage"])
         await seed(bot.store, [5402])
         for _ in range(500):                                 # claimed: the send follows

@@ -96,6 +96,7 @@ async def send_reminders(settings: Settings, now_arg) -> int:  # noqa: ANN001 - 
     from bot.delivery import delivery_pass
     from bot.lease import exclusive_pass
     from bot.ratelimit import SlidingWindowLimiter
+    from bot.transport import JsonRequest
     if settings.token is None:
         return _fail("TELEGRAM_BOT_TOKEN is not set")
     try:
@@ -110,7 +111,7 @@ async def send_reminders(settings: Settings, now_arg) -> int:  # noqa: ANN001 - 
     store = await Store.open(settings.db_path)
     limiter = SlidingWindowLimiter(29, 1.0) if settings.rate_limit else None
     try:
-        async with Bot(settings.token.reveal(), **kwargs) as bot:
+        async with Bot(settings.token.reveal(), request=JsonRequest(), **kwargs) as bot:
             async def send(chat_id: int, text: str) -> None:
                 await bot.send_message(chat_id, text, parse_mode="HTML",
                                        link_preview_options={"is_disabled": True})

@@ -27,6 +27,7 @@ from bot.ratelimit import PartnerbotRateLimiter
 from bot.services import KEY, Services
 from bot.storage import Store, StorageError
 from bot.transport import JsonRequest
+from bot.webhook import WebhookReceiver
 
 log = logging.getLogger(__name__)
 HEARTBEAT_INTERVAL = 10.0
@@ -185,30 +186,40 @@ async def _post_shutdown(app: Application) -> None:
 
 
 def request_stop(app: Application) -> None:
-    """SIGTERM/SIGINT: finish the message in flight, stop delivering, then stop polling."""
+    """SIGTERM/SIGINT: finish the messages in flight, stop delivering, then stop receiving."""
     app.bot_data["stop_event"].set()
-    if app.bot_data.get("webhook"):
-        app.stop_running()              # run_webhook's own loop; polling watches the event
 
 
 async def serve(app: Application, started: asyncio.Event | None = None) -> None:
-    """Connect (retrying transient failures), then poll with confirm-after-handling until stop.
+    """Connect (retrying transient failures), then receive updates until stop: long polling, or
+    a webhook when PARTNERBOT_WEBHOOK_URL is set. Either way an update counts as received only
+    after it has been handled.
 
     Used by `partnerbot run` and by the end-to-end tests, so both exercise the same path.
     """
     stop: asyncio.Event = app.bot_data["stop_event"]
+    settings: Settings = app.bot_data[KEY].settings
     await with_retries(app.initialize, stop, "connecting to Telegram")
     try:
         await app.post_init(app)
         await app.start()
 
-        def polled() -> None:
+        def received() -> None:
             app.bot_data["last_poll"] = time.monotonic()
 
-        poller = ConfirmingPoller(app, on_poll=polled)
-        if started is not None:
-            started.set()
-        await poller.run(stop)
+        def ready() -> None:
+            if started is not None:
+                started.set()
+
+        if settings.webhook_url:
+            app.bot_data["webhook"] = True
+            secret = settings.webhook_secret.reveal() if settings.webhook_secret else None
+            await WebhookReceiver(app, url=settings.webhook_url, port=settings.webhook_port,
+                                  secret=secret, on_update=received).run(stop, ready)
+        else:
+            poller = ConfirmingPoller(app, on_poll=received)
+            ready()
+            await poller.run(stop)
     finally:
         if app.running:
             await app.stop()
@@ -217,23 +228,14 @@ async def serve(app: Application, started: asyncio.Event | None = None) -> None:
 
 
 def run(settings: Settings, brain: Brain) -> None:
-    """Long polling, or a webhook when PARTNERBOT_WEBHOOK_URL is set; returns on SIGTERM."""
+    """Receive and answer updates until SIGTERM/SIGINT."""
     clock = shifted_clock(settings.pretend_now) if settings.pretend_now else system_clock
     app = build_application(settings, brain, clock=clock)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, request_stop, app)
-    if settings.webhook_url:
-        app.bot_data["webhook"] = True
-        secret = settings.webhook_secret.reveal() if settings.webhook_secret else None
-        path = "telegram"
-        app.run_webhook(listen="0.0.0.0", port=settings.webhook_port, url_path=path,
-                        webhook_url=settings.webhook_url.rstrip("/") + "/" + path,
-                        secret_token=secret, stop_signals=None, allowed_updates=Update.ALL_TYPES,
-                        close_loop=True)
-    else:
-        try:
-            loop.run_until_complete(serve(app))
-        finally:
-            loop.close()
+    try:
+        loop.run_until_complete(serve(app))
+    finally:
+        loop.close()

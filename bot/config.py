@@ -81,6 +81,7 @@ class Settings:
     rate_limit: bool
     log_level: str
     delivery_interval: float = 60.0       # seconds between reminder/broadcast passes
+    busy_timeout: float = 5.0             # how long a write waits for a database locked elsewhere
     pretend_now: datetime | None = None   # PARTNERBOT_NOW: rehearse with a shifted clock
 
     def secret_values(self) -> tuple[str, ...]:
@@ -254,6 +255,14 @@ def load_settings(
     if not 0.05 <= delivery_interval <= 3600:
         raise ConfigError("PARTNERBOT_DELIVERY_INTERVAL must be a number of seconds (0.05-3600)")
 
+    busy_raw = get("PARTNERBOT_BUSY_TIMEOUT")
+    try:
+        busy_timeout = float(busy_raw) if busy_raw else 5.0
+    except ValueError:
+        busy_timeout = -1.0
+    if not 0.1 <= busy_timeout <= 600:
+        raise ConfigError("PARTNERBOT_BUSY_TIMEOUT must be a number of seconds (0.1-600)")
+
     pretend_raw = get("PARTNERBOT_NOW")
     pretend_now = None
     if pretend_raw:
@@ -275,5 +284,6 @@ def load_settings(
         rate_limit=rate_limit,
         log_level=log_level,
         delivery_interval=delivery_interval,
+        busy_timeout=busy_timeout,
         pretend_now=pretend_now,
     )

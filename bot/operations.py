@@ -66,7 +66,7 @@ def run_bot(settings: Settings) -> int:
         return _fail(f"the knowledge is invalid; not starting:\n{exc}")
     for warning in knowledge_warnings(brain.knowledge, settings.pretend_now or system_clock()):
         print(f"warning: {warning}", file=sys.stderr)
-    asyncio.run(_check_store(settings.db_path))
+    asyncio.run(_check_store(settings.db_path, settings.busy_timeout))
     from telegram.error import InvalidToken
 
     from bot.telegram_app import run
@@ -83,9 +83,9 @@ def run_bot(settings: Settings) -> int:
     return 0
 
 
-async def _check_store(path: Path) -> None:
+async def _check_store(path: Path, busy_timeout: float) -> None:
     """Create/migrate the database, or fail with a clear message, before going online."""
-    store = await Store.open(path)
+    store = await Store.open(path, busy_timeout=busy_timeout)
     await store.close()
 
 
@@ -108,7 +108,7 @@ async def send_reminders(settings: Settings, now_arg) -> int:  # noqa: ANN001 - 
     if settings.api_base_url:
         base = settings.api_base_url.rstrip("/")
         kwargs = {"base_url": base, "base_file_url": base.removesuffix("/bot") + "/file/bot"}
-    store = await Store.open(settings.db_path)
+    store = await Store.open(settings.db_path, busy_timeout=settings.busy_timeout)
     limiter = SlidingWindowLimiter(29, 1.0) if settings.rate_limit else None
     try:
         async with Bot(settings.token.reveal(), request=JsonRequest(), **kwargs) as bot:
@@ -131,7 +131,7 @@ async def send_reminders(settings: Settings, now_arg) -> int:  # noqa: ANN001 - 
 
 
 async def list_unanswered(settings: Settings) -> int:
-    store = await Store.open(settings.db_path)
+    store = await Store.open(settings.db_path, busy_timeout=settings.busy_timeout)
     try:
         rows = await store.top_unanswered(100)
     finally:
@@ -144,7 +144,7 @@ async def list_unanswered(settings: Settings) -> int:
 
 
 async def backup(settings: Settings, dest: Path) -> int:
-    store = await Store.open(settings.db_path)
+    store = await Store.open(settings.db_path, busy_timeout=settings.busy_timeout)
     try:
         await store.backup(dest)
     finally:

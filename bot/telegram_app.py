@@ -152,7 +152,8 @@ async def _post_init(app: Application) -> None:
     """Open the store, register the command menu, start the delivery schedule, SIGHUP reload."""
     svc: Services = app.bot_data[KEY]
     if app.bot_data.get("own_store"):
-        svc.store = await Store.open(svc.settings.db_path)
+        svc.store = await Store.open(svc.settings.db_path,
+                                     busy_timeout=svc.settings.busy_timeout)
     try:
         await app.bot.set_my_commands([BotCommand(c, d) for c, d in msg.BOT_COMMANDS])
     except TelegramError as exc:          # the menu is a convenience; never a reason to stop

@@ -91,7 +91,7 @@ async def running_bot(tmp_path: Path, api: StandIn, *, now: datetime,
         extra["PARTNERBOT_KNOWLEDGE"] = str(knowledge_dir)
     settings = load_settings(bot_env(tmp_path, api, **extra), env_file=None)
     clock = FakeClock(now)
-    store = await Store.open(settings.db_path)
+    store = await Store.open(settings.db_path, busy_timeout=settings.busy_timeout)
     app = build_application(settings, Brain.load(settings.knowledge_dir), store, clock=clock)
     started = asyncio.Event()
     serving = asyncio.create_task(serve(app, started))     # the production polling path

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -52,6 +56,7 @@ def test_defaults_without_any_configuration(tmp_path: Path) -> None:
     assert settings.webhook_secret is None
     assert settings.rate_limit is True
     assert settings.log_level == "INFO"
+    assert settings.busy_timeout == 5.0
 
 
 def test_db_path_uses_xdg_data_home_then_override(tmp_path: Path) -> None:
@@ -185,6 +190,9 @@ def test_admins_separators() -> None:
         ("PARTNERBOT_WEBHOOK_SECRET", "has spaces in it but long"),
         ("PARTNERBOT_RATE_LIMIT", "kanske"),
         ("PARTNERBOT_LOG_LEVEL", "LOUD"),
+        ("PARTNERBOT_BUSY_TIMEOUT", "fem"),
+        ("PARTNERBOT_BUSY_TIMEOUT", "0"),
+        ("PARTNERBOT_BUSY_TIMEOUT", "nan"),
     ],
 )
 def test_invalid_values_raise_config_error_naming_variable(name: str, value: str) -> None:
@@ -192,6 +200,31 @@ def test_invalid_values_raise_config_error_naming_variable(name: str, value: str
         load({name: value})
     assert name in str(err.value)
     assert SECRET_PART not in str(err.value)
+
+
+def test_busy_timeout_is_how_long_a_write_waits_for_a_lock(tmp_path: Path) -> None:
+    settings = load({"PARTNERBOT_BUSY_TIMEOUT": "0.3", "PARTNERBOT_DB": str(tmp_path / "p.db")})
+    assert settings.busy_timeout == 0.3
+
+    async def locked_write() -> tuple[str, float]:
+        from bot.operations import _check_store  # how `partnerbot run` first opens it
+        from bot.storage import Store, StorageError
+        await _check_store(settings.db_path, settings.busy_timeout)
+        async with await Store.open(settings.db_path, busy_timeout=settings.busy_timeout) as store:
+            other = sqlite3.connect(settings.db_path, isolation_level=None)
+            other.execute("BEGIN IMMEDIATE")             # another process holds the lock
+            started = time.monotonic()
+            try:
+                await store.subscribe(1, "sv", datetime(2020, 3, 1, tzinfo=timezone.utc))
+            except StorageError as exc:
+                return str(exc), time.monotonic() - started
+            finally:
+                other.rollback()
+                other.close()
+        raise AssertionError("the write did not wait for the lock")
+
+    message, waited = asyncio.run(locked_write())
+    assert "(0.3 s)" in message and 0.25 <= waited < 3
 
 
 @pytest.mark.parametrize(("raw", "expected"), [("off", False), ("0", False), ("FALSE", False),

@@ -42,7 +42,8 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _refuse(update)
         return
     now = svc.clock()
-    await svc.best_effort(svc.questions.flush(svc.store))   # include the last few seconds
+    if svc.questions.pending:                      # include the last few seconds
+        await svc.best_effort(svc.questions.flush(svc.store))
     try:
         active = await svc.store.count_active()
         today = await svc.store.questions_on(local_day(now)) + svc.questions.unsaved(local_day(now))

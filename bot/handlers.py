@@ -48,11 +48,13 @@ class _Keyboard(InlineKeyboardMarkup):
     __slots__ = ("_as_dict",)
 
     def to_dict(self, recursive: bool = True) -> dict[str, object]:
+        if not recursive:
+            return super().to_dict(recursive)
         try:
-            cached = self._as_dict
+            rows = self._as_dict
         except AttributeError:
-            cached = self._as_dict = super().to_dict(recursive)
-        return dict(cached)
+            rows = self._as_dict = super().to_dict()["inline_keyboard"]
+        return {"inline_keyboard": [[dict(button) for button in row] for row in rows]}
 
 
 @functools.lru_cache(maxsize=1024)

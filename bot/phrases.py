@@ -8,7 +8,8 @@ from typing import Generic, TypeVar
 from bot.normalize import fold, inflection_variants
 
 T = TypeVar("T")
-_MAX_REMEMBERED = 50_000      # distinct single words remembered per index (a few MB at most)
+_MAX_REMEMBERED = 50_000      # distinct single words remembered per index
+_MEMO_WORD_CHARS = 40         # longer "words" are noise: not worth memory (50,000 x 40 chars max)
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class PhraseIndex(Generic[T]):
         self._words: dict[str, T | None] = {}
 
     def lookup(self, words: list[str]) -> T | None:
-        if len(words) == 1:
+        if len(words) == 1 and len(words[0]) <= _MEMO_WORD_CHARS:
             # Single words make up most lookups and recur across questions (Zipf), while
             # trying their inflections is the slow part: remember the verdict per word.
             word = words[0]

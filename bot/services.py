@@ -64,6 +64,10 @@ class QuestionLog:
         if unanswered is not None and unanswered.strip():
             self.unanswered.append((unanswered, now))
 
+    @property
+    def pending(self) -> bool:
+        return bool(self.counts or self.unanswered)
+
     def unsaved(self, day: date) -> int:
         return self.counts.get(day, (None, 0))[1]
 
@@ -72,14 +76,14 @@ class QuestionLog:
         return len(self.unanswered) >= self.FLUSH_AT
 
     async def flush(self, store: Store) -> None:
-        """Write everything pending; on a storage error keep it for the next try and raise."""
+        """Write everything pending; on failure keep it for the next try and raise."""
         counts, self.counts = self.counts, {}
         unanswered, self.unanswered = self.unanswered, deque(maxlen=self.MAX_PENDING)
         if not counts and not unanswered:
             return
         try:
             await store.record_questions(list(counts.values()), list(unanswered))
-        except StorageError:
+        except BaseException:                     # also cancellation or an unmapped error
             for day, (when, count) in counts.items():
                 self.counts[day] = (when, count + self.unsaved(day))
             unanswered.extend(self.unanswered)        # newer ones after the older ones

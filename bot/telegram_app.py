@@ -84,7 +84,8 @@ async def heartbeat_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     save the question counts."""
     app = context.application
     svc: Services = app.bot_data[KEY]
-    await svc.best_effort(svc.questions.flush(svc.store))
+    if svc.questions.pending:       # a no-op flush must not report storage as working again
+        await svc.best_effort(svc.questions.flush(svc.store))
     path: Path = app.bot_data["heartbeat"]
     recent = time.monotonic() - app.bot_data.get("last_poll", float("-inf")) < POLL_FRESHNESS
     if recent or app.bot_data.get("webhook"):
@@ -180,7 +181,7 @@ async def _post_init(app: Application) -> None:
 
 async def _post_shutdown(app: Application) -> None:
     svc: Services = app.bot_data[KEY]
-    if svc.store is not None:
+    if svc.store is not None and svc.questions.pending:
         await svc.best_effort(svc.questions.flush(svc.store))
     if app.bot_data.pop("own_store", False) and svc.store is not None:
         await svc.store.close()

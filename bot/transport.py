@@ -12,8 +12,8 @@ Two costs of python-telegram-bot's own ``HTTPXRequest`` showed up in bench/conve
 * httpcore's connection pool re-checks every idle connection, with a socket poll and a
   ``getpeername`` each, for every request it assigns (encode/httpcore#924, #1035; not fixed
   in 1.0.9), so each request costs more the more connections are open. Here each request in
-  flight gets a client of its own with a single kept-alive connection, handed out from a free
-  list; there is never another connection to check.
+  flight gets a client of its own with a single kept-alive connection, handed out from an idle
+  stack (most recently used first); there is never another connection to check.
 
 Errors map to the same exceptions as ``HTTPXRequest`` (``TimedOut``, ``NetworkError``), so
 retries and python-telegram-bot's error handling behave the same; so do the timeouts,
@@ -22,14 +22,18 @@ including the pool timeout when every slot is busy.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 import ssl
+from collections import deque
 from typing import Any
 
 import httpx
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+log = logging.getLogger(__name__)
 _JSON_HEADERS = {"User-Agent": BaseRequest.USER_AGENT, "Content-Type": "application/json"}
 _FORM_HEADERS = {"User-Agent": BaseRequest.USER_AGENT}
 _MAX_CACHED_URLS = 256        # one per Bot API method in use; bounded all the same
@@ -43,8 +47,8 @@ class JsonRequest(BaseRequest):
     """A ``BaseRequest`` (python-telegram-bot's extension point for networking) that sends JSON
     bodies over at most ``connection_pool_size`` connections, one per request in flight."""
 
-    __slots__ = ("_clients", "_closed", "_free", "_media_write_timeout", "_size",
-                 "_ssl", "_transport", "_urls", "timeouts")
+    __slots__ = ("_clients", "_closed", "_idle", "_media_write_timeout", "_size",
+                 "_ssl", "_transport", "_urls", "_waiters", "timeouts")
 
     def __init__(self, connection_pool_size: int = 8, read_timeout: float | None = 5.0,
                  write_timeout: float | None = 5.0, connect_timeout: float | None = 5.0,
@@ -59,8 +63,9 @@ class JsonRequest(BaseRequest):
         self._media_write_timeout = media_write_timeout
         self._transport = transport
         self._ssl: ssl.SSLContext | None = None       # shared by the clients; built once
-        self._clients: list[httpx.AsyncClient] = []   # created on demand, up to the size
-        self._free: asyncio.Queue[httpx.AsyncClient] | None = None
+        self._clients: list[httpx.AsyncClient] = []   # every open one, at most the size
+        self._idle: list[httpx.AsyncClient] = []      # a stack: the most recently used on top
+        self._waiters: deque[asyncio.Future[httpx.AsyncClient]] = deque()
         self._closed = True
         self._urls: dict[str, httpx.URL] = {}
 
@@ -69,15 +74,21 @@ class JsonRequest(BaseRequest):
         return self.timeouts.read
 
     async def initialize(self) -> None:
+        """Open the first client now, so a bad SSL or proxy setting fails at start-up."""
         if self._closed:
-            self._free = asyncio.Queue()       # bound to the loop the bot runs on
             self._closed = False
+            self._idle.append(self._new_client())
 
     async def shutdown(self) -> None:
         self._closed = True
-        clients, self._clients, self._free = self._clients, [], None
+        clients, self._clients, self._idle = self._clients, [], []
+        while self._waiters:
+            self._waiters.popleft().cancel()
         for client in clients:
-            await client.aclose()
+            try:
+                await client.aclose()
+            except Exception:  # noqa: BLE001 - close the others all the same
+                log.debug("closing an HTTP client failed", exc_info=True)
 
     def _new_client(self) -> httpx.AsyncClient:
         if self._ssl is None:
@@ -89,21 +100,44 @@ class JsonRequest(BaseRequest):
         return client
 
     async def _acquire(self, pool_timeout: float | None) -> httpx.AsyncClient:
-        """A client nobody else is using; waits up to the pool timeout when all are busy."""
-        assert self._free is not None
-        try:
-            return self._free.get_nowait()
-        except asyncio.QueueEmpty:
+        """A client nobody else is using; waits (first come, first served) up to the pool
+        timeout when all are busy.
+
+        The most recently used client goes out first: its connection is the one most likely
+        still open, and clients left idle let their connections expire instead of each being
+        reused just often enough to need a new TLS handshake every time.
+        """
+        if not self._waiters:
+            if self._idle:
+                return self._idle.pop()
             if len(self._clients) < self._size:
                 return self._new_client()
+        waiter: asyncio.Future[httpx.AsyncClient] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
         try:
-            return await asyncio.wait_for(self._free.get(), pool_timeout)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(pool_timeout):
+                return await waiter
+        except TimeoutError:
             raise TimedOut(message=_POOL_TIMEOUT) from None
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self._release(waiter.result())      # handed over just as we gave up
+            raise
+        finally:
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(waiter)
 
     def _release(self, client: httpx.AsyncClient) -> None:
-        if self._free is not None and not self._closed:
-            self._free.put_nowait(client)
+        """Back to the first waiter, or onto the idle stack; a client from before a shutdown
+        (closed, no longer ours) is dropped."""
+        if self._closed or client.is_closed or not any(c is client for c in self._clients):
+            return
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(client)
+                return
+        self._idle.append(client)
 
     def _url(self, url: str) -> httpx.URL:
         parsed = self._urls.get(url)

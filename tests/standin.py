@@ -128,6 +128,8 @@ class StandIn:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.base_events.Server | None = None
         self._conn_tasks: set[asyncio.Task[None]] = set()
+        # requests answered per TCP connection, in the order the connections were opened
+        self.requests_per_connection: list[int] = []
         self._update_event: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
         self._ids = itertools.count(1)
@@ -238,6 +240,9 @@ class StandIn:
         task = asyncio.current_task()
         assert task is not None
         self._conn_tasks.add(task)
+        with self._lock:
+            connection = len(self.requests_per_connection)
+            self.requests_per_connection.append(0)
         try:
             while True:
                 try:
@@ -249,6 +254,8 @@ class StandIn:
                 if request is None:
                     break
                 verb, target, headers, body = request
+                with self._lock:
+                    self.requests_per_connection[connection] += 1
                 keep_alive = (headers.get("connection", "").lower() != "close"
                               and headers[":version"] == "HTTP/1.1")
                 answer = await self._route(verb, target, headers, body, reader.at_eof)

@@ -63,3 +63,17 @@ def test_backlog_asks_for_an_early_write_and_memory_stays_bounded() -> None:
     assert len(log.unanswered) == QuestionLog.MAX_PENDING
     assert log.unanswered[-1][0] == f"mer {QuestionLog.MAX_PENDING + 4}"   # the newest kept
     assert log.unsaved(T0.date()) == QuestionLog.FLUSH_AT + QuestionLog.MAX_PENDING + 5
+
+
+async def test_any_failure_of_a_flush_keeps_the_batch(tmp_path: Path) -> None:
+    log = QuestionLog()
+    log.add(T0, unanswered="Sparas den ändå?")
+    store = await Store.open(tmp_path / "p.db")
+    await store.close()                                   # e.g. shutdown raced the heartbeat
+    with pytest.raises(Exception):                        # noqa: B017 - whatever aiosqlite says
+        await log.flush(store)
+    assert log.pending and log.unsaved(T0.date()) == 1
+    async with await Store.open(tmp_path / "p.db") as reopened:
+        await log.flush(reopened)
+        assert [text for text, _, _ in await reopened.top_unanswered()] == ["Sparas den ändå?"]
+    assert not log.pending

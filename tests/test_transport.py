@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Awaitable, Callable
 
@@ -11,6 +12,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import NetworkError, TimedOut
 
 from bot.transport import JsonRequest
+from tests.standin import StandIn
 
 TOKEN = "123456:" + "A" * 35
 ME = {"id": 123456, "is_bot": True, "first_name": "Partnerbot", "username": "partnerbot"}
@@ -140,3 +142,70 @@ async def test_shut_down_request_refuses_calls_until_initialized_again() -> None
     async with Bot(TOKEN, request=request) as bot:
         await bot.send_message(1, "igen")
     assert len(seen) == 2
+
+
+async def test_after_a_burst_quiet_traffic_stays_on_one_kept_alive_connection() -> None:
+    """Most recently used first: the other connections may expire instead of each one being
+    reused just often enough to need a new TLS handshake every time."""
+    async with StandIn() as api:
+        request = JsonRequest(connection_pool_size=6)
+        async with Bot(api.token, base_url=api.base_url, request=request) as bot:
+            api.set_delay(0.2, methods=["sendMessage"])
+            await asyncio.gather(*(bot.send_message(1, f"rusning {i}") for i in range(6)))
+            api.set_delay(0)
+            for i in range(10):
+                await bot.send_message(1, f"lugnt {i}")
+        per_connection = sorted(n for n in api.requests_per_connection if n)
+    assert per_connection[-1] >= 11 and len(per_connection) <= 7   # (+ getMe's if separate)
+    assert sum(per_connection) == 17                               # getMe + 16 sends
+
+
+async def test_a_waiting_request_is_served_before_a_newcomer() -> None:
+    order: list[str] = []
+    release = asyncio.Event()
+
+    async def record(request: httpx.Request) -> httpx.Response:
+        text = json.loads(request.content)["text"]
+        order.append(text)
+        if text == "först":
+            await release.wait()
+        return httpx.Response(200, json={"ok": True, "result": message(1)})
+
+    transport, _ = api(record)
+    request = JsonRequest(connection_pool_size=1, pool_timeout=5, transport=transport)
+    async with Bot(TOKEN, request=request) as bot:
+        first = asyncio.create_task(bot.send_message(1, "först"))
+        await asyncio.sleep(0.05)
+        waiting = asyncio.create_task(bot.send_message(1, "väntade"))
+        await asyncio.sleep(0.05)
+        release.set()
+        await first
+        await bot.send_message(1, "nykomling")          # asks just as the slot frees up
+        await waiting
+    assert order == ["först", "väntade", "nykomling"]
+
+
+async def test_restart_while_a_request_is_in_flight_leaves_no_dead_connection() -> None:
+    release = asyncio.Event()
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        if json.loads(request.content)["text"] == "långsam":
+            await release.wait()
+        return httpx.Response(200, json={"ok": True, "result": message(1)})
+
+    transport, seen = api(slow)
+    request = JsonRequest(connection_pool_size=2, transport=transport)
+    bot = Bot(TOKEN, request=request)
+    await bot.initialize()
+    in_flight = asyncio.create_task(bot.send_message(1, "långsam"))
+    await asyncio.sleep(0.05)
+    await request.shutdown()
+    await request.initialize()
+    release.set()
+    with contextlib.suppress(Exception):                  # its client was closed under it
+        await in_flight
+    for i in range(5):
+        await bot.send_message(1, f"efter omstart {i}")   # every call works again
+    await bot.shutdown()
+    assert [json.loads(r.content)["text"] for r in seen][-5:] == [
+        f"efter omstart {i}" for i in range(5)]

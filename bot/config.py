@@ -194,6 +194,18 @@ def _parse_url(name: str, raw: str, schemes: tuple[str, ...]) -> str | None:
     return value
 
 
+def _parse_seconds(name: str, raw: str | None, default: float, low: float,
+                   high: float) -> float:
+    """A number of seconds within [low, high]; empty means ``default``."""
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:          # also false for nan
+        raise ConfigError(f"{name} must be a number of seconds ({low:g}-{high:g})")
+    return value
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None,
     env_file: Path | None = Path(".env"),
@@ -247,21 +259,10 @@ def load_settings(
     if log_level not in _LOG_LEVELS:
         raise ConfigError(f"PARTNERBOT_LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}")
 
-    interval_raw = get("PARTNERBOT_DELIVERY_INTERVAL")
-    try:
-        delivery_interval = float(interval_raw) if interval_raw else 60.0
-    except ValueError:
-        delivery_interval = -1.0
-    if not 0.05 <= delivery_interval <= 3600:
-        raise ConfigError("PARTNERBOT_DELIVERY_INTERVAL must be a number of seconds (0.05-3600)")
-
-    busy_raw = get("PARTNERBOT_BUSY_TIMEOUT")
-    try:
-        busy_timeout = float(busy_raw) if busy_raw else 5.0
-    except ValueError:
-        busy_timeout = -1.0
-    if not 0.1 <= busy_timeout <= 600:
-        raise ConfigError("PARTNERBOT_BUSY_TIMEOUT must be a number of seconds (0.1-600)")
+    delivery_interval = _parse_seconds("PARTNERBOT_DELIVERY_INTERVAL",
+                                       get("PARTNERBOT_DELIVERY_INTERVAL"), 60.0, 0.05, 3600)
+    busy_timeout = _parse_seconds("PARTNERBOT_BUSY_TIMEOUT", get("PARTNERBOT_BUSY_TIMEOUT"),
+                                  5.0, 0.1, 600)
 
     pretend_raw = get("PARTNERBOT_NOW")
     pretend_now = None

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -294,9 +294,20 @@ class Store:
     def _error(self, exc: sqlite3.Error) -> StorageError | None:
         return _translate(self._path, exc, self._busy_timeout)
 
+    @contextmanager
+    def _mapped_errors(self) -> Iterator[None]:
+        """sqlite3 errors as our StorageError kinds; bugs (None from _error) stay as they are."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            mapped = self._error(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
+
     async def _execute(self, sql: str, params: Sequence[Any] = ()) -> _Result:
         """Run one statement (caller holds the lock); map sqlite3 errors, retry nothing."""
-        try:
+        with self._mapped_errors():
             cursor = await self._db.execute(sql, params)
             try:
                 # A write without RETURNING has no rows: skip the round trip to fetch none.
@@ -306,22 +317,12 @@ class Store:
                 return _Result(rows, cursor.rowcount, cursor.lastrowid)
             finally:
                 await cursor.close()
-        except sqlite3.Error as exc:
-            mapped = self._error(exc)
-            if mapped is None:
-                raise
-            raise mapped from exc
 
     async def _execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """One statement for many rows in a single call to the database thread."""
-        try:
+        with self._mapped_errors():
             cursor = await self._db.executemany(sql, rows)
             await cursor.close()
-        except sqlite3.Error as exc:
-            mapped = self._error(exc)
-            if mapped is None:
-                raise
-            raise mapped from exc
 
     async def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         async with self._lock:

@@ -16,6 +16,8 @@ RUN pip install --no-compile . \
 
 USER partnerbot
 VOLUME ["/data"]
+# Only used in webhook mode (PARTNERBOT_WEBHOOK_URL), behind your HTTPS proxy.
+EXPOSE 8443
 # Fails when the bot has not written its heartbeat (it does so only while polling works).
 HEALTHCHECK --interval=60s --timeout=10s --start-period=60s --retries=3 \
     CMD ["partnerbot", "health"]

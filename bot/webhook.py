@@ -47,8 +47,9 @@ class WebhookReceiver:
         self.updates: OrderedDict[int, asyncio.Task[None]] = OrderedDict()
 
     async def run(self, stop: asyncio.Event, started: Callable[[], None] = lambda: None) -> None:
-        web = tornado.web.Application([(rf"/{PATH}/?", _TelegramHook, {"receiver": self})],
-                                      log_function=lambda handler: None)
+        # Any prefix: a proxy may forward https://host/partnerbot/telegram with its path kept.
+        route = (rf"/(?:.*/)?{PATH}/?", _TelegramHook, {"receiver": self})
+        web = tornado.web.Application([route], log_function=lambda handler: None)
         server = tornado.httpserver.HTTPServer(web, max_body_size=MAX_BODY)
         server.listen(self.port, address=self.listen)
         try:

@@ -141,6 +141,12 @@ async def test_webhook_refuses_strangers_and_garbage_and_keeps_serving(tmp_path:
         assert (await post(client, port, message_update(2, 44, "Kenya?")))[0] == 200  # no loop
         assert (await post(client, port, message_update(3, 43, "Kenya?")))[0] == 200
         assert len(api.messages_to(43)) == 1
+        proxied = await client.post(      # a proxy that keeps its own path prefix
+            f"http://127.0.0.1:{port}/partnerbot/telegram",
+            content=json.dumps(message_update(4, 46, "Kenya?")).encode(),
+            headers={"Content-Type": "application/json",
+                     "X-Telegram-Bot-Api-Secret-Token": SECRET})
+        assert proxied.status_code == 200 and len(api.messages_to(46)) == 1
 
 
 async def test_webhook_stop_finishes_the_update_in_flight_then_closes(tmp_path: Path) -> None:

@@ -70,6 +70,7 @@ def run_bot(settings: Settings) -> int:
     from telegram.error import InvalidToken
 
     from bot.telegram_app import run
+    from bot.webhook import WebhookError
     print(f"Partnerbot startar (databas: {settings.db_path}). Avsluta med Ctrl-C.", file=sys.stderr)
     try:
         run(settings, brain)
@@ -77,6 +78,8 @@ def run_bot(settings: Settings) -> int:
         # PTB's message and traceback contain the token: say what happened without them.
         return _fail("Telegram rejected TELEGRAM_BOT_TOKEN (revoked or mistyped?). "
                      "Get a valid token from @BotFather.")
+    except WebhookError as exc:
+        return _fail(str(exc))
     except Exception:  # noqa: BLE001 - last resort: a redacted log line instead of a raw traceback
         logging.getLogger("partnerbot").exception("the bot stopped because of an unexpected error")
         return 1

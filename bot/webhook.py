@@ -33,6 +33,10 @@ REMEMBERED = 2048             # update ids kept to recognise a redelivery
 FINISH_TIMEOUT = 10.0         # on stop: how long handlers in flight may take to finish
 
 
+class WebhookError(Exception):
+    """The webhook cannot be served (e.g. its port is taken); the message says what to fix."""
+
+
 class WebhookReceiver:
     """Serve ``/telegram`` on ``port``; ``run`` registers the hook and returns when ``stop``
     is set, after the updates in flight have been handled."""
@@ -51,7 +55,11 @@ class WebhookReceiver:
         route = (rf"/(?:.*/)?{PATH}/?", _TelegramHook, {"receiver": self})
         web = tornado.web.Application([route], log_function=lambda handler: None)
         server = tornado.httpserver.HTTPServer(web, max_body_size=MAX_BODY)
-        server.listen(self.port, address=self.listen)
+        try:
+            server.listen(self.port, address=self.listen)
+        except OSError as exc:
+            raise WebhookError(f"cannot listen on port {self.port} for the webhook "
+                               f"({exc.strerror or exc}); is another program using it?") from None
         try:
             await with_retries(lambda: self.app.bot.set_webhook(
                 self.url, secret_token=self.secret, allowed_updates=Update.ALL_TYPES),

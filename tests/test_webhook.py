@@ -166,3 +166,17 @@ async def test_webhook_stop_finishes_the_update_in_flight_then_closes(tmp_path: 
             raise AssertionError("the server still accepts requests after stop")
         except httpx.ConnectError:
             pass
+
+
+def test_webhook_port_taken_gives_a_clear_error_and_exit_code(tmp_path: Path) -> None:
+    with socket.socket() as taken, StandIn.in_thread() as api:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = start_bot_process(tmp_path, api, PARTNERBOT_WEBHOOK_URL="https://bot.example.org/h",
+                                 PARTNERBOT_WEBHOOK_PORT=str(port),
+                                 PARTNERBOT_WEBHOOK_SECRET=SECRET)
+        assert proc.wait(30) == 2
+    log = (tmp_path / "bot.log").read_text(encoding="utf-8")
+    assert f"cannot listen on port {port} for the webhook" in log
+    assert "Traceback" not in log and api.token.split(":")[1] not in log

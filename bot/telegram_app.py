@@ -81,7 +81,7 @@ async def delivery_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def heartbeat_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Write the heartbeat only while getUpdates keeps succeeding (or in webhook mode), and
-    save the question counts."""
+    write the question log (counts and unanswered questions)."""
     app = context.application
     svc: Services = app.bot_data[KEY]
     if svc.questions.pending:       # a no-op flush must not report storage as working again

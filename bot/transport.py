@@ -117,11 +117,11 @@ class JsonRequest(BaseRequest):
         try:
             async with asyncio.timeout(pool_timeout):
                 return await waiter
-        except TimeoutError:
-            raise TimedOut(message=_POOL_TIMEOUT) from None
-        except BaseException:
+        except BaseException as exc:
             if waiter.done() and not waiter.cancelled():
                 self._release(waiter.result())      # handed over just as we gave up
+            if isinstance(exc, TimeoutError):
+                raise TimedOut(message=_POOL_TIMEOUT) from None
             raise
         finally:
             with contextlib.suppress(ValueError):

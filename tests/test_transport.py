@@ -209,3 +209,18 @@ async def test_restart_while_a_request_is_in_flight_leaves_no_dead_connection() 
     await bot.shutdown()
     assert [json.loads(r.content)["text"] for r in seen][-5:] == [
         f"efter omstart {i}" for i in range(5)]
+
+
+async def test_a_client_handed_over_just_as_the_wait_times_out_is_not_lost() -> None:
+    transport, _ = api()
+    request = JsonRequest(connection_pool_size=1, transport=transport)
+    await request.initialize()
+    busy = await request._acquire(1.0)                        # the only slot is taken
+    waiting = asyncio.create_task(request._acquire(0))       # its timeout fires first ...
+    await asyncio.sleep(0)                                   # (it is now waiting)
+    request._release(busy)                                   # ... then the slot is handed over
+    with pytest.raises(TimedOut, match="Pool timeout"):
+        await waiting
+    again = await asyncio.wait_for(request._acquire(0.5), 1)  # not lost: the slot is free again
+    assert again is busy
+    await request.shutdown()

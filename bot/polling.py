@@ -60,6 +60,15 @@ async def with_retries(call: Callable[[], Awaitable[T]], stop: asyncio.Event | N
     raise AssertionError("unreachable")
 
 
+async def handle_update(app: Application, update: Update) -> None:
+    """One update through the Application (per-chat order kept); it counts as handled even if
+    that failed -- process_update already reported handler errors to the error handler."""
+    try:
+        await app.update_processor.process_update(update, app.process_update(update))
+    except Exception:  # noqa: BLE001
+        log.exception("update %s could not be processed", update.update_id)
+
+
 class ConfirmingPoller:
     """Fetch, hand to the Application, confirm when done; ``run`` returns when ``stop`` is set."""
 
@@ -132,10 +141,7 @@ class ConfirmingPoller:
             await asyncio.wait_for(stop.wait(), seconds)
 
     async def _handle(self, update: Update) -> None:
-        try:
-            await self.app.update_processor.process_update(update, self.app.process_update(update))
-        except Exception:  # noqa: BLE001 - process_update already reports handler errors
-            log.exception("update %s could not be processed", update.update_id)
+        await handle_update(self.app, update)
 
     def _settle(self) -> None:
         for update_id, task in list(self.inflight.items()):

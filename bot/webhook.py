@@ -24,7 +24,7 @@ import tornado.web
 from telegram import Update
 from telegram.ext import Application
 
-from bot.polling import with_retries
+from bot.polling import handle_update, with_retries
 
 log = logging.getLogger(__name__)
 PATH = "telegram"
@@ -79,8 +79,7 @@ class WebhookReceiver:
         """Handle ``update`` once, however often Telegram posts it."""
         task = self.updates.get(update.update_id)
         if task is None:
-            task = asyncio.ensure_future(self.app.update_processor.process_update(
-                update, self.app.process_update(update)))
+            task = asyncio.ensure_future(handle_update(self.app, update))
             self.updates[update.update_id] = task
             while len(self.updates) > REMEMBERED:
                 oldest, old = next(iter(self.updates.items()))
@@ -88,10 +87,7 @@ class WebhookReceiver:
                     break
                 del self.updates[oldest]
         self.on_update()
-        try:
-            await asyncio.shield(task)        # a dropped connection does not cancel the handler
-        except Exception:  # noqa: BLE001 - as with polling: handled once, even if it failed
-            log.exception("update %s could not be processed", update.update_id)
+        await asyncio.shield(task)            # a dropped connection does not cancel the handler
 
 
 class _TelegramHook(tornado.web.RequestHandler):

@@ -15,9 +15,9 @@ from datetime import datetime
 from _common import LABELLED
 
 from bot.clock import STOCKHOLM
-from bot.engine import Engine
-from bot.evaluation import EvalResult, evaluate, load_cases
-from bot.knowledge import load_knowledge
+from bot.answers.engine import Engine
+from bot.answers.evaluation import EvalResult, evaluate, load_cases
+from bot.knowledge.loader import load_knowledge
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=STOCKHOLM)
 WRATIO_CUTOFF = 60
@@ -61,7 +61,7 @@ def _phrasings(engine: Engine):
 def snowball_engine(knowledge) -> Engine:
     import snowballstemmer
 
-    import bot.retrieval as retrieval
+    import bot.answers.retrieval as retrieval
     stemmer = snowballstemmer.stemmer("swedish")
     original = retrieval.stem
     retrieval.stem = lambda w: stemmer.stemWord(w)
@@ -80,7 +80,7 @@ def main() -> None:
         "rapidfuzz WRatio": baseline_wratio(engine),
         "BM25 (rank_bm25)": baseline_bm25(engine),
     }
-    import bot.retrieval as retrieval
+    import bot.answers.retrieval as retrieval
     snow = snowball_engine(knowledge)
     import snowballstemmer
     stemmer = snowballstemmer.stemmer("swedish")

@@ -22,8 +22,8 @@ def main() -> None:
 
     started = time.perf_counter()
     from bot.clock import system_clock
-    from bot.engine import Engine
-    from bot.knowledge import load_knowledge
+    from bot.answers.engine import Engine
+    from bot.knowledge.loader import load_knowledge
     knowledge = load_knowledge()
     engine = Engine(knowledge)
     load_ms = (time.perf_counter() - started) * 1000

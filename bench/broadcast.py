@@ -1,7 +1,7 @@
 """Delivering one reminder (d7 of the bundled call) to many subscribers through the stand-in.
 
-The production path: bot.telegram_app.build_application (the Bot `partnerbot run` uses) and
-its `sender`, bot.delivery.delivery_pass with reminder_config(knowledge), a real SQLite file
+The production path: bot.telegram.app.build_application (the Bot `partnerbot run` uses) and
+its `sender`, bot.reminders.delivery.delivery_pass with reminder_config(knowledge), a real SQLite file
 seeded with one bulk INSERT, `now` = 2020-03-08 09:00:05 Europe/Stockholm (d7 just due).
 The Bot API stand-in (tests/standin.py) runs on this process's event loop.
 
@@ -46,11 +46,11 @@ from _common import ROOT, current_rss_mb, hwm_rss_mb, peak_rss_mb
 from bot.brain import Brain, reminder_config
 from bot.clock import STOCKHOLM, to_utc
 from bot.config import load_settings
-from bot.delivery import PassReport, delivery_pass
-from bot.ratelimit import PartnerbotRateLimiter
-from bot.reminders import ReminderConfig, due_reminder
+from bot.reminders.delivery import PassReport, delivery_pass
+from bot.reminders.ratelimit import PartnerbotRateLimiter
+from bot.reminders.schedule import ReminderConfig, due_reminder
 from bot.storage import Store
-from bot.telegram_app import build_application, sender
+from bot.telegram.app import build_application, sender
 from tests.botrunner import bot_env
 from tests.standin import StandIn
 

@@ -43,13 +43,13 @@ from _common import labelled_questions, peak_rss_mb, percentile
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-from bot import messages as msg
+from bot.telegram import messages as msg
 from bot.clock import STOCKHOLM
-from bot.engine import Engine
-from bot.formatting import escape, split_message
-from bot.handlers import answer_html
-from bot.knowledge import load_knowledge
-from bot.normalize import MAX_QUESTION_CHARS
+from bot.answers.engine import Engine
+from bot.telegram.formatting import escape, split_message
+from bot.telegram.handlers import answer_html
+from bot.knowledge.loader import load_knowledge
+from bot.answers.normalize import MAX_QUESTION_CHARS
 from tests.botrunner import running_bot
 from tests.standin import StandIn
 

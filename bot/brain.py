@@ -10,9 +10,10 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
-from bot.engine import Engine
-from bot.knowledge import Knowledge, KnowledgeError, knowledge_warnings, load_knowledge
-from bot.reminders import ReminderConfig
+from bot.answers.engine import Engine
+from bot.knowledge.model import Knowledge, KnowledgeError, knowledge_warnings
+from bot.knowledge.loader import load_knowledge
+from bot.reminders.schedule import ReminderConfig
 
 log = logging.getLogger(__name__)
 

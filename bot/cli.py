@@ -11,8 +11,9 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.clock import parse_now, system_clock
-from bot.engine import Answer, Engine
-from bot.knowledge import Knowledge, KnowledgeError, knowledge_warnings, load_knowledge
+from bot.answers.engine import Answer, Engine
+from bot.knowledge.model import Knowledge, KnowledgeError, knowledge_warnings
+from bot.knowledge.loader import load_knowledge
 
 EXIT_INVALID_KNOWLEDGE = 2
 
@@ -167,7 +168,7 @@ def chat(engine: Engine, clock: Callable[[], datetime]) -> int:
 
 
 def evaluate_file(engine: Engine, path: Path, clock: Callable[[], datetime], minimum: float) -> int:
-    from bot.evaluation import evaluate, load_cases
+    from bot.answers.evaluation import evaluate, load_cases
     try:
         cases = load_cases(path)
     except (OSError, ValueError) as exc:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.clock import system_clock
 from bot.config import ConfigError, Settings, load_settings
-from bot.knowledge import KnowledgeError, knowledge_warnings
+from bot.knowledge.model import KnowledgeError, knowledge_warnings
 from bot.logsafe import setup_logging
 from bot.storage import StorageError, Store
 
@@ -69,8 +69,8 @@ def run_bot(settings: Settings) -> int:
     asyncio.run(_check_store(settings.db_path, settings.busy_timeout))
     from telegram.error import InvalidToken
 
-    from bot.telegram_app import run
-    from bot.webhook import WebhookError
+    from bot.telegram.app import run
+    from bot.telegram.webhook import WebhookError
     print(f"Partnerbot startar (databas: {settings.db_path}). Avsluta med Ctrl-C.", file=sys.stderr)
     try:
         run(settings, brain)
@@ -96,10 +96,10 @@ async def send_reminders(settings: Settings, now_arg) -> int:  # noqa: ANN001 - 
     """`partnerbot send-reminders`: one delivery pass with the same code the bot runs."""
     from telegram import Bot
 
-    from bot.delivery import delivery_pass
-    from bot.lease import exclusive_pass
-    from bot.ratelimit import SlidingWindowLimiter
-    from bot.transport import JsonRequest
+    from bot.reminders.delivery import delivery_pass
+    from bot.reminders.lease import exclusive_pass
+    from bot.reminders.ratelimit import SlidingWindowLimiter
+    from bot.telegram.transport import JsonRequest
     if settings.token is None:
         return _fail("TELEGRAM_BOT_TOKEN is not set")
     try:
@@ -158,7 +158,7 @@ async def backup(settings: Settings, dest: Path) -> int:
 
 def health(settings: Settings) -> int:
     """Docker HEALTHCHECK: healthy while the bot keeps writing its heartbeat."""
-    from bot.telegram_app import heartbeat_path
+    from bot.telegram.app import heartbeat_path
     path = heartbeat_path(settings)
     try:
         age = time.time() - int(path.read_text(encoding="ascii"))

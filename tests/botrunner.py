@@ -29,10 +29,10 @@ from telegram.ext import Application
 
 from bot.brain import Brain
 from bot.config import Settings, load_settings
-from bot.services import KEY, Services
+from bot.telegram.services import KEY, Services
 from bot.storage import Store
 from tests.standin import Sent
-from bot.telegram_app import build_application, serve
+from bot.telegram.app import build_application, serve
 from tests.standin import StandIn
 
 ROOT = Path(__file__).resolve().parent.parent

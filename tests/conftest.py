@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.clock import STOCKHOLM
-from bot.engine import Engine
-from bot.knowledge import Knowledge, load_knowledge
+from bot.answers.engine import Engine
+from bot.knowledge.model import Knowledge
+from bot.knowledge.loader import load_knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE_DIR = ROOT / "knowledge"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import messages as msg
+from bot.telegram import messages as msg
 from bot.clock import STOCKHOLM
 from bot.storage import Store
 from tests.botrunner import ROOT, bot_env, running_bot, start_bot_process

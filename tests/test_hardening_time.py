@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from bot import messages as msg
+from bot.telegram import messages as msg
 from bot.brain import Brain
 from bot.cli import main
 from bot.clock import STOCKHOLM
-from bot.ics import deadline_calendar
-from bot.reminders import Reminder, due_reminder
+from bot.reminders.ics import deadline_calendar
+from bot.reminders.schedule import Reminder, due_reminder
 from bot.storage import Store
-from bot.texts import format_day
+from bot.answers.texts import format_day
 from tests.botrunner import running_bot, start_bot_process
 from tests.standin import StandIn
 

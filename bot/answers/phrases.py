@@ -1,0 +1,93 @@
+"""Finding known multi-word names in a question, longest first, tolerant of Swedish endings."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from bot.answers.normalize import fold, inflection_variants
+
+T = TypeVar("T")
+_MAX_REMEMBERED = 50_000      # distinct single words remembered per index
+_MEMO_WORD_CHARS = 40         # longer "words" are noise: not worth memory (50,000 x 40 chars max)
+
+
+@dataclass(frozen=True)
+class Found(Generic[T]):
+    value: T
+    start: int      # token positions
+    end: int
+
+
+class PhraseIndex(Generic[T]):
+    """Folded phrases -> values. "Syd Afrika" also finds "sydafrika"; "Kenyas" finds "kenya"."""
+
+    def __init__(self, items: Iterable[tuple[str, T]], ignore: frozenset[str] = frozenset(),
+                 compound_heads: bool = False) -> None:
+        """``compound_heads``: a Swedish compound ending in a known word of 6+ letters counts as
+        that word ("storstadskommun", "partnerkommunen" -> kommun)."""
+        self.compound_heads = compound_heads
+        self.phrases: dict[str, T] = {}
+        for label, value in items:
+            key = fold(label)
+            if key and key not in ignore:
+                self.phrases.setdefault(key, value)
+                self.phrases.setdefault(key.replace(" ", ""), value)
+        self.max_len = max((len(k.split()) for k in self.phrases), default=1)
+        heads = {k for k in self.phrases if " " not in k and len(k) >= 6} if compound_heads else set()
+        self.heads = frozenset(heads)
+        self.head_lengths = sorted({len(h) for h in heads}, reverse=True)
+        self.first_words = frozenset(k.split()[0] for k in self.phrases)
+        self._words: dict[str, T | None] = {}
+
+    def lookup(self, words: list[str]) -> T | None:
+        if len(words) == 1 and len(words[0]) <= _MEMO_WORD_CHARS:
+            # Single words make up most lookups and recur across questions (Zipf), while
+            # trying their inflections is the slow part: remember the verdict per word.
+            word = words[0]
+            try:
+                return self._words[word]
+            except KeyError:
+                if len(self._words) >= _MAX_REMEMBERED:
+                    self._words.clear()
+                found = self._words[word] = self._lookup(words)
+                return found
+        return self._lookup(words)
+
+    def _lookup(self, words: list[str]) -> T | None:
+        if len(words) > 1 and words[0] not in self.first_words:
+            joined = "".join(words) if len(words) == 2 else ""
+            return self.phrases.get(joined) if joined else None
+        phrase = " ".join(words)
+        if phrase in self.phrases:
+            return self.phrases[phrase]
+        if len(words) == 2 and "".join(words) in self.phrases:
+            return self.phrases["".join(words)]
+        for variant in inflection_variants(words[-1]):
+            hit = self.phrases.get(" ".join([*words[:-1], variant]))
+            if hit is not None:
+                return hit
+        if len(words) == 1 and self.heads:
+            word = words[0]
+            for length in self.head_lengths:
+                if len(word) > length + 2 and word[-length:] in self.heads:
+                    return self.phrases[word[-length:]]
+        return None
+
+    def find(self, toks: list[str], taken: list[bool] | None = None) -> list[Found[T]]:
+        """Non-overlapping matches, longest phrases first; marks ``taken`` positions."""
+        taken = taken if taken is not None else [False] * len(toks)
+        found: list[Found[T]] = []
+        first_words = self.first_words
+        for size in range(min(self.max_len, len(toks)), 0, -1):
+            for start in range(len(toks) - size + 1):
+                if size > 2 and toks[start] not in first_words:
+                    continue            # what lookup() would find first, without the slicing
+                if any(taken[start:start + size]):
+                    continue
+                value = self.lookup(toks[start:start + size])
+                if value is not None:
+                    found.append(Found(value, start, start + size))
+                    taken[start:start + size] = [True] * size
+        found.sort(key=lambda f: f.start)
+        return found

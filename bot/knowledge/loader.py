@@ -1,0 +1,39 @@
+"""Finding the knowledge folder and reading it into a validated ``Knowledge``.
+
+Kept apart from the data model so the model imports nothing of the reader that fills it.
+"""
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+from bot.knowledge.model import FILES, Knowledge, KnowledgeError
+from bot.knowledge.reader import Reader
+from bot.knowledge.yamlsource import Problem, load_located
+
+
+def default_knowledge_dir() -> Path:
+    """``PARTNERBOT_KNOWLEDGE``, else the repository's knowledge/, else the installed copy."""
+    env = os.environ.get("PARTNERBOT_KNOWLEDGE")
+    if env:
+        return Path(env)
+    repo = Path(__file__).resolve().parents[2] / "knowledge"
+    if (repo / "faq.yaml").is_file():
+        return repo
+    return Path(str(resources.files("bot.knowledge_data")))
+
+
+def load_knowledge(directory: Path | str | None = None) -> Knowledge:
+    """Load and validate all knowledge files; raise KnowledgeError listing every problem."""
+    folder = Path(directory) if directory else default_knowledge_dir()
+    problems: list[Problem] = []
+    docs = {name: load_located(folder / name, problems) for name in FILES}
+    reader = Reader(problems)
+    call = reader.call(docs["call.yaml"])
+    regions, other, overrides = reader.countries(docs["countries.yaml"])
+    applicants = reader.applicants(docs["applicants.yaml"])
+    faq = reader.faq(docs["faq.yaml"])
+    if problems or call is None:
+        raise KnowledgeError(problems or [Problem(str(folder / "call.yaml"), 1, "no call")])
+    return Knowledge(call, regions, other, overrides, applicants, faq, str(folder))

@@ -1,0 +1,135 @@
+"""The curated knowledge about the call, loaded from YAML into frozen dataclasses.
+
+Everything Partnerbot states comes from these files, so loading validates them thoroughly and
+reports *every* problem at once with file and line: an operator preparing next year's call
+should be able to fix them all in one go. The bot refuses to start on invalid knowledge.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from bot.knowledge.yamlsource import Problem
+
+FILES = ("call.yaml", "countries.yaml", "applicants.yaml", "faq.yaml")
+REGION_IDS = ("europe", "asia", "africa")
+CONTINENTS = ("europe", "asia", "africa", "americas", "oceania")
+REQUIRED_FAQ_IDS = (
+    "greeting", "help", "thanks", "who_can_apply", "countries", "core_areas", "theme",
+    "deadline", "funding", "organiser", "icld_name", "purpose", "agenda2030", "example",
+    "how_to_apply", "read_more",
+)
+PLACEHOLDERS = frozenset({"deadline", "countdown", "country_list", "country_count", "url", "organiser"})
+MIN_QUESTIONS = 5
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_ISO = re.compile(r"^[A-Z]{2}$")
+
+
+class KnowledgeError(Exception):
+    """Raised with every problem found; ``str()`` lists them one per line."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True)
+class ReminderSchedule:
+    at: time
+    days_before: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    name_en: str
+    organiser: str
+    organiser_short: str
+    organiser_en: str
+    funder: str
+    url: str
+    deadline: date
+    tz: ZoneInfo
+    reminders: ReminderSchedule
+
+    @property
+    def closes_at(self) -> datetime:
+        """The call is open until the end of the deadline day, local time."""
+        return datetime.combine(self.deadline + timedelta(days=1), time(0), tzinfo=self.tz)
+
+    def is_open(self, now: datetime) -> bool:
+        return now < self.closes_at
+
+
+@dataclass(frozen=True)
+class Country:
+    iso: str
+    name: str
+    name_en: str
+    region: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Region:
+    id: str
+    name: str
+    name_en: str
+    countries: tuple[Country, ...]
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ApplicantKind:
+    id: str
+    name: str
+    name_en: str
+    aliases: tuple[str, ...]
+    eligible: bool
+    note: str = ""
+    note_en: str = ""
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    id: str
+    title: str
+    title_en: str
+    questions: tuple[str, ...]
+    questions_en: tuple[str, ...]
+    answer: str
+    answer_en: str
+    related: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    call: Call
+    regions: tuple[Region, ...]
+    other_country_aliases: dict[str, tuple[str, ...]]
+    continent_overrides: dict[str, str]
+    applicants: tuple[ApplicantKind, ...]
+    faq: tuple[FaqEntry, ...]
+    source: str
+
+    @cached_property
+    def partners(self) -> tuple[Country, ...]:
+        return tuple(c for r in self.regions for c in r.countries)
+
+    @cached_property
+    def faq_by_id(self) -> dict[str, FaqEntry]:
+        return {e.id: e for e in self.faq}
+
+    def region(self, region_id: str) -> Region | None:
+        return next((r for r in self.regions if r.id == region_id), None)
+
+
+def knowledge_warnings(knowledge: Knowledge, now: datetime) -> list[str]:
+    """Things that are valid but that an operator should hear about."""
+    if knowledge.call.is_open(now):
+        return []
+    return [f"{knowledge.source}/call.yaml: the deadline {knowledge.call.deadline.isoformat()} has "
+            "passed; the knowledge is out of date (the bot will say the call has closed)"]

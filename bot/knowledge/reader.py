@@ -1,0 +1,248 @@
+"""Turning located YAML into knowledge dataclasses, collecting every problem on the way.
+
+Split from bot/knowledge/model.py so the data model stays short; the rules live here: required
+fields, ids, countries in two lists, related ids, placeholders, reminder schedule.
+"""
+from __future__ import annotations
+
+import string
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.knowledge.model import (CONTINENTS, MIN_QUESTIONS, PLACEHOLDERS, REGION_IDS, REQUIRED_FAQ_IDS,
+                           ApplicantKind, Call, Country, FaqEntry, Region, ReminderSchedule, _ID,
+                           _ISO)
+from bot.knowledge.yamlsource import Located, Problem
+
+
+class Reader:
+    """Turns located YAML into dataclasses, collecting problems instead of stopping."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+
+    def text(self, doc: Located, obj: dict[str, Any], key: str, *path: Any,
+             required: bool = True) -> str:
+        value = obj.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.problems.append(doc.problem(f"missing field '{key}'", *path))
+            return ""
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            self.problems.append(doc.problem(f"'{key}' must be text", *path, key))
+            return ""
+        return str(value).strip()
+
+    def texts(self, doc: Located, obj: dict[str, Any], key: str, *path: Any,
+              minimum: int = 0) -> tuple[str, ...]:
+        value = obj.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
+            self.problems.append(doc.problem(f"'{key}' must be a list of texts", *path, key))
+            return ()
+        items = tuple(str(v).strip() for v in value if str(v).strip())
+        if len(items) < minimum:
+            self.problems.append(doc.problem(
+                f"'{key}' needs at least {minimum} entries, has {len(items)}", *path, key))
+        return items
+
+    def mapping(self, doc: Located | None, what: str) -> dict[str, Any] | None:
+        if doc is None:
+            return None
+        if not isinstance(doc.data, dict):
+            self.problems.append(doc.problem(f"{what} must be a mapping at the top level"))
+            return None
+        return doc.data
+
+    def placeholders(self, doc: Located, text: str, *path: Any) -> None:
+        try:
+            fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
+        except ValueError as exc:
+            self.problems.append(doc.problem(f"broken placeholder braces: {exc}", *path))
+            return
+        for name in fields:
+            if name not in PLACEHOLDERS:
+                self.problems.append(doc.problem(
+                    f"unknown placeholder {{{name}}} (known: {', '.join(sorted(PLACEHOLDERS))})", *path))
+
+    def call(self, doc: Located | None) -> Call | None:
+        data = self.mapping(doc, "call.yaml")
+        if data is None or doc is None:
+            return None
+        t = {k: self.text(doc, data, k) for k in
+             ("name", "name_en", "organiser", "organiser_short", "organiser_en", "funder", "url")}
+        if t["url"] and not t["url"].startswith(("https://", "http://")):
+            self.problems.append(doc.problem("'url' must start with https://", "url"))
+        deadline = data.get("deadline")
+        if not isinstance(deadline, date) or isinstance(deadline, datetime):
+            self.problems.append(doc.problem("'deadline' must be a date like 2020-03-15", "deadline"))
+            deadline = None
+        try:
+            tz = ZoneInfo(str(data.get("timezone", "")))
+        except (ZoneInfoNotFoundError, ValueError):
+            self.problems.append(doc.problem("'timezone' must be an IANA zone like Europe/Stockholm",
+                                             "timezone"))
+            tz = None
+        reminders = self.reminders(doc, data.get("reminders"))
+        if deadline is None or tz is None or reminders is None or any(not v for v in t.values()):
+            return None
+        return Call(deadline=deadline, tz=tz, reminders=reminders, **t)
+
+    def reminders(self, doc: Located, data: Any) -> ReminderSchedule | None:
+        if not isinstance(data, dict):
+            self.problems.append(doc.problem("missing 'reminders' with 'time' and 'days_before'",
+                                             "reminders"))
+            return None
+        try:
+            at = time.fromisoformat(str(data.get("time", "")))
+        except ValueError:
+            self.problems.append(doc.problem("'reminders.time' must look like 09:00",
+                                             "reminders", "time"))
+            return None
+        days = data.get("days_before")
+        if (not isinstance(days, list) or not days
+                or not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 365 for d in days)
+                or len(set(days)) != len(days)):
+            self.problems.append(doc.problem(
+                "'reminders.days_before' must be a list of distinct whole days (0-365)",
+                "reminders", "days_before"))
+            return None
+        return ReminderSchedule(at, tuple(sorted(days, reverse=True)))
+
+    def countries(self, doc: Located | None) -> tuple[tuple[Region, ...], dict[str, tuple[str, ...]],
+                                                        dict[str, str]]:
+        data = self.mapping(doc, "countries.yaml")
+        if data is None or doc is None:
+            return (), {}, {}
+        regions: list[Region] = []
+        seen: dict[str, tuple[str, str]] = {}   # normalised name/alias -> (iso, where)
+        raw_regions = data.get("regions")
+        if not isinstance(raw_regions, list) or not raw_regions:
+            self.problems.append(doc.problem("missing list 'regions'", "regions"))
+            raw_regions = []
+        for ri, raw in enumerate(raw_regions):
+            where = ("regions", ri)
+            if not isinstance(raw, dict):
+                self.problems.append(doc.problem("a region must be a mapping", *where))
+                continue
+            rid = self.text(doc, raw, "id", *where)
+            if rid and rid not in REGION_IDS:
+                self.problems.append(doc.problem(f"region id must be one of {', '.join(REGION_IDS)}",
+                                                 *where, "id"))
+            if rid and any(r.id == rid for r in regions):
+                self.problems.append(doc.problem(f"region '{rid}' is listed twice", *where, "id"))
+            countries = []
+            for ci, c in enumerate(raw.get("countries") or []):
+                cw = where + ("countries", ci)
+                if not isinstance(c, dict):
+                    self.problems.append(doc.problem("a country must be a mapping", *cw))
+                    continue
+                iso = self.text(doc, c, "iso", *cw).upper()
+                if iso and not _ISO.match(iso):
+                    self.problems.append(doc.problem(f"'{iso}' is not an ISO 3166 alpha-2 code", *cw, "iso"))
+                country = Country(iso, self.text(doc, c, "name", *cw), self.text(doc, c, "name_en", *cw),
+                                  rid, self.texts(doc, c, "aliases", *cw))
+                for label in (country.iso, country.name, country.name_en, *country.aliases):
+                    key = label.casefold()
+                    if key in seen and seen[key][0] != iso:
+                        self.problems.append(doc.problem(
+                            f"'{label}' is used for both {seen[key][0]} and {iso}"
+                            f" (a country or alias in two lists)", *cw))
+                    elif key in seen and label == country.iso:
+                        self.problems.append(doc.problem(f"country {iso} is listed twice "
+                                                         f"(also at {seen[key][1]})", *cw))
+                    seen.setdefault(key, (iso, f"line {doc.line(*cw)}"))
+                countries.append(country)
+            if not countries:
+                self.problems.append(doc.problem("a region needs at least one country", *where))
+            regions.append(Region(rid, self.text(doc, raw, "name", *where),
+                                  self.text(doc, raw, "name_en", *where), tuple(countries),
+                                  self.texts(doc, raw, "aliases", *where)))
+        other: dict[str, tuple[str, ...]] = {}
+        for iso, aliases in (data.get("other_country_aliases") or {}).items():
+            code = str(iso).upper()
+            if not _ISO.match(code):
+                self.problems.append(doc.problem(f"'{iso}' is not an ISO code", "other_country_aliases", iso))
+                continue
+            if code in {c.iso for r in regions for c in r.countries}:
+                self.problems.append(doc.problem(f"{code} is a partner country; put its aliases there",
+                                                 "other_country_aliases", iso))
+            items = self.texts(doc, {"aliases": aliases}, "aliases", "other_country_aliases", iso)
+            for label in items:
+                key = label.casefold()
+                if key in seen and seen[key][0] != code:
+                    self.problems.append(doc.problem(
+                        f"'{label}' is used for both {seen[key][0]} and {code}", "other_country_aliases", iso))
+                seen.setdefault(key, (code, "other_country_aliases"))
+            other[code] = items
+        overrides: dict[str, str] = {}
+        for iso, continent in (data.get("continent_overrides") or {}).items():
+            if continent not in CONTINENTS:
+                self.problems.append(doc.problem(f"continent must be one of {', '.join(CONTINENTS)}",
+                                                 "continent_overrides", iso))
+            overrides[str(iso).upper()] = str(continent)
+        return tuple(regions), other, overrides
+
+    def applicants(self, doc: Located | None) -> tuple[ApplicantKind, ...]:
+        data = self.mapping(doc, "applicants.yaml")
+        if data is None or doc is None:
+            return ()
+        kinds: list[ApplicantKind] = []
+        for group, eligible in (("eligible", True), ("not_eligible", False)):
+            items = data.get(group)
+            if not isinstance(items, list) or not items:
+                self.problems.append(doc.problem(f"missing list '{group}'", group))
+                continue
+            for i, raw in enumerate(items):
+                w = (group, i)
+                if not isinstance(raw, dict):
+                    self.problems.append(doc.problem("an entry must be a mapping", *w))
+                    continue
+                kind = ApplicantKind(self.text(doc, raw, "id", *w), self.text(doc, raw, "name", *w),
+                                     self.text(doc, raw, "name_en", *w),
+                                     self.texts(doc, raw, "aliases", *w, minimum=1), eligible,
+                                     self.text(doc, raw, "note", *w, required=False),
+                                     self.text(doc, raw, "note_en", *w, required=False))
+                if any(k.id == kind.id for k in kinds):
+                    self.problems.append(doc.problem(f"duplicate id '{kind.id}'", *w, "id"))
+                kinds.append(kind)
+        return tuple(kinds)
+
+    def faq(self, doc: Located | None) -> tuple[FaqEntry, ...]:
+        data = self.mapping(doc, "faq.yaml")
+        if data is None or doc is None:
+            return ()
+        raw_entries = data.get("entries")
+        if not isinstance(raw_entries, list):
+            self.problems.append(doc.problem("missing list 'entries'", "entries"))
+            return ()
+        entries: list[FaqEntry] = []
+        for i, raw in enumerate(raw_entries):
+            w = ("entries", i)
+            if not isinstance(raw, dict):
+                self.problems.append(doc.problem("an entry must be a mapping", *w))
+                continue
+            entry = FaqEntry(
+                self.text(doc, raw, "id", *w), self.text(doc, raw, "title", *w),
+                self.text(doc, raw, "title_en", *w),
+                self.texts(doc, raw, "questions", *w, minimum=MIN_QUESTIONS),
+                self.texts(doc, raw, "questions_en", *w),
+                self.text(doc, raw, "answer", *w), self.text(doc, raw, "answer_en", *w),
+                self.texts(doc, raw, "related", *w))
+            if entry.id and not _ID.match(entry.id):
+                self.problems.append(doc.problem(f"id '{entry.id}' must be snake_case", *w, "id"))
+            if any(e.id == entry.id for e in entries):
+                self.problems.append(doc.problem(f"duplicate id '{entry.id}'", *w, "id"))
+            self.placeholders(doc, entry.answer, *w, "answer")
+            self.placeholders(doc, entry.answer_en, *w, "answer_en")
+            entries.append(entry)
+        ids = {e.id for e in entries}
+        for i, entry in enumerate(entries):
+            for rel in entry.related:
+                if rel not in ids:
+                    self.problems.append(doc.problem(f"related id '{rel}' does not exist",
+                                                     "entries", i, "related"))
+        for required in REQUIRED_FAQ_IDS:
+            if required not in ids:
+                self.problems.append(doc.problem(f"required entry '{required}' is missing", "entries"))
+        return tuple(entries)

@@ -1,0 +1,155 @@
+"""Handlers for what the bot stores about a chat: subscriptions, calendar, my data, forget me."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable
+from datetime import datetime
+from typing import TypeVar
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.telegram import messages as msg
+from bot.telegram.formatting import escape
+from bot.telegram.handlers import language_of, send_html
+from bot.reminders.ics import deadline_calendar
+from bot.telegram.services import Services, services
+from bot.storage import StorageError, StoreBusy
+from bot.answers.texts import format_day
+
+log = logging.getLogger(__name__)
+FORGET_YES, FORGET_NO = "forget:yes", "forget:no"
+T = TypeVar("T")
+
+
+async def _stored(update: Update, svc: Services, operation: Awaitable[T]) -> tuple[bool, T | None]:
+    """Run a store call the user asked for; if it fails, say so plainly (never drop it silently)."""
+    try:
+        result = await operation
+    except StorageError as exc:
+        svc.alarm.failed(exc)
+        await send_html(update, escape(msg.STORE_BUSY if isinstance(exc, StoreBusy)
+                                       else msg.STORE_BROKEN))
+        return False, None
+    svc.alarm.ok()
+    return True, result
+
+
+async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/prenumerera: store the chat for deadline reminders."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    svc = services(context)
+    now = svc.clock()
+    call = svc.brain.knowledge.call
+    ok, new = await _stored(update, svc, svc.store.subscribe(chat.id, language_of(update), now))
+    if not ok:
+        return
+    deadline = format_day(call.deadline, "sv")
+    if not call.is_open(now):
+        text = msg.SUBSCRIBED_CLOSED.format(deadline=deadline)
+    else:
+        text = msg.SUBSCRIBED.format(deadline=deadline) if new else msg.ALREADY_SUBSCRIBED
+    await send_html(update, escape(text))
+
+
+async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/avsluta, /stopp, /unsubscribe: no more reminders."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    svc = services(context)
+    ok, was_active = await _stored(update, svc, svc.store.unsubscribe(chat.id, svc.clock()))
+    if not ok:
+        return
+    await send_html(update, escape(msg.UNSUBSCRIBED if was_active else msg.NOT_SUBSCRIBED))
+
+
+async def calendar(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/kalender: the deadline and the reminder times as an .ics file."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    svc = services(context)
+    now = svc.clock()
+    knowledge = svc.brain.knowledge
+    call = knowledge.call
+    schedule = svc.brain.reminders.schedule()
+    data = deadline_calendar(call_name=call.name, deadline=call.deadline, tz=call.tz.key,
+                             reminders=[r.due_at for r in schedule], url=call.url, now=now)
+    filename = f"sista-ansokningsdag-{call.deadline.isoformat()}.ics"
+    await chat.send_document(InputFile(data, filename=filename),
+                             caption=escape(msg.CALENDAR_CAPTION.format(call=call.name)))
+
+
+def _local(text: str | None, svc: Services) -> str:
+    if not text:
+        return ""
+    when = datetime.fromisoformat(text).astimezone(svc.brain.knowledge.call.tz)
+    return when.strftime("%Y-%m-%d %H:%M")
+
+
+async def my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/mina_uppgifter: everything stored about this chat, in plain words."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    svc = services(context)
+    ok, report = await _stored(update, svc, svc.store.chat_report(chat.id))
+    if not ok or report is None:
+        return
+    sub = report["subscriber"]
+    if sub is None and not report["deliveries"]:
+        await send_html(update, escape(msg.MY_DATA_NONE))
+        return
+    lines = [msg.MY_DATA_HEAD]
+    if sub is not None:
+        until = f", avslutad {_local(sub['unsubscribed_at'], svc)}" if sub["unsubscribed_at"] else ""
+        lines.append(msg.MY_DATA_SUB.format(
+            state="aktiv" if sub["active"] else "avslutad",
+            language="svenska" if sub["language"] == "sv" else "engelska",
+            since=_local(sub["subscribed_at"], svc), until=until))
+    deliveries = report["deliveries"]
+    if deliveries:
+        latest = f", senast {_local(deliveries[-1]['updated_at'], svc)}"
+        lines.append(msg.MY_DATA_DELIVERIES.format(count=len(deliveries), latest=latest))
+    lines += ["", msg.MY_DATA_FOOT]
+    await send_html(update, escape("\n".join(lines)))
+
+
+async def forget_me(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/glom_mig: ask for confirmation before erasing anything."""
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton(msg.FORGET_YES, callback_data=FORGET_YES),
+                                    InlineKeyboardButton(msg.FORGET_NO, callback_data=FORGET_NO)]])
+    await send_html(update, escape(msg.FORGET_ASK), markup)
+
+
+async def forget_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The confirm button of /glom_mig: erase every row about the chat (or cancel)."""
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None:
+        return
+    await query.answer()
+    if query.data != FORGET_YES:
+        await _edit_or_send(update, msg.FORGET_CANCELLED)
+        return
+    svc = services(context)
+    ok, removed = await _stored(update, svc, svc.store.forget_chat(chat.id))
+    if not ok:
+        return
+    await _edit_or_send(update, msg.FORGET_DONE if removed else msg.FORGET_NOTHING)
+
+
+async def _edit_or_send(update: Update, text: str) -> None:
+    """Replace the question with the outcome, so the buttons cannot be pressed twice."""
+    query = update.callback_query
+    if query is not None and query.message is not None and hasattr(query.message, "edit_text"):
+        try:
+            await query.message.edit_text(escape(text))
+            return
+        except TelegramError as exc:  # an old message may no longer be editable (expected)
+            log.debug("could not edit the confirmation message: %s", exc)
+    await send_html(update, escape(text))

@@ -1,0 +1,230 @@
+"""Wiring: the python-telegram-bot Application, its handlers, the delivery job, and `run`."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from pathlib import Path
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
+                          ContextTypes, Defaults, InlineQueryHandler, MessageHandler, TypeHandler,
+                          filters)
+
+from bot.telegram import account, admin, handlers
+from bot.telegram import messages as msg
+from bot.brain import Brain
+from bot.clock import Clock, shifted_clock, system_clock
+from bot.config import Settings
+from bot.telegram.ordering import PerChatUpdateProcessor
+from bot.telegram.polling import ConfirmingPoller, with_retries
+from bot.reminders.delivery import delivery_pass
+from bot.reminders.lease import exclusive_pass
+from bot.reminders.ratelimit import PartnerbotRateLimiter
+from bot.telegram.services import KEY, Services, sender
+from bot.storage import Store, StorageError
+from bot.telegram.transport import JsonRequest
+from bot.telegram.webhook import WebhookReceiver
+
+log = logging.getLogger(__name__)
+HEARTBEAT_INTERVAL = 10.0
+# Chats answered at once. At ~100 ms per Telegram request, 8 in flight allow ~80 replies/s,
+# well over the ~30 messages/s Telegram lets a bot send. With one connection per request in
+# flight (bot/telegram/transport.py) more in flight costs no extra CPU per reply (bench/conversation.py
+# at 0 ms latency: 2 in flight 0.82 of the echo floor, 8 -> 0.93, 16 -> 0.97).
+CONCURRENT_UPDATES = 8
+POLL_FRESHNESS = 60.0             # a successful getUpdates this recent counts as "polling"
+
+
+def heartbeat_path(settings: Settings) -> Path:
+    """Touched while polling works; the Docker health check reads its age."""
+    return settings.db_path.with_name("heartbeat")
+
+
+async def delivery_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The scheduled pass: due reminder and unfinished broadcasts, computed from the database."""
+    svc: Services = context.application.bot_data[KEY]
+    lock = svc.delivery_lock
+    if lock.locked():
+        return
+    async with lock:
+        try:
+            async with exclusive_pass(svc.store) as mine:
+                if not mine:
+                    log.info("another process is delivering; skipping this pass")
+                    return
+                report = await delivery_pass(svc.store, sender(context.bot),
+                                             svc.brain.reminders, svc.clock(), clock=svc.clock,
+                                             stop=context.application.bot_data.get("stop_event"))
+        except StorageError as exc:
+            svc.alarm.failed(exc)
+            return
+    if report.counts.sent or report.counts.blocked or report.counts.failed:
+        log.info("delivery pass: %s", report)
+
+
+async def heartbeat_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Write the heartbeat only while getUpdates keeps succeeding (or in webhook mode), and
+    write the question log (counts and unanswered questions)."""
+    app = context.application
+    svc: Services = app.bot_data[KEY]
+    if svc.questions.pending:       # a no-op flush must not report storage as working again
+        await svc.best_effort(svc.questions.flush(svc.store))
+    path: Path = app.bot_data["heartbeat"]
+    recent = time.monotonic() - app.bot_data.get("last_poll", float("-inf")) < POLL_FRESHNESS
+    if recent or app.bot_data.get("webhook"):
+        path.write_text(str(int(time.time())), encoding="ascii")
+
+
+def add_handlers(app: Application) -> None:
+    app.add_handler(TypeHandler(Update, handlers.flood_gate), group=-1)
+    only_new = filters.UpdateType.MESSAGE
+    # Free text first: most updates are questions, and python-telegram-bot tries handlers in
+    # order. It cannot take a command from the handlers below (its filter excludes commands).
+    app.add_handler(MessageHandler(only_new & filters.TEXT & ~filters.COMMAND, handlers.question))
+    app.add_handler(CommandHandler("start", handlers.start))
+    app.add_handler(CommandHandler(list(msg.TOPIC_COMMANDS), handlers.topic))
+    app.add_handler(CommandHandler(["prenumerera", "subscribe"], account.subscribe))
+    app.add_handler(CommandHandler(["avsluta", "unsubscribe", "stopp", "stop"], account.unsubscribe))
+    app.add_handler(CommandHandler("kalender", account.calendar))
+    app.add_handler(CommandHandler("mina_uppgifter", account.my_data))
+    app.add_handler(CommandHandler("glom_mig", account.forget_me))
+    app.add_handler(CommandHandler("stats", admin.stats))
+    app.add_handler(CommandHandler("broadcast", admin.broadcast))
+    app.add_handler(CommandHandler("reload", admin.reload_knowledge))
+    app.add_handler(CallbackQueryHandler(handlers.button, pattern=r"^a:"))
+    app.add_handler(CallbackQueryHandler(account.forget_confirmed, pattern=r"^forget:"))
+    app.add_handler(CallbackQueryHandler(admin.broadcast_confirmed, pattern=r"^bc:"))
+    app.add_handler(CallbackQueryHandler(handlers.unknown_button))
+    app.add_handler(InlineQueryHandler(handlers.inline_query))
+    app.add_handler(MessageHandler(only_new & filters.COMMAND, handlers.topic))   # unknown /x
+    app.add_handler(MessageHandler(only_new & ~filters.TEXT & ~filters.StatusUpdate.ALL,
+                                   handlers.non_text))
+    app.add_error_handler(handlers.error_handler)
+
+
+def build_application(settings: Settings, brain: Brain, store: Store | None = None,
+                      clock: Clock = system_clock) -> Application:
+    """The Application with everything registered; the caller runs it.
+
+    Without ``store`` the database at ``settings.db_path`` is opened in post_init (on the
+    loop the Application runs on) and closed in post_shutdown.
+    """
+    if settings.token is None:
+        raise ValueError("a token is required")
+    builder = (ApplicationBuilder().token(settings.token.reveal())
+               .defaults(Defaults(parse_mode=ParseMode.HTML,
+                                  link_preview_options=LinkPreviewOptions(is_disabled=True)))
+               .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
+               .request(JsonRequest(connection_pool_size=CONCURRENT_UPDATES + 4))
+               .post_init(_post_init)
+               .post_shutdown(_post_shutdown))
+    if settings.api_base_url:
+        base = settings.api_base_url.rstrip("/")
+        builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
+    if settings.rate_limit:
+        builder = builder.rate_limiter(PartnerbotRateLimiter())
+    app = builder.build()
+    app.bot_data[KEY] = Services(brain, store, clock, settings)  # type: ignore[arg-type]
+    app.bot_data["own_store"] = store is None
+    app.bot_data["heartbeat"] = heartbeat_path(settings)
+    app.bot_data["stop_event"] = asyncio.Event()
+    add_handlers(app)
+    return app
+
+
+async def _post_init(app: Application) -> None:
+    """Open the store, register the command menu, start the delivery schedule, SIGHUP reload."""
+    svc: Services = app.bot_data[KEY]
+    if app.bot_data.get("own_store"):
+        svc.store = await Store.open(svc.settings.db_path,
+                                     busy_timeout=svc.settings.busy_timeout)
+    try:
+        await app.bot.set_my_commands([BotCommand(c, d) for c, d in msg.BOT_COMMANDS])
+    except TelegramError as exc:          # the menu is a convenience; never a reason to stop
+        log.warning("could not register the command menu: %s", exc)
+    if app.job_queue is not None:
+        # A pass may outlast the interval (a big broadcast). A second instance then finds the
+        # delivery lock taken and returns at once; with max_instances=1 APScheduler would log a
+        # WARNING for every skipped run instead.
+        app.job_queue.run_repeating(delivery_job, interval=svc.settings.delivery_interval, first=0.2,
+                                    name="delivery", job_kwargs={"max_instances": 2})
+        app.job_queue.run_repeating(heartbeat_job, interval=HEARTBEAT_INTERVAL, first=0.5,
+                                    name="heartbeat")
+
+    def reload_on_hup() -> None:
+        problems = svc.brain.reload(svc.clock())
+        for p in problems:
+            log.warning("reload: %s", p)
+
+    try:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload_on_hup)
+    except (NotImplementedError, RuntimeError, AttributeError):   # not on this platform / thread
+        log.debug("SIGHUP reload not available here")
+
+
+async def _post_shutdown(app: Application) -> None:
+    svc: Services = app.bot_data[KEY]
+    if svc.store is not None and svc.questions.pending:
+        await svc.best_effort(svc.questions.flush(svc.store))
+    if app.bot_data.pop("own_store", False) and svc.store is not None:
+        await svc.store.close()
+
+
+def request_stop(app: Application) -> None:
+    """SIGTERM/SIGINT: finish the messages in flight, stop delivering, then stop receiving."""
+    app.bot_data["stop_event"].set()
+
+
+async def serve(app: Application, started: asyncio.Event | None = None) -> None:
+    """Connect (retrying transient failures), then receive updates until stop: long polling, or
+    a webhook when PARTNERBOT_WEBHOOK_URL is set. Either way an update counts as received only
+    after it has been handled.
+
+    Used by `partnerbot run` and by the end-to-end tests, so both exercise the same path.
+    """
+    stop: asyncio.Event = app.bot_data["stop_event"]
+    settings: Settings = app.bot_data[KEY].settings
+    await with_retries(app.initialize, stop, "connecting to Telegram")
+    try:
+        await app.post_init(app)
+        await app.start()
+
+        def received() -> None:
+            app.bot_data["last_poll"] = time.monotonic()
+
+        def ready() -> None:
+            if started is not None:
+                started.set()
+
+        if settings.webhook_url:
+            app.bot_data["webhook"] = True
+            secret = settings.webhook_secret.reveal() if settings.webhook_secret else None
+            await WebhookReceiver(app, url=settings.webhook_url, port=settings.webhook_port,
+                                  secret=secret, on_update=received).run(stop, ready)
+        else:
+            poller = ConfirmingPoller(app, on_poll=received)
+            ready()
+            await poller.run(stop)
+    finally:
+        if app.running:
+            await app.stop()
+        await _post_shutdown(app)
+        await app.shutdown()
+
+
+def run(settings: Settings, brain: Brain) -> None:
+    """Receive and answer updates until SIGTERM/SIGINT."""
+    clock = shifted_clock(settings.pretend_now) if settings.pretend_now else system_clock
+    app = build_application(settings, brain, clock=clock)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, request_stop, app)
+    try:
+        loop.run_until_complete(serve(app))
+    finally:
+        loop.close()

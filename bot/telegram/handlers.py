@@ -1,0 +1,254 @@
+"""Telegram handlers: translate updates into engine calls and engine answers into replies.
+
+Nothing here decides *what* to answer; the engine does. Handlers only pick the engine call,
+render the answer as escaped HTML with buttons, and keep the store up to date.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import re
+
+from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle,
+                      InputTextMessageContent, Message, Update)
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot.telegram import messages as msg
+from bot.answers.engine import Answer, Suggestion
+from bot.telegram.flood import Verdict
+from bot.telegram.formatting import escape, render_plain, split_message
+from bot.answers.normalize import MAX_QUESTION_CHARS
+from bot.telegram.polling import with_retries
+from bot.telegram.services import services
+
+log = logging.getLogger(__name__)
+CALLBACK_ANSWER = "a"     # a:<entry id>:<lang>
+REPLY_ATTEMPTS = 4        # a 5xx or a dropped connection should not cost anyone their answer
+MAX_BUTTONS = 3
+INLINE_RESULTS = 3
+
+
+def language_of(update: Update) -> str:
+    """The user's Telegram language, reduced to the two we answer in."""
+    user = update.effective_user
+    code = (user.language_code or "") if user else ""
+    return "en" if code.lower().startswith("en") else "sv"
+
+
+def keyboard(answer: Answer) -> InlineKeyboardMarkup | None:
+    """'Menade du …?' suggestions, or else related topics, as buttons."""
+    return _buttons((answer.suggestions or answer.related)[:MAX_BUTTONS], answer.lang)
+
+
+class _Keyboard(InlineKeyboardMarkup):
+    """An inline keyboard that turns itself into JSON data once, not on every send."""
+
+    __slots__ = ("_as_dict",)
+
+    def to_dict(self, recursive: bool = True) -> dict[str, object]:
+        if not recursive:
+            return super().to_dict(recursive)
+        try:
+            rows = self._as_dict
+        except AttributeError:
+            rows = self._as_dict = super().to_dict()["inline_keyboard"]
+        return {"inline_keyboard": [[dict(button) for button in row] for row in rows]}
+
+
+@functools.lru_cache(maxsize=1024)
+def _buttons(items: tuple[Suggestion, ...], lang: str) -> InlineKeyboardMarkup | None:
+    """Built once per set of topics: a few hundred distinct keyboards serve every answer, and
+    Telegram objects are immutable, so sharing them is safe."""
+    rows = [[InlineKeyboardButton(s.title, callback_data=f"{CALLBACK_ANSWER}:{s.id}:{lang}")]
+            for s in items]
+    return _Keyboard(rows) if rows else None
+
+
+def answer_html(answer: Answer) -> str:
+    text = render_plain(answer.text)
+    if answer.suggestions:
+        text += f"\n\n<b>{escape(msg.DID_YOU_MEAN)}</b>"
+    return text
+
+
+async def send_html(update: Update, html: str,
+                    markup: InlineKeyboardMarkup | None = None) -> Message | None:
+    """Send HTML in as many messages as Telegram's limit needs; buttons go on the last one."""
+    chunks = split_message(html) or [escape(msg.NON_TEXT)]
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    sent = None
+    for i, chunk in enumerate(chunks):
+        last = i == len(chunks) - 1
+        sent = await with_retries(lambda c=chunk, m=markup if last else None: chat.send_message(
+            c, reply_markup=m), None, "sending a reply", attempts=REPLY_ATTEMPTS)
+    return sent  # type: ignore[return-value]
+
+
+async def send_answer(update: Update, answer: Answer) -> None:
+    await send_html(update, answer_html(answer), keyboard(answer))
+
+
+# ---- gatekeeping -------------------------------------------------------------------------
+async def flood_gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs before every handler: edits, channel posts and other bots are ignored on purpose
+    (command handlers would otherwise answer an edited "/lander" again), and a chat over ~20
+    messages a minute is slowed down."""
+    if update.edited_message or update.channel_post or update.edited_channel_post:
+        raise ApplicationHandlerStop
+    if update.message is not None and update.message.from_user is not None \
+            and update.message.from_user.is_bot:
+        raise ApplicationHandlerStop          # other bots: never start a bot-to-bot loop
+    chat = update.effective_chat
+    if chat is None or update.inline_query is not None:
+        return
+    verdict = services(context).flood.check(chat.id)
+    if verdict is Verdict.OK:
+        return
+    if verdict is Verdict.WARN and update.effective_message is not None:
+        await chat.send_message(escape(msg.SLOW_DOWN))
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    raise ApplicationHandlerStop
+
+
+def addressed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """The question in a message meant for the bot; None for group chatter not meant for it."""
+    message = update.message
+    if message is None or message.text is None:
+        return None
+    text = message.text
+    if message.chat.type == ChatType.PRIVATE:
+        return text
+    username = context.bot.username or ""
+    mention = re.compile(rf"@{re.escape(username)}\b", re.IGNORECASE) if username else None
+    replied_to_bot = (message.reply_to_message is not None
+                      and message.reply_to_message.from_user is not None
+                      and message.reply_to_message.from_user.id == context.bot.id)
+    if mention is not None and mention.search(text):
+        return mention.sub(" ", text)
+    return text if replied_to_bot else None
+
+
+# ---- free text ---------------------------------------------------------------------------
+async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any text that is not a command: ask the engine."""
+    text = addressed_text(update, context)
+    if text is None:
+        return
+    svc = services(context)
+    now = svc.clock()
+    text = text[: MAX_QUESTION_CHARS * 4]           # over-long input is cut before matching
+    answer = svc.brain.engine.answer_question(text, now)
+    await send_answer(update, answer)            # first the answer, then the bookkeeping
+    # Written in batches by the heartbeat job (text and time only, never who asked).
+    svc.questions.add(now, text[:MAX_QUESTION_CHARS] if answer.match is None else None)
+    if svc.questions.backlog:
+        await svc.best_effort(svc.questions.flush(svc.store))
+
+
+async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice, files: say politely that only text is understood."""
+    message = update.message
+    if message is None:
+        return
+    if message.chat.type != ChatType.PRIVATE:
+        replied = message.reply_to_message
+        if not (replied and replied.from_user and replied.from_user.id == context.bot.id):
+            return
+    await send_html(update, escape(msg.NON_TEXT))
+
+
+# ---- topic commands ----------------------------------------------------------------------
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Welcome: what the bot is, what it can do, and a keyboard of topics."""
+    svc = services(context)
+    lang = language_of(update)
+    engine = svc.brain.engine
+    welcome = engine.answer_entry("greeting", svc.clock(), lang)
+    topics = [engine.knowledge.faq_by_id[t] for t in msg.START_TOPICS if t in engine.knowledge.faq_by_id]
+    rows = [[InlineKeyboardButton(e.title_en if lang == "en" else e.title,
+                                  callback_data=f"{CALLBACK_ANSWER}:{e.id}:{lang}")] for e in topics]
+    await send_html(update, render_plain(welcome.text), InlineKeyboardMarkup(rows) if rows else None)
+
+
+async def topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/hjalp, /lander, /deadline, /omraden, /vem: the matching FAQ answer (else the help)."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    command, _, target = message.text.split()[0].lstrip("/").lower().partition("@")
+    if target and target != (context.bot.username or "").lower():
+        return                                  # "/cmd@other_bot" in a group: not for us
+    if (command not in msg.TOPIC_COMMANDS and not target
+            and message.chat.type != ChatType.PRIVATE):
+        return                                  # an unknown command in a group: other bots'
+    svc = services(context)
+    entry_id = msg.TOPIC_COMMANDS.get(command, "help")
+    await send_answer(update, svc.brain.engine.answer_entry(entry_id, svc.clock(), language_of(update)))
+
+
+# ---- buttons and inline mode -------------------------------------------------------------
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A pressed topic button: always answer the callback, then the entry it names."""
+    query = update.callback_query
+    if query is None:
+        return
+    parts = (query.data or "").split(":")
+    svc = services(context)
+    engine = svc.brain.engine
+    if len(parts) != 3 or parts[0] != CALLBACK_ANSWER or parts[1] not in engine.knowledge.faq_by_id:
+        await query.answer(msg.STALE_BUTTON, show_alert=False)
+        return
+    await query.answer()
+    lang = "en" if parts[2] == "en" else "sv"
+    await send_answer(update, engine.answer_entry(parts[1], svc.clock(), lang))
+
+
+async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Forged or outdated callback data: answer it so the client stops spinning."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(msg.STALE_BUTTON)
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`@bot kenya` in any chat: answer cards the user can send."""
+    query = update.inline_query
+    if query is None:
+        return
+    svc = services(context)
+    engine = svc.brain.engine
+    now = svc.clock()
+    text = (query.query or "")[: MAX_QUESTION_CHARS]
+    answers: list[Answer] = []
+    if text.strip():
+        first = engine.answer_question(text, now)
+        answers.append(first)
+        answers += [engine.answer_entry(s.id, now, first.lang) for s in first.suggestions]
+    else:
+        answers = [engine.answer_entry(t, now) for t in msg.START_TOPICS]
+    results = []
+    for i, answer in enumerate(answers[:INLINE_RESULTS]):
+        entry = engine.knowledge.faq_by_id.get(answer.match or "")
+        title = (entry.title_en if answer.lang == "en" else entry.title) if entry else \
+            answer.text.split("\n")[0][:60]
+        body = split_message(render_plain(answer.text))
+        results.append(InlineQueryResultArticle(
+            id=f"{i}-{answer.match or 'none'}"[:64], title=title[:100] or "Partnerbot",
+            description=answer.text.replace("\n", " ")[:120],
+            input_message_content=InputTextMessageContent(body[0] if body else escape(title))))
+    await query.answer(results, cache_time=300, is_personal=False)
+
+
+# ---- errors ------------------------------------------------------------------------------
+async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log every unexpected error with its traceback; tell the user something went wrong."""
+    log.error("error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat and update.effective_message:
+        try:
+            await update.effective_chat.send_message(escape(msg.SOMETHING_WENT_WRONG))
+        except TelegramError:
+            pass

@@ -1,0 +1,126 @@
+"""Knowledge loading and `partnerbot check`: every problem reported with file and line."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.knowledge.model import KnowledgeError
+from bot.knowledge.loader import load_knowledge
+
+SEED = (Path(__file__).resolve().parents[3] / "shared" / "seed").glob("*.txt")
+
+
+def test_bundled_knowledge_matches_the_announcement(knowledge) -> None:
+    call = knowledge.call
+    assert call.deadline == date(2020, 3, 15)
+    assert call.funder == "Sida"
+    assert "Internationellt Center för Lokal Demokrati" in call.organiser
+    assert len(knowledge.partners) == 19
+    by_region = {r.id: {c.name for c in r.countries} for r in knowledge.regions}
+    assert by_region["asia"] == {"Indonesien", "Kina", "Vietnam"}
+    assert len(by_region["europe"]) == 8 and len(by_region["africa"]) == 8
+    assert {k.id for k in knowledge.applicants if k.eligible} >= {"kommun", "region"}
+
+
+def test_every_partner_country_is_named_in_the_seed(knowledge) -> None:
+    seed = " ".join(p.read_text(encoding="utf-8") for p in SEED)
+    for country in knowledge.partners:
+        assert country.name in seed or country.name_en in seed or \
+            any(a in seed for a in country.aliases), country.name
+
+
+def test_check_passes_on_bundled_knowledge(capsys) -> None:
+    assert main(["check"]) == 0
+    assert "19 partner countries" in capsys.readouterr().out
+
+
+def _replace(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def _line_of(path: Path, needle: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if needle in line:
+            return number
+    raise AssertionError(needle)
+
+
+def test_broken_yaml_gives_file_and_line_and_exit_2(knowledge_copy: Path, capsys) -> None:
+    faq = knowledge_copy / "faq.yaml"
+    line = _line_of(faq, "- id: deadline")
+    _replace(faq, "- id: deadline", "- id: deadline\n    title: [unclosed")
+    assert main(["--knowledge", str(knowledge_copy), "check"]) == 2
+    err = capsys.readouterr().err
+    assert re.search(rf"faq\.yaml:{line + 1}: invalid YAML", err) or \
+        re.search(r"faq\.yaml:\d+: invalid YAML", err), err
+
+
+def test_every_problem_is_reported_at_once(knowledge_copy: Path) -> None:
+    faq = knowledge_copy / "faq.yaml"
+    _replace(faq, "- id: thanks", "- id: greeting")              # duplicate id
+    text = faq.read_text(encoding="utf-8")
+    related_line = _line_of(faq, "related: [")
+    faq.write_text(text.replace("related: [", "related: [no_such_entry, ", 1), encoding="utf-8")
+    countries = knowledge_copy / "countries.yaml"
+    _replace(countries, "name: Kenya", "name: Kenya\n        name_en_typo: x")  # harmless extra key
+    call = knowledge_copy / "call.yaml"
+    _replace(call, "funder: Sida", "funder:")                    # missing field
+    with pytest.raises(KnowledgeError) as info:
+        load_knowledge(knowledge_copy)
+    messages = [str(p) for p in info.value.problems]
+    assert any("duplicate id 'greeting'" in m and "faq.yaml:" in m for m in messages), messages
+    assert any(f"faq.yaml:{related_line}: related id 'no_such_entry'" in m for m in messages), messages
+    assert any("call.yaml:" in m and "missing field 'funder'" in m for m in messages), messages
+    assert any("required entry 'thanks' is missing" in m for m in messages), messages
+
+
+def test_country_in_two_lists_is_rejected(knowledge_copy: Path) -> None:
+    countries = knowledge_copy / "countries.yaml"
+    text = countries.read_text(encoding="utf-8")
+    # add Kenya a second time, to the Asian list
+    text = text.replace("      - iso: CN", "      - iso: KE\n        name: Kenya\n        name_en: Kenya\n"
+                        "        aliases: []\n      - iso: CN", 1)
+    countries.write_text(text, encoding="utf-8")
+    with pytest.raises(KnowledgeError) as info:
+        load_knowledge(knowledge_copy)
+    assert re.search(r"countries\.yaml:\d+: .*(KE|Kenya)", str(info.value)), str(info.value)
+
+
+def test_duplicate_yaml_key_is_not_silently_overwritten(knowledge_copy: Path) -> None:
+    call = knowledge_copy / "call.yaml"
+    line = _line_of(call, "funder:")
+    _replace(call, "funder: Sida", "funder: Sida\nfunder: Someone else")
+    with pytest.raises(KnowledgeError) as info:
+        load_knowledge(knowledge_copy)
+    assert f"call.yaml:{line + 1}: duplicate key 'funder'" in str(info.value)
+
+
+def test_unknown_placeholder_and_missing_file(knowledge_copy: Path) -> None:
+    faq = knowledge_copy / "faq.yaml"
+    lines = faq.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if "{deadline}" in line and not line.lstrip().startswith("#"))
+    lines[at] = lines[at].replace("{deadline}", "{deadlne}")
+    faq.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (knowledge_copy / "applicants.yaml").unlink()
+    with pytest.raises(KnowledgeError) as info:
+        load_knowledge(knowledge_copy)
+    text = str(info.value)
+    assert "unknown placeholder {deadlne}" in text
+    assert "applicants.yaml:1: file is missing" in text
+
+
+def test_new_call_needs_no_code_change(knowledge_copy: Path) -> None:
+    call = knowledge_copy / "call.yaml"
+    _replace(call, "2020-03-15", "2027-03-15")
+    assert load_knowledge(knowledge_copy).call.deadline == date(2027, 3, 15)
+
+
+def test_check_warns_when_deadline_has_passed(capsys) -> None:
+    assert main(["check"]) == 0   # the bundled 2020 call: valid, but out of date today
+    assert "out of date" in capsys.readouterr().err

@@ -23,7 +23,7 @@ from bot.answers.texts import format_day
 from tests.botrunner import running_bot, start_bot_process
 from tests.standin import StandIn
 
-TODAY = "Sista ansökningsdag är idag! Ansökan är öppen till midnatt."
+TODAY = "I dag är sista ansökningsdagen!"
 
 
 def local(*args: int) -> datetime:

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.answers.countries import CountryFinder, Mention, unique_mentions
-from bot.knowledge.model import ApplicantKind, Country, FaqEntry, Knowledge, Region
+from bot.answers.frame import FIT_VERBS, YES_NO_VERBS, Frame, Part, read_frame
 from bot.answers.language import detect_language
-from bot.answers.normalize import clip, tokens
+from bot.answers.normalize import tokens
 from bot.answers.phrases import Found, PhraseIndex
 from bot.answers.retrieval import STOP_WORDS, FaqIndex, Hit
-from bot.answers.texts import format_day, join_names, t
+from bot.answers.texts import format_day, format_day_month, join_names, number_word, t
+from bot.answers.topics import TopicWords
+from bot.knowledge.model import (ApplicantKind, CoreArea, Country, EmptyRegion, FaqEntry, Knowledge,
+                                 Region)
 
 # Confidence bands, calibrated on tests/data/labelled_questions.jsonl (see bench/).
 ANSWER_THRESHOLD = 0.62
@@ -42,6 +45,40 @@ DEADLINE_CUES = frozenset({
 DEADLINE_PREFIXES = ("stang", "deadline", "sistadag", "ansokningsperiod", "ansokningstid")
 WE_WORDS = frozenset({"vi", "we"})   # "we" apply; "vår partnerkommun" is still foreign
 FOREIGN_LINKS = frozenset({"i", "in", "fran", "from", "pa"})
+# "vi är en kommun i Danmark": the writer describes themselves, so "we" are the foreign side.
+SELF_DESCRIPTION = (("vi", "ar"), ("we", "are"), ("jag", "jobbar"), ("i", "work"))
+THANKS = frozenset({"tack", "tackar", "thanks", "thank", "tusen", "stort"})
+BYE = frozenset({"hejda", "bye", "goodbye", "adjo"})
+# A yes/no about the call being open, and the words that turn its polarity ("för sent?").
+OPEN_WORDS = frozenset({"oppen", "oppet", "oppna", "open", "fortfarande", "still", "stangt",
+                        "stangd", "stangts", "stangde", "closed", "sent", "late", "forsent"})
+CLOSED_WORDS = frozenset({"stangt", "stangd", "stangts", "stangde", "closed", "sent", "late",
+                          "forsent"})
+# A date in a question is about the deadline unless it is about something else the call names.
+OTHER_DATES = frozenset({"skr", "skrs", "internationella", "international", "publicerad"})
+DATE_CHECK = frozenset({"hinner", "hinna", "racker", "okej", "ok", "bra", "sent", "skicka",
+                        "skickar", "lamna", "lamnar", "inne", "submit", "submitting", "send",
+                        "sending", "time", "late", "okay", "fine", "klara", "klart", "godkand",
+                        "funkar", "duger"})
+DEADLINE_EQUALITY = frozenset({"stanger", "stangs", "deadline", "deadlinen", "sista", "closes",
+                               "closing", "slutdatum", "sistadag"})
+CORE_CUES = ("karnomrad", "fokusomrad", "omrade", "omraden", "omradet", "omradena")
+# "Måste vi ta med alla kärnområden?" asks how many to choose, not whether X is one of them.
+CORE_CHOICE = frozenset({"alla", "allihop", "samtliga", "flera", "racker", "valja", "valj",
+                         "bara", "endast", "all", "several", "enough", "choose", "only", "both",
+                         "bada", "kombinera", "combine", "maste", "must", "behover", "need"})
+CORE_FILLER = frozenset({"fyra", "four", "one", "ett", "en", "av", "de", "the", "of", "raknas",
+                         "ingar", "galler", "counted", "included", "core", "area", "areas",
+                         "nagot", "nagon", "dem", "those", "among", "bland", "kallade", "sa"})
+COUNTRY_WORDS = ("land", "lander", "samarbetsland", "partnerland", "countr", "nation", "stat")
+KIND_WORDS = ("typ", "slag", "sort", "organisation", "kind", "type", "aktor", "sokande")
+# "…söka med en kommun i Belarus": after these words a kind of organisation is the partner.
+PARTNER_LINKS = frozenset({"med", "with", "ihop", "tillsammans", "mot", "och", "and"})
+REFERS_BACK = frozenset({"landet", "dit", "dar", "det", "den", "de", "dem", "dom", "dessa",
+                         "country", "there", "it", "that", "them", "they", "these", "those"})
+SCORE = {"date": 0.99, "core": 0.97, "count": 0.97, "topic": 0.96, "applicant_asked": 0.955,
+         "country": 0.95, "applicant": 0.94, "empty_region": 0.93, "region": 0.93, "core_list": 0.9,
+         "deadline": 0.9}
 
 
 @dataclass(frozen=True)
@@ -68,17 +105,28 @@ class Answer:
 
 @dataclass(frozen=True)
 class _Question:
+    """One asking part, with everything the readers look at found once."""
     toks: list[str]
     lang: str
     mentions: list[Mention]
     kinds: list[Found[ApplicantKind]]
     regions: list[Region]
+    empty: list[EmptyRegion]
+    core: list[CoreArea]
     hits: list[Hit]
     rest: list[str]       # content words no name, kind or region claimed
+    part: Part
+    frame: Frame
 
     @property
     def top(self) -> Hit | None:
         return self.hits[0] if self.hits else None
+
+    def starts_with(self, prefixes: tuple[str, ...]) -> bool:
+        return any(w.startswith(prefixes) for w in self.toks)
+
+
+Candidate = tuple[float, Answer]
 
 
 def _label(region: Region, lang: str) -> str:
@@ -90,8 +138,19 @@ def _names(countries: Sequence[Country], lang: str) -> str:
     return join_names([c.name_en if lang == "en" else c.name for c in countries], lang)
 
 
-def _asks_to_apply(toks: list[str]) -> bool:
+def _asks_to_apply(toks: Sequence[str]) -> bool:
     return bool(APPLY_CUES.intersection(toks) or APPLY_PHRASES.intersection(zip(toks, toks[1:])))
+
+
+def _conversation_words(toks: Sequence[str]) -> list[str]:
+    """ "hej då" is one word; a lone "då" ("Litauen då?") is a follow-up particle, not a goodbye."""
+    out: list[str] = []
+    for w in toks:
+        if w == "da" and out and out[-1] == "hej":
+            out[-1] = "hejda"
+        elif w != "da":
+            out.append(w)
+    return out
 
 
 class Engine:
@@ -107,67 +166,255 @@ class Engine:
         self.regions: PhraseIndex[Region] = PhraseIndex(
             (alias, region) for region in knowledge.regions
             for alias in (region.name, region.name_en, *region.aliases))
+        self.empty_regions: PhraseIndex[EmptyRegion] = PhraseIndex(
+            (alias, region) for region in knowledge.empty_regions
+            for alias in (region.name, region.name_en, *region.aliases))
+        self.core_names: PhraseIndex[CoreArea] = PhraseIndex(
+            (alias, area) for area in knowledge.core_areas
+            for alias in (area.name, area.name_en, *area.aliases))
+        self.core_work: TopicWords[CoreArea] = TopicWords(
+            (word, area) for area in knowledge.core_areas for word in area.work)
+        self.topics: TopicWords[FaqEntry] = TopicWords(
+            (topic, entry) for entry in knowledge.faq for topic in entry.topics)
+        self.readers = (self._date_reader, self._core_area_reader, self._count_reader,
+                        self._topic_reader, self._country_reader, self._applicant_reader,
+                        self._empty_region_reader, self._region_reader, self._deadline_reader)
 
     # ---- public API -------------------------------------------------------------------
     def answer_question(self, question: str, now: datetime) -> Answer:
-        """The answer a user should read for ``question`` at time ``now``."""
-        q = self._parse(question)
-        if not q.toks:
-            return Answer(t(q.lang, "empty"), "empty", 1.0, self._starters(q.lang), lang=q.lang)
-        for intent in (self._applicant_intent, self._country_intent, self._region_intent,
-                       self._deadline_intent):
-            answer = intent(q, now)
-            if answer is not None:
-                return answer
-        return self._retrieval_answer(q.hits, q.lang, now)
+        """The answer a user should read for ``question`` at time ``now``.
 
-    def _parse(self, question: str) -> _Question:
-        """Everything the intents look at, found once: names, kinds, regions, FAQ hits."""
-        toks = tokens(clip(question))
+        The message is read once into a frame (bot/answers/frame.py); each part that asks is
+        answered on its own, by the best-scored candidate of all readers, and two real
+        questions in one message get both answers in the order asked.
+        """
+        frame = read_frame(question, now.astimezone(self.knowledge.call.tz).date())
+        lang = detect_language(list(frame.toks))
+        if not frame.toks:
+            return Answer(t(lang, "empty"), "empty", 1.0, self._starters(lang), lang=lang)
+        words = _conversation_words(frame.toks)
+        if not frame.asks and words and words[0] in THANKS:
+            return self.answer_entry("goodbye" if BYE.intersection(words) else "thanks", now, lang)
+        answers = [self._answer_part(part, frame, lang, now) for part in frame.parts]
+        return self._combine(answers)
+
+    def _answer_part(self, part: Part, frame: Frame, lang: str, now: datetime) -> Answer:
+        q = self._parse(part, frame, lang)
+        if not q.toks:
+            return self.unknown(lang)
+        candidates: list[Candidate] = []
+        for reader in self.readers:
+            found = reader(q, now)
+            if found is not None:
+                candidates.append(found)
+        if candidates:
+            best = max(candidates, key=lambda c: c[0])    # the first reader wins a tie
+            return best[1]
+        return self._retrieval(q, now)
+
+    def _combine(self, answers: list[Answer]) -> Answer:
+        known = [a for a in answers if a.match is not None]
+        if not known:
+            return answers[-1]
+        unique = list({a.text: a for a in known}.values())
+        if len(unique) == 1:
+            return unique[0]
+        first = unique[0]
+        countries = tuple(dict.fromkeys(c for a in unique for c in a.countries))
+        return Answer("\n\n".join(a.text for a in unique), first.match,
+                      min(a.confidence for a in unique), (), first.related, first.lang, countries)
+
+    def _parse(self, part: Part, frame: Frame, lang: str) -> _Question:
+        """Everything the readers look at in one part, found once."""
+        toks = _conversation_words(part.toks)
         taken = [False] * len(toks)
         mentions = self.countries.find(toks, taken, fuzzy=False)   # exact names claim words first
         kinds = self.applicants.find(toks, taken)
         regions = [f.value for f in self.regions.find(toks, taken)]
+        empty = [f.value for f in self.empty_regions.find(toks, taken)]
+        core = list(dict.fromkeys(f.value for f in self.core_names.find(toks, taken)))
         mentions = unique_mentions([*mentions, *self.countries.find_fuzzy(toks, taken)])
         content = [w for w in toks if w not in GREETINGS and len(w) > 1]
         hits = self.faq.search(content if any(w not in STOP_WORDS for w in content) else toks)
         rest = [w for w, used in zip(toks, taken) if not used and w not in STOP_WORDS
                 and w not in APPLY_CUES and len(w) > 2]
-        return _Question(toks, detect_language(toks), mentions, kinds, regions, hits, rest)
+        return _Question(toks, lang, mentions, kinds, regions, empty, core, hits, rest, part, frame)
 
-    # ---- intents: each returns an Answer when it applies, else None --------------------
-    def _applicant_intent(self, q: _Question, now: datetime) -> Answer | None:
-        """ "Kan en region söka?", "stiftelse?" — but "kenyansk kommun?" is about the country."""
-        if q.kinds and (_asks_to_apply(q.toks) or not (q.rest or q.mentions)):
-            return self._applicant_answer(q.toks, q.kinds, q.mentions, q.lang, now)
+    def _context(self, q: _Question) -> _Question | None:
+        """The context clauses read like a part, for readers that may borrow entities."""
+        if not q.frame.context:
+            return None
+        return self._parse(Part(q.frame.context, "open"), q.frame, q.lang)
+
+    # ---- readers: each proposes (score, answer) or None ----------------------------------
+    def _date_reader(self, q: _Question, now: datetime) -> Candidate | None:
+        """ "Hinner vi om vi skickar in den 14 mars?", "Stänger ansökan den 15 april?"."""
+        toks = set(q.toks)
+        dates = q.part.dates
+        if not dates and q.frame.context_dates and DATE_CHECK.intersection(toks):
+            dates = q.frame.context_dates[-1:]
+        if not dates or OTHER_DATES.intersection(toks):
+            return None
+        call = self.knowledge.call
+        day, month, year = dates[0]
+        if year is None:
+            year = call.deadline.year if now.astimezone(call.tz).year <= call.deadline.year else now.year
+        try:
+            asked = date(year, month, day)
+        except ValueError:
+            return None
+        lang = q.lang
+        values = {"day": format_day_month(asked, lang), "deadline": format_day(call.deadline, lang),
+                  "countdown": self.countdown(now, lang), "url": call.url}
+        if DEADLINE_EQUALITY.intersection(toks) and not DATE_CHECK.intersection(toks):
+            key = "date.is_deadline" if asked == call.deadline else "date.not_deadline"
+            values["day"] = format_day(asked, lang) if asked == call.deadline else values["day"]
+        elif not call.is_open(now):
+            key = "date.closed"
+        elif asked == call.deadline:
+            key = "date.last_day"
+        elif asked < call.deadline:
+            key = "date.in_time"
+        else:
+            key = "date.too_late"
+        return SCORE["date"], Answer(t(lang, key, **values).strip(), "deadline", 1.0,
+                                     related=self._related_ids(("reminders", "how_to_apply"), lang),
+                                     lang=lang)
+
+    def _core_area_reader(self, q: _Question, now: datetime) -> Candidate | None:
+        """Yes/no about one core area, how many, what one means, which one fits a project."""
+        cue = q.starts_with(CORE_CUES) or ("core" in q.toks and q.starts_with(("area",)))
+        if not cue and not q.core:
+            return None
+        form, lang = q.part.form, q.lang
+        if form == "count" and cue:
+            return SCORE["core"], self._core_answer("core.count", lang)
+        if form == "fit" or (cue and FIT_VERBS.intersection(q.toks) and form != "yesno"):
+            return SCORE["core"], self._core_fit(q)
+        if form == "meaning" and q.core:
+            area = q.core[0]
+            return SCORE["core"], self._core_answer(
+                "core.meaning", lang, area=self._area_name(area, lang),
+                explanation=area.explanation_en if lang == "en" else area.explanation)
+        if form == "yesno":
+            if q.core and (cue or len(q.rest) <= 3):
+                return SCORE["core"], self._core_answer(
+                    "core.yes", lang, area=self._area_name(q.core[0], lang).lower())
+            item = [w for w in q.rest if w not in CORE_FILLER and not w.startswith(CORE_CUES)
+                    and w not in YES_NO_VERBS]
+            if cue and item and not CORE_CHOICE.intersection(q.toks):
+                return SCORE["core"], self._core_answer("core.no", lang)
+            return None
+        if cue:
+            return SCORE["core_list"], self.answer_entry("core_areas", now, lang, SCORE["core_list"])
+        if q.core and len(q.rest) <= 2:
+            area = q.core[0]
+            return SCORE["core_list"], self._core_answer(
+                "core.meaning", lang, area=self._area_name(area, lang),
+                explanation=area.explanation_en if lang == "en" else area.explanation)
         return None
 
-    def _country_intent(self, q: _Question, now: datetime) -> Answer | None:
-        if not q.mentions:
+    def _count_reader(self, q: _Question, now: datetime) -> Candidate | None:
+        """ "Hur många länder …?" gets the number first."""
+        if q.part.form != "count":
+            return None
+        lang = q.lang
+        if q.empty:
+            return SCORE["count"], self._empty_region_answer(q.empty[0], lang)
+        if q.regions:
+            lines = [t(lang, "count.region", region=_label(r, lang), count=len(r.countries),
+                       countries=_names(r.countries, lang)) for r in dict.fromkeys(q.regions)]
+            return SCORE["count"], Answer(" ".join(lines), "region", 1.0, lang=lang,
+                                          related=self._related_ids(("countries", "deadline"), lang))
+        if q.starts_with(COUNTRY_WORDS):
+            text = t(lang, "count.countries", count=len(self.knowledge.partners),
+                     country_list=self.country_list(lang))
+            return SCORE["count"], Answer(text, "countries", 1.0, lang=lang,
+                                          related=self._related_ids(("who_can_apply", "deadline"), lang))
+        if q.starts_with(KIND_WORDS) and _asks_to_apply(q.toks):
+            eligible = [k for k in self.knowledge.applicants if k.eligible]
+            count = number_word(len(eligible), lang)
+            text = t(lang, "count.applicants", count=count[:1].upper() + count[1:],
+                     eligible=join_names([k.name_en if lang == "en" else k.name for k in eligible], lang))
+            return SCORE["count"], Answer(text, "who_can_apply", 1.0, lang=lang,
+                                          related=self._related_ids(("countries", "deadline"), lang))
+        return None
+
+    def _topic_reader(self, q: _Question, now: datetime) -> Candidate | None:
+        """A curated topic word ("medfinansiering", "resor") names what the question is about."""
+        hits = self.topics.find(q.toks)
+        if not hits:
+            return None
+        return SCORE["topic"], self.answer_entry(hits[0].value.id, now, q.lang, SCORE["topic"])
+
+    def _country_reader(self, q: _Question, now: datetime) -> Candidate | None:
+        mentions = q.mentions
+        if not mentions and q.part.form == "yesno" and (
+                REFERS_BACK.intersection(q.toks) or _asks_to_apply(q.toks)) and not q.kinds:
+            context = self._context(q)           # "…en vänort i Tanzania. Går det?"
+            # who may apply, when the context names an organisation, is the applicant reader's
+            by_kind = _asks_to_apply(q.toks) and context is not None and bool(context.kinds)
+            mentions = context.mentions[-1:] if context and not by_kind else []
+        if not mentions:
             return None
         top = q.top
-        if top and top.score >= ANSWER_THRESHOLD and self._covers(top.entry, q.mentions):
-            return self._faq_answer(top, q.hits, q.lang, now)      # e.g. the Ale example
-        answer = self._country_answer(q.mentions, q.lang, now)
+        if q.mentions and top and top.score >= ANSWER_THRESHOLD and self._covers(top.entry, mentions):
+            return SCORE["country"], self._faq_answer(top, q.hits, q.lang, now)   # the Ale example
+        answer = self._country_answer(mentions, q.lang, now)
         if any(self.faq.is_unknown(w) for w in q.rest):             # "huvudstad i Kenya?"
             text = f"{answer.text}\n\n{t(q.lang, 'partial_unknown', url=self.knowledge.call.url)}"
-            return replace(answer, text=text, confidence=0.5)
-        return answer
+            answer = replace(answer, text=text, confidence=0.5)
+        return SCORE["country"], answer
 
-    def _region_intent(self, q: _Question, now: datetime) -> Answer | None:
+    def _applicant_reader(self, q: _Question, now: datetime) -> Candidate | None:
+        """ "Kan en region söka?", "stiftelse?" — but "kenyansk kommun?" is about the country."""
+        borrow = _asks_to_apply(q.toks) or (q.part.form == "yesno" and REFERS_BACK.intersection(q.toks))
+        if not q.kinds and borrow and q.part.form in ("yesno", "open"):
+            context = self._context(q)           # "Vi är en dansk kommun, får vi söka?"
+            if context and context.kinds and not q.mentions and (
+                    _asks_to_apply(q.toks) or _asks_to_apply(context.toks)):
+                return SCORE["applicant"], self._applicant_answer(
+                    context.toks, context.kinds, context.mentions, q.lang, now)
+        if (not q.kinds and _asks_to_apply(q.toks) and q.toks[0] in {"vem", "vilka", "who"}
+                and len(q.rest) <= 1 and not q.mentions):                  # "Vilka kan söka?"
+            return SCORE["applicant"], self.answer_entry("who_can_apply", now, q.lang)
+        kinds = [k for k in q.kinds if not self._partner_role(k, q)]
+        if not kinds:
+            return None
+        source = replace(q, kinds=kinds)
+        bare = not (q.rest or q.mentions) and q.part.form not in ("which", "when", "count")
+        if _asks_to_apply(q.toks) or bare:
+            score = SCORE["applicant_asked" if q.kinds and _asks_to_apply(q.toks) else "applicant"]
+            return score, self._applicant_answer(source.toks, source.kinds,
+                                                               source.mentions, q.lang, now)
+        return None
+
+    def _empty_region_reader(self, q: _Question, now: datetime) -> Candidate | None:
+        if not q.empty or q.mentions:
+            return None
+        return SCORE["empty_region"], self._empty_region_answer(q.empty[0], q.lang)
+
+    def _region_reader(self, q: _Question, now: datetime) -> Candidate | None:
         top = q.top
         if not q.regions or (top and top.score >= 0.8 and top.entry.id != "countries"):
             return None
-        return self._region_answer(q.regions, q.lang, now)
+        return SCORE["region"], self._region_answer(q.regions, q.lang, now)
 
-    def _deadline_intent(self, q: _Question, now: datetime) -> Answer | None:
-        if not any(w in DEADLINE_CUES or w.startswith(DEADLINE_PREFIXES) or w.endswith("datum")
-                   for w in q.toks):
+    def _deadline_reader(self, q: _Question, now: datetime) -> Candidate | None:
+        toks = q.toks
+        cue = any(w in DEADLINE_CUES or w.startswith(DEADLINE_PREFIXES) or w.endswith("datum")
+                  for w in toks)
+        if q.part.form == "yesno" and OPEN_WORDS.intersection(toks) and (
+                cue or _asks_to_apply(toks)
+                or {"utlysningen", "ansokan", "call", "ansokningsomgangen"}.intersection(toks)):
+            return SCORE["deadline"], self._open_answer(q, now)
+        if not cue:
             return None
         top = q.top
         if top and top.entry.id != "deadline" and top.score >= 0.8:
             return None          # a cue word inside another clear question ("deadline för rapporten")
-        return self.answer_entry("deadline", now, q.lang, confidence=max(0.9, top.score if top else 0))
+        return SCORE["deadline"], self.answer_entry("deadline", now, q.lang,
+                                                    confidence=max(0.9, top.score if top else 0))
 
     def answer_entry(self, entry_id: str, now: datetime, lang: str = "sv",
                      confidence: float = 1.0) -> Answer:
@@ -201,13 +448,65 @@ class Engine:
         return template.format(
             deadline=format_day(call.deadline, lang), countdown=self.countdown(now, lang),
             country_list=self.country_list(lang), country_count=len(self.knowledge.partners),
-            url=call.url, organiser=call.organiser_en if lang == "en" else call.organiser)
+            url=call.url, organiser=call.organiser_en if lang == "en" else call.organiser).strip()
 
     def country_list(self, lang: str) -> str:
         return "\n".join(f"• {_label(region, lang)}: {_names(region.countries, lang)}"
                          for region in self.knowledge.regions)
 
-    # ---- intents -----------------------------------------------------------------------
+    # ---- composing answers ---------------------------------------------------------------
+    def _open_answer(self, q: _Question, now: datetime) -> Answer:
+        """ "Är utlysningen öppen?" -> the verdict first; "för sent?" turns the polarity."""
+        call, lang = self.knowledge.call, q.lang
+        is_open = call.is_open(now)
+        if CLOSED_WORDS.intersection(q.toks):
+            key = "late.no" if is_open else "late.yes"
+        else:
+            key = "open.yes" if is_open else "open.no"
+        text = t(lang, key, deadline=format_day(call.deadline, lang),
+                 countdown=self.countdown(now, lang), url=call.url).strip()
+        return Answer(text, "is_open", 1.0, related=self._related_ids(("deadline", "reminders"), lang),
+                      lang=lang)
+
+    def _area_name(self, area: CoreArea, lang: str) -> str:
+        return area.name_en if lang == "en" else area.name
+
+    def _area_list(self, lang: str) -> str:
+        return "\n".join(f"• {self._area_name(a, lang)}" for a in self.knowledge.core_areas)
+
+    def _core_answer(self, key: str, lang: str, **values: str) -> Answer:
+        count = number_word(len(self.knowledge.core_areas), lang)
+        values.setdefault("areas", self._area_list(lang))
+        text = t(lang, key, count=count, **values)
+        return Answer(text[:1].upper() + text[1:], "core_areas", 1.0, lang=lang,
+                      related=self._related_ids(("core_areas_choice", "theme"), lang))
+
+    def _core_fit(self, q: _Question) -> Answer:
+        """Which core area a described project fits, from the curated kinds of work."""
+        lang = q.lang
+        words = [*q.frame.context, *q.toks]
+        scores: dict[str, float] = {}
+        for hit in self.core_work.find(words):
+            scores[hit.value.id] = scores.get(hit.value.id, 0) + hit.words
+        for found in self.core_names.find(list(words)):
+            scores[found.value.id] = scores.get(found.value.id, 0) + 2
+        if not scores:
+            return self._core_answer("core.fit.unknown", lang, url=self.knowledge.call.url)
+        best = max(scores.values())
+        areas = [a for a in self.knowledge.core_areas if scores.get(a.id) == best][:2]
+        names = join_names([f"”{self._area_name(a, lang)}”" for a in areas], lang)
+        explanation = t(lang, "core.fit.explain",
+                        explanation=areas[0].explanation_en if lang == "en" else areas[0].explanation)
+        return self._core_answer("core.fit", lang, areas=names, explanation=explanation)
+
+    def _empty_region_answer(self, region: EmptyRegion, lang: str) -> Answer:
+        note = region.note_en if lang == "en" else region.note
+        text = t(lang, "empty_region", count=len(self.knowledge.partners),
+                 region=region.name_en if lang == "en" else region.name,
+                 note=f" {note}" if note else "", country_list=self.country_list(lang))
+        return Answer(text, "region", 1.0, lang=lang,
+                      related=self._related_ids(("countries", "who_can_apply"), lang))
+
     def _country_answer(self, mentions: list[Mention], lang: str, now: datetime) -> Answer:
         count = len(self.knowledge.partners)
         lines = []
@@ -251,6 +550,10 @@ class Engine:
             line = t(lang, key, kind=name, eligible=eligible)
             note = kind.note_en if lang == "en" else kind.note
             lines.append(f"{line} {note}".strip())
+        if any(line.startswith(("Nej", "No")) for line in lines) and any(
+                line.startswith(("Ja", "Yes")) for line in lines):
+            # One verdict per question: "vi är en dansk kommun" is about the foreign one.
+            lines = [line for line in lines if not line.startswith(("Ja", "Yes"))]
         text = "\n\n".join(dict.fromkeys(lines))
         if mentions and not any(self._foreign(f, mentions, toks) for f in kinds):
             text += "\n\n" + self._country_answer(mentions, lang, now).text
@@ -268,19 +571,42 @@ class Engine:
         return Answer(" ".join(lines), "region", 1.0, related=related, lang=lang)
 
     @staticmethod
+    def _partner_role(found: Found[ApplicantKind], q: _Question) -> bool:
+        """ "söka med en kommun i Belarus": the kind is the partner abroad, not the applicant."""
+        before = q.toks[max(0, found.start - 3):found.start]
+        return bool(PARTNER_LINKS.intersection(before)) and any(
+            m.start >= found.end and m.start - found.end <= 3 for m in q.mentions)
+
+    @staticmethod
     def _foreign(found: Found[ApplicantKind], mentions: list[Mention], toks: list[str]) -> Mention | None:
-        """ "en kommun i Kenya" / "en kenyansk kommun", when not said by "we" (the Swedish side)."""
-        if WE_WORDS.intersection(toks):
-            return None
+        """ "en kommun i Kenya" / "en kenyansk kommun", when not said by "we" (the Swedish side).
+
+        An adjective right before the kind is always foreign ("vi som dansk kommun"); "i X"
+        after it is too, unless "we" ask — except when we describe ourselves ("vi är en
+        kommun i Danmark")."""
+        we = WE_WORDS.intersection(toks) and not any(
+            toks[i:i + 2] == list(cue) for cue in SELF_DESCRIPTION for i in range(len(toks) - 1))
         for m in mentions:
             if m.end == found.start:
                 return m
             gap = toks[found.end:m.start]
-            if 0 < len(gap) <= 2 and gap[0] in FOREIGN_LINKS:
+            if not we and 0 < len(gap) <= 2 and gap[0] in FOREIGN_LINKS:
                 return m
         return None
 
     # ---- retrieval ---------------------------------------------------------------------
+    def _retrieval(self, q: _Question, now: datetime) -> Answer:
+        """FAQ retrieval on the asking part; the whole message only when the part says too little
+        ("Vi vill jobba med avfall. Går det?")."""
+        hits = q.hits
+        vague = not hits or hits[0].score < ANSWER_THRESHOLD or REFERS_BACK.intersection(q.toks)
+        if vague and q.frame.context:
+            words = [w for w in _conversation_words(q.frame.toks) if w not in GREETINGS and len(w) > 1]
+            whole = self.faq.search(words)
+            if whole and (not hits or whole[0].score > hits[0].score):
+                hits = whole
+        return self._retrieval_answer(hits, q.lang, now)
+
     def _retrieval_answer(self, hits: list[Hit], lang: str, now: datetime) -> Answer:
         if not hits or hits[0].score < SUGGEST_THRESHOLD:
             suggestions = tuple(self._suggestion(h.entry, lang) for h in hits

@@ -27,7 +27,46 @@ SV: dict[str, str] = {
                        "utlysningen. Fråga gärna ICLD: {url}",
     "countdown.days": "Det är {days} dagar kvar till sista ansökningsdag.",
     "countdown.one": "Det är 1 dag kvar – i morgon är sista ansökningsdag.",
-    "countdown.today": "Sista ansökningsdag är idag! Ansökan är öppen till midnatt.",
+    "countdown.today": "I dag är sista ansökningsdagen!",
+    "open.yes": "Ja, utlysningen är öppen: sista ansökningsdag är den {deadline}. {countdown}",
+    "open.no": "Nej, utlysningen är stängd: sista ansökningsdag var den {deadline}. Håll utkik "
+               "hos ICLD ({url}) efter kommande utlysningar.",
+    "late.no": "Nej, det är inte för sent: utlysningen är öppen till och med den {deadline}. "
+               "{countdown}",
+    "late.yes": "Ja, tyvärr: utlysningen stängde den {deadline}. Håll utkik hos ICLD ({url}) "
+                "efter kommande utlysningar.",
+    "date.in_time": "Ja, den {day} är i tid: sista ansökningsdag är den {deadline}. {countdown}",
+    "date.last_day": "Ja, den {day} är sista ansökningsdagen, så det hinner ni. Utlysningen "
+                     "anger ingen tid på dagen, så vänta inte till sista stund.",
+    "date.too_late": "Nej, den {day} är för sent: sista ansökningsdag är den {deadline}. "
+                     "Utlysningen säger inget om sena ansökningar – fråga ICLD: {url}",
+    "date.closed": "Nej, utlysningen har redan stängt: sista ansökningsdag var den {deadline}. "
+                   "Håll utkik hos ICLD ({url}) efter kommande utlysningar.",
+    "date.is_deadline": "Ja, sista ansökningsdag är den {day}.",
+    "date.not_deadline": "Nej, sista ansökningsdag är den {deadline}, inte den {day}.",
+    "core.count": "Det finns {count} kärnområden. Partnerskapet ska stärka lokala och regionala "
+                  "politiskt styrda organisationer inom något eller några av dem:\n{areas}",
+    "core.yes": "Ja, {area} är ett av de {count} kärnområdena. Alla {count}:\n{areas}",
+    "core.no": "Nej, det är inte ett av de {count} kärnområdena. De är:\n{areas}\nSjälva temat "
+               "för samarbetet kan däremot vara vad som helst inom det kommunala/regionala "
+               "ansvarsområdet – partnerskapet ska bidra till ökat medborgarinflytande inom något "
+               "eller några av kärnområdena.",
+    "core.meaning": "{area} är ett av de {count} kärnområdena i utlysningen. Kort förklarat "
+                    "handlar det om {explanation} Förklaringen är min sammanfattning av orden – "
+                    "utlysningen definierar inte kärnområdena närmare.",
+    "core.fit": "Utifrån utlysningens ord passar det närmast kärnområdet {areas}. {explanation} "
+                "Det är min vägledning utifrån texten, inte ICLD:s bedömning – och ett "
+                "partnerskap kan stärka flera kärnområden.",
+    "core.fit.explain": "Det handlar om {explanation}",
+    "core.fit.unknown": "Utifrån beskrivningen kan jag inte säga vilket kärnområde som passar "
+                        "bäst. Kärnområdena är:\n{areas}\nICLD kan svara på hur de bedömer "
+                        "ert projekt: {url}",
+    "count.countries": "Det finns {count} samarbetsländer:\n{country_list}",
+    "count.region": "I {region} finns {count} av samarbetsländerna: {countries}.",
+    "count.applicants": "{count} slags organisationer i Sverige kan söka: {eligible}.",
+    "empty_region": "Nej, inget av de {count} samarbetsländerna ligger i {region}.{note} "
+                    "Samarbetsländerna finns i Europa, Asien och Afrika:\n{country_list}",
+    "numbers": "noll,en,två,tre,fyra,fem,sex,sju,åtta,nio,tio,elva,tolv",
     "countdown.closed": "Utlysningen stängde den {deadline}, så den här ansökningsomgången är "
                         "avslutad. Håll utkik hos ICLD ({url}) efter kommande utlysningar.",
     "applicant.yes": "Ja, {kind} i Sverige kan söka kommunalt partnerskap. "
@@ -66,7 +105,46 @@ EN: dict[str, str] = {
                        "doesn't say. Please ask ICLD: {url}",
     "countdown.days": "There are {days} days left until the deadline.",
     "countdown.one": "There is 1 day left – tomorrow is the last day to apply.",
-    "countdown.today": "Today is the last day to apply! The call is open until midnight.",
+    "countdown.today": "Today is the last day to apply!",
+    "open.yes": "Yes, the call is open: the last day to apply is {deadline}. {countdown}",
+    "open.no": "No, the call is closed: the last day to apply was {deadline}. Keep an eye on "
+               "ICLD ({url}) for future calls.",
+    "late.no": "No, it is not too late: the call is open until and including {deadline}. "
+               "{countdown}",
+    "late.yes": "Yes, unfortunately: the call closed on {deadline}. Keep an eye on ICLD ({url}) "
+                "for future calls.",
+    "date.in_time": "Yes, {day} is in time: the last day to apply is {deadline}. {countdown}",
+    "date.last_day": "Yes, {day} is the last day to apply, so you are in time. The announcement "
+                     "gives no time of day, so do not wait until the last minute.",
+    "date.too_late": "No, {day} is too late: the last day to apply is {deadline}. The "
+                     "announcement says nothing about late applications – ask ICLD: {url}",
+    "date.closed": "No, the call has already closed: the last day to apply was {deadline}. Keep "
+                   "an eye on ICLD ({url}) for future calls.",
+    "date.is_deadline": "Yes, the last day to apply is {day}.",
+    "date.not_deadline": "No, the last day to apply is {deadline}, not {day}.",
+    "core.count": "There are {count} core areas. The partnership should strengthen local and "
+                  "regional politically governed organisations within one or more of them:\n{areas}",
+    "core.yes": "Yes, {area} is one of the {count} core areas. All {count}:\n{areas}",
+    "core.no": "No, that is not one of the {count} core areas. They are:\n{areas}\nThe theme of "
+               "the cooperation itself can be anything within the municipal/regional area of "
+               "responsibility – the partnership should contribute to increased citizen influence "
+               "within one or more of the core areas.",
+    "core.meaning": "{area} is one of the {count} core areas of the call. In short, it is about "
+                    "{explanation} The explanation is my summary of the words – the announcement "
+                    "does not define the core areas further.",
+    "core.fit": "Going by the announcement's wording, it fits best under the core area {areas}. "
+                "{explanation} This is my guidance from the text, not ICLD's assessment – and a "
+                "partnership can strengthen several core areas.",
+    "core.fit.explain": "It is about {explanation}",
+    "core.fit.unknown": "From the description I cannot tell which core area fits best. The core "
+                        "areas are:\n{areas}\nICLD can tell you how they would assess your "
+                        "project: {url}",
+    "count.countries": "There are {count} partner countries:\n{country_list}",
+    "count.region": "{count} of the partner countries are in {region}: {countries}.",
+    "count.applicants": "{count} kinds of organisation in Sweden can apply: {eligible}.",
+    "empty_region": "No, none of the {count} partner countries is in {region}.{note} The partner "
+                    "countries are in Europe, Asia and Africa:\n{country_list}",
+    "numbers": "zero,one,two,three,four,five,six,seven,eight,nine,ten,eleven,twelve",
     "countdown.closed": "The call closed on {deadline}, so this round is over. "
                         "Keep an eye on ICLD ({url}) for future calls.",
     "applicant.yes": "Yes, {kind} in Sweden can apply for a municipal partnership. "
@@ -98,6 +176,18 @@ def t(lang: str, key: str, **values: object) -> str:
 def format_day(day: date, lang: str) -> str:
     """15 mars 2020 / 15 March 2020."""
     return format_date(day, "d MMMM y", locale="en" if lang == "en" else "sv")
+
+
+@lru_cache(maxsize=1024)
+def format_day_month(day: date, lang: str) -> str:
+    """14 mars / 14 March: a date the user named, without the year they did not write."""
+    return format_date(day, "d MMMM", locale="en" if lang == "en" else "sv")
+
+
+def number_word(count: int, lang: str) -> str:
+    """ "fyra" / "four" up to twelve, digits above (as Swedish style guides write numbers)."""
+    words = t(lang, "numbers").split(",")
+    return words[count] if 0 <= count < len(words) else str(count)
 
 
 def join_names(names: list[str], lang: str) -> str:

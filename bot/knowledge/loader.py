@@ -34,6 +34,9 @@ def load_knowledge(directory: Path | str | None = None) -> Knowledge:
     regions, other, overrides = reader.countries(docs["countries.yaml"])
     applicants = reader.applicants(docs["applicants.yaml"])
     faq = reader.faq(docs["faq.yaml"])
+    core_areas = reader.core_areas(docs["core_areas.yaml"])
+    empty_regions = reader.empty_regions(docs["countries.yaml"])
     if problems or call is None:
         raise KnowledgeError(problems or [Problem(str(folder / "call.yaml"), 1, "no call")])
-    return Knowledge(call, regions, other, overrides, applicants, faq, str(folder))
+    return Knowledge(call, regions, other, overrides, applicants, faq, str(folder),
+                     core_areas, empty_regions)

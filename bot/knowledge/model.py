@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.knowledge.yamlsource import Problem
 
-FILES = ("call.yaml", "countries.yaml", "applicants.yaml", "faq.yaml")
+FILES = ("call.yaml", "countries.yaml", "applicants.yaml", "core_areas.yaml", "faq.yaml")
 REGION_IDS = ("europe", "asia", "africa")
 CONTINENTS = ("europe", "asia", "africa", "americas", "oceania")
 REQUIRED_FAQ_IDS = (
@@ -103,6 +103,31 @@ class FaqEntry:
     answer: str
     answer_en: str
     related: tuple[str, ...] = ()
+    # Words or phrases that make a question about this entry whatever else it names ("kostar",
+    # "medfinansiering"): the topics of the honest "the announcement does not say" answers.
+    topics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CoreArea:
+    id: str
+    name: str
+    name_en: str
+    aliases: tuple[str, ...]         # words that name the area ("insyn")
+    work: tuple[str, ...]            # kinds of work that belong to it (curated guidance)
+    explanation: str
+    explanation_en: str
+
+
+@dataclass(frozen=True)
+class EmptyRegion:
+    """A part of the world with no partner country ("Sydamerika")."""
+    id: str
+    name: str
+    name_en: str
+    aliases: tuple[str, ...]
+    note: str = ""
+    note_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -114,6 +139,8 @@ class Knowledge:
     applicants: tuple[ApplicantKind, ...]
     faq: tuple[FaqEntry, ...]
     source: str
+    core_areas: tuple[CoreArea, ...] = ()
+    empty_regions: tuple[EmptyRegion, ...] = ()
 
     @cached_property
     def partners(self) -> tuple[Country, ...]:

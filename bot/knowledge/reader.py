@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.knowledge.model import (CONTINENTS, MIN_QUESTIONS, PLACEHOLDERS, REGION_IDS, REQUIRED_FAQ_IDS,
-                           ApplicantKind, Call, Country, FaqEntry, Region, ReminderSchedule, _ID,
+                           ApplicantKind, Call, CoreArea, Country, EmptyRegion, FaqEntry, Region, ReminderSchedule, _ID,
                            _ISO)
 from bot.knowledge.yamlsource import Located, Problem
 
@@ -183,6 +183,58 @@ class Reader:
             overrides[str(iso).upper()] = str(continent)
         return tuple(regions), other, overrides
 
+    def empty_regions(self, doc: Located | None) -> tuple[EmptyRegion, ...]:
+        """``regions_without_partners`` of countries.yaml; optional."""
+        data = self.mapping(doc, "countries.yaml")
+        if data is None or doc is None:
+            return ()
+        raw_list = data.get("regions_without_partners") or []
+        if not isinstance(raw_list, list):
+            self.problems.append(doc.problem("'regions_without_partners' must be a list",
+                                             "regions_without_partners"))
+            return ()
+        found: list[EmptyRegion] = []
+        for i, raw in enumerate(raw_list):
+            w = ("regions_without_partners", i)
+            if not isinstance(raw, dict):
+                self.problems.append(doc.problem("an entry must be a mapping", *w))
+                continue
+            region = EmptyRegion(self.text(doc, raw, "id", *w), self.text(doc, raw, "name", *w),
+                                 self.text(doc, raw, "name_en", *w), self.texts(doc, raw, "aliases", *w),
+                                 self.text(doc, raw, "note", *w, required=False),
+                                 self.text(doc, raw, "note_en", *w, required=False))
+            if region.id and (region.id in REGION_IDS or any(r.id == region.id for r in found)):
+                self.problems.append(doc.problem(f"duplicate region id '{region.id}'", *w, "id"))
+            found.append(region)
+        return tuple(found)
+
+    def core_areas(self, doc: Located | None) -> tuple[CoreArea, ...]:
+        data = self.mapping(doc, "core_areas.yaml")
+        if data is None or doc is None:
+            return ()
+        raw_list = data.get("areas")
+        if not isinstance(raw_list, list) or not raw_list:
+            self.problems.append(doc.problem("missing list 'areas'", "areas"))
+            return ()
+        areas: list[CoreArea] = []
+        for i, raw in enumerate(raw_list):
+            w = ("areas", i)
+            if not isinstance(raw, dict):
+                self.problems.append(doc.problem("an area must be a mapping", *w))
+                continue
+            area = CoreArea(self.text(doc, raw, "id", *w), self.text(doc, raw, "name", *w),
+                            self.text(doc, raw, "name_en", *w),
+                            self.texts(doc, raw, "aliases", *w, minimum=1),
+                            self.texts(doc, raw, "work", *w, minimum=1),
+                            self.text(doc, raw, "explanation", *w),
+                            self.text(doc, raw, "explanation_en", *w))
+            if area.id and not _ID.match(area.id):
+                self.problems.append(doc.problem(f"id '{area.id}' must be snake_case", *w, "id"))
+            if any(a.id == area.id for a in areas):
+                self.problems.append(doc.problem(f"duplicate id '{area.id}'", *w, "id"))
+            areas.append(area)
+        return tuple(areas)
+
     def applicants(self, doc: Located | None) -> tuple[ApplicantKind, ...]:
         data = self.mapping(doc, "applicants.yaml")
         if data is None or doc is None:
@@ -228,7 +280,7 @@ class Reader:
                 self.texts(doc, raw, "questions", *w, minimum=MIN_QUESTIONS),
                 self.texts(doc, raw, "questions_en", *w),
                 self.text(doc, raw, "answer", *w), self.text(doc, raw, "answer_en", *w),
-                self.texts(doc, raw, "related", *w))
+                self.texts(doc, raw, "related", *w), self.texts(doc, raw, "topics", *w))
             if entry.id and not _ID.match(entry.id):
                 self.problems.append(doc.problem(f"id '{entry.id}' must be snake_case", *w, "id"))
             if any(e.id == entry.id for e in entries):

@@ -68,10 +68,10 @@ def test_country_answer_after_deadline_says_call_closed(engine) -> None:
 @pytest.mark.parametrize("now,expected", [
     (datetime(2020, 3, 1, 10, 0, tzinfo=STOCKHOLM), "14 dagar kvar"),
     (datetime(2020, 3, 14, 23, 59, tzinfo=STOCKHOLM), "1 dag kvar"),
-    (datetime(2020, 3, 15, 0, 0, tzinfo=STOCKHOLM), "Sista ansökningsdag är idag"),
-    (datetime(2020, 3, 15, 23, 59, 59, tzinfo=STOCKHOLM), "Sista ansökningsdag är idag"),
+    (datetime(2020, 3, 15, 0, 0, tzinfo=STOCKHOLM), "I dag är sista ansökningsdagen"),
+    (datetime(2020, 3, 15, 23, 59, 59, tzinfo=STOCKHOLM), "I dag är sista ansökningsdagen"),
     (datetime(2020, 3, 16, 0, 0, tzinfo=STOCKHOLM), "stängde den 15 mars 2020"),
-    (datetime(2020, 3, 15, 22, 30, tzinfo=STOCKHOLM).astimezone(STOCKHOLM), "idag"),
+    (datetime(2020, 3, 15, 22, 30, tzinfo=STOCKHOLM).astimezone(STOCKHOLM), "I dag"),
 ])
 def test_deadline_is_relative_to_now_in_stockholm(engine, now, expected) -> None:
     answer = ask(engine, "när stänger ansökan", now)
@@ -83,7 +83,7 @@ def test_deadline_with_a_utc_host_clock(engine) -> None:
     from datetime import timezone
     # 23:30 UTC on 14 March is already 00:30 on the last day in Stockholm
     answer = ask(engine, "deadline?", datetime(2020, 3, 14, 23, 30, tzinfo=timezone.utc))
-    assert "idag" in answer.text
+    assert "I dag" in answer.text
 
 
 @pytest.mark.parametrize("q", ["nar stanger ansokan", "naer staenger ansoekan", "DEADLINE???",

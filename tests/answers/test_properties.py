@@ -78,14 +78,14 @@ def test_every_entry_renders_at_any_time_in_both_languages(engine, now: datetime
 @settings(max_examples=200, deadline=None)
 @given(minutes=st.integers(min_value=-60 * 24 * 40, max_value=60 * 24 * 3))
 def test_countdown_never_contradicts_the_deadline(engine, minutes: int) -> None:
-    """Around the deadline, in Stockholm time: days left, 'idag', or closed — never wrong."""
+    """Around the deadline, in Stockholm time: days left, 'i dag', or closed — never wrong."""
     call = engine.knowledge.call
     now = call.closes_at + timedelta(minutes=minutes)
     text = engine.countdown(now)
     if now >= call.closes_at:
         assert "stängde" in text
     elif now.astimezone(call.tz).date() == call.deadline:
-        assert "idag" in text
+        assert "I dag" in text and "midnatt" not in text
     else:
         days = (call.deadline - now.astimezone(call.tz).date()).days
         assert (f"{days} dagar kvar" in text) if days > 1 else ("1 dag kvar" in text)

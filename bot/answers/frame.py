@@ -1,0 +1,266 @@
+"""Reading a message before answering it: which part asks, in what form, with which dates.
+
+Real messages put who is writing first and the question last ("Jag jobbar på en kommun i
+Halland, vi har en vänort i Tanzania och vill söka – vilket är sista datum?"). A reader that
+looks at the whole text answers the context ("kommun … söka", "Tanzania") instead of the
+question. So the message is cut into clauses; the clauses that ask are the *parts* (usually
+one, sometimes two: "kan vi söka med Kenya och när är sista dagen?"), and the others are
+*context*, which may lend entities ("vi är en dansk kommun, får vi söka?") but never the intent.
+
+Each part gets a *form* — yes/no, how many, which, when, what-does-X-mean, which-core-area-fits,
+open — and the dates it names, so that the answer can be composed for the form: the verdict
+first for yes/no, the number for how many, the comparison for a date.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from bot.answers.normalize import clip, tokens
+
+QUESTION_WORDS = frozenset({
+    "vad", "vem", "vilka", "vilken", "vilket", "nar", "hur", "varfor", "vart", "varifran",
+    "what", "who", "which", "when", "where", "how", "why", "whom", "whose",
+})
+# A clause that starts with one of these verbs asks a yes/no question ("får vi söka?").
+YES_NO_VERBS = frozenset({
+    "kan", "far", "ar", "gar", "finns", "maste", "racker", "hinner", "ingar", "raknas", "galler",
+    "behover", "ska", "skall", "funkar", "fungerar", "passar", "stammer", "blir", "har", "stanger",
+    "tar", "kravs", "behovs", "galler", "duger", "fick", "kunde", "skulle", "borde", "funkade",
+    "hor", "omfattas", "godkanns", "tillats", "tillhor", "lar", "menar", "kostar", "betalar",
+    "star", "stods", "tacks", "bidrar", "handlar", "innebar", "betyder", "omfattar", "hjalper",
+    "ger", "brukar", "accepteras", "beviljas", "galler", "racker", "tycker", "vet", "kanns",
+    "can", "is", "are", "does", "do", "may", "could", "will", "would", "should", "must", "has",
+    "have", "am", "was", "were", "did",
+})
+# Words that join a clause to the one before without changing what it asks.
+CONNECTORS = frozenset({"och", "men", "sa", "alltsa", "samt", "plus", "eller", "dessutom",
+                        "annars", "and", "but", "so", "or", "also", "then"})
+# "…frågar om det kostar något": what follows "om" is the question.
+REPORTED = frozenset({"undrar", "fragar", "wonder", "wondering", "asks", "asking", "asked",
+                      "undrade", "fragade", "kolla", "kollar"})
+REPORTED_LINKS = frozenset({"om", "if", "whether"})
+COUNT_CUES = (("hur", "manga"), ("how", "many"), ("hur", "stort", "antal"), ("antal",),
+              ("hur", "mycket", "lander"))
+MEANING_CUES = (("vad", "betyder"), ("vad", "menas"), ("vad", "innebar"), ("vad", "ar", "det", "for"),
+                ("forklara",), ("what", "does"), ("what", "is", "meant"), ("meaning",),
+                ("explain",), ("vad", "star"), ("vad", "handlar"))
+FIT_VERBS = frozenset({"passar", "hor", "hamnar", "faller", "handlar", "tillhor", "platsar",
+                       "ryms", "fits", "fit", "belongs", "belong", "falls", "matchar",
+                       "kvalificerar", "raknas"})
+WHICH_WORDS = frozenset({"vilket", "vilken", "vilka", "which", "what", "vad"})
+
+MONTHS = {
+    "januari": 1, "jan": 1, "january": 1, "februari": 2, "feb": 2, "february": 2, "mars": 3,
+    "mar": 3, "march": 3, "april": 4, "apr": 4, "maj": 5, "may": 5, "juni": 6, "jun": 6,
+    "june": 6, "juli": 7, "jul": 7, "july": 7, "augusti": 8, "aug": 8, "august": 8,
+    "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10, "october": 10, "oct": 10,
+    "november": 11, "nov": 11, "december": 12, "dec": 12,
+}
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+# "15 mars", "den 15:e mars", "15th of March"; "March 15", "March 15th"; "15/3", "2020-03-15".
+_DAY_MONTH = re.compile(r"\b(\d{1,2})(?::?e|:a|st|nd|rd|th)?\.?\s*(?:of\s+)?(" + _MONTH + r")\b"
+                        r"(?:\s+(\d{4}))?")
+_MONTH_DAY = re.compile(r"\b(" + _MONTH + r")\s+(\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(\d{4}))?")
+_NUMERIC = re.compile(r"\b(\d{1,2})/(\d{1,2})(?:[/-](\d{2,4}))?\b")
+_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+# Clause boundaries: sentence ends, colons, dashes between words, commas, line breaks.
+_CLAUSES = re.compile(r"([.!?;:\n]+(?=\s|$)\s*|\s[–—-]+\s|,\s+)")
+
+
+Dates = tuple[tuple[int, int, int | None], ...]
+GREETING_WORDS = frozenset({"hej", "hejsan", "tja", "tjena", "hallo", "hello", "hi", "hey", "tack",
+                            "thanks", "god", "goddag"})
+# A clause starting like this introduces the writer, it is not the thing asked about.
+NOT_TOPIC_START = GREETING_WORDS | {"jag", "vi", "min", "mitt", "mina", "i", "we", "my", "our",
+                                    "nu", "now"}
+TOPIC_MAX_WORDS = 6
+_RELATIVE = {("i", "dag"): 0, ("idag",): 0, ("today",): 0, ("i", "morgon"): 1, ("imorgon",): 1,
+             ("tomorrow",): 1, ("i", "overmorgon"): 2}
+
+
+def relative_dates(toks: list[str], today: date | None) -> Dates:
+    """ "i dag", "i morgon", "today", "tomorrow" as dates, when today is known."""
+    if today is None:
+        return ()
+    found = []
+    for words, offset in _RELATIVE.items():
+        if _contains(tuple(toks), words):
+            day = date.fromordinal(today.toordinal() + offset)
+            found.append((day.day, day.month, day.year))
+    return tuple(dict.fromkeys(found))
+
+
+@dataclass(frozen=True)
+class Part:
+    """One clause that asks something."""
+    toks: tuple[str, ...]
+    form: str                      # yesno, count, which, when, meaning, fit, open
+    dates: tuple[tuple[int, int, int | None], ...] = ()   # (day, month, year or None)
+
+    def has(self, *words: str) -> bool:
+        return any(w in self.toks for w in words)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A message read once: the parts that ask, and the context around them."""
+    toks: tuple[str, ...]                       # the whole message, folded
+    parts: tuple[Part, ...]
+    context: tuple[str, ...] = ()               # folded words of the clauses that do not ask
+    context_dates: tuple[tuple[int, int, int | None], ...] = ()
+    asks: bool = True                           # False: no clause asks ("Tack för hjälpen!")
+
+
+def find_dates(text: str) -> tuple[tuple[int, int, int | None], ...]:
+    """Day-month(-year) dates written in the text, in order; impossible ones are left out."""
+    low = text.casefold()
+    found: list[tuple[int, tuple[int, int, int | None]]] = []
+    for m in _DAY_MONTH.finditer(low):
+        found.append((m.start(), (int(m.group(1)), MONTHS[m.group(2)], _year(m.group(3)))))
+    for m in _MONTH_DAY.finditer(low):
+        found.append((m.start(), (int(m.group(2)), MONTHS[m.group(1)], _year(m.group(3)))))
+    for m in _NUMERIC.finditer(low):
+        found.append((m.start(), (int(m.group(1)), int(m.group(2)), _year(m.group(3)))))
+    for m in _ISO.finditer(low):
+        found.append((m.start(), (int(m.group(3)), int(m.group(2)), int(m.group(1)))))
+    dates = []
+    for _, (day, month, year) in sorted(found):
+        try:
+            date(year or 2020, month, day)
+        except ValueError:
+            continue
+        if (day, month, year) not in dates:
+            dates.append((day, month, year))
+    return tuple(dates)
+
+
+def _year(text: str | None) -> int | None:
+    if not text:
+        return None
+    year = int(text)
+    return year + 2000 if year < 100 else year
+
+
+def _contains(toks: tuple[str, ...], cue: tuple[str, ...]) -> bool:
+    n = len(cue)
+    return any(toks[i:i + n] == cue for i in range(len(toks) - n + 1))
+
+
+def _strip_connectors(toks: list[str]) -> list[str]:
+    while toks and toks[0] in CONNECTORS:
+        toks = toks[1:]
+    return toks
+
+
+def _reported(toks: list[str]) -> list[str] | None:
+    """ "min chef undrar om det kostar något" -> "det kostar något"."""
+    for i, w in enumerate(toks[:-2]):
+        if w in REPORTED and toks[i + 1] in REPORTED_LINKS:
+            return toks[i + 2:]
+    return None
+
+
+def form_of(toks: tuple[str, ...], dates: tuple[object, ...]) -> str:
+    """The form of one asking clause."""
+    if any(_contains(toks, cue) for cue in COUNT_CUES):
+        return "count"
+    if any(_contains(toks, cue) for cue in MEANING_CUES[:4]) or (
+            toks and toks[0] in {"forklara", "explain"}) or _contains(toks, ("what", "does")) and (
+            "mean" in toks):
+        return "meaning"
+    if WHICH_WORDS.intersection(toks[:3]) and FIT_VERBS.intersection(toks):
+        return "fit"
+    first = toks[0] if toks else ""
+    if first in YES_NO_VERBS:
+        return "yesno"
+    if first in {"nar", "when"} or _contains(toks, ("vilket", "datum")) or _contains(toks, ("what", "date")):
+        return "when"
+    if first in WHICH_WORDS or first in {"vem", "who"} or _contains(toks, ("rakna", "upp")) or first == "list":
+        return "which"
+    if first in QUESTION_WORDS:
+        return "open"
+    if dates:
+        return "yesno"
+    return "open"
+
+
+def _split_joined(toks: list[str]) -> list[list[str]]:
+    """ "kan vi söka med Kenya och när är sista dagen" -> two clauses, at the "och" that starts
+    a new question (a question word or a yes/no verb right after it)."""
+    pieces: list[list[str]] = [[]]
+    for i, w in enumerate(toks):
+        nxt = toks[i + 1] if i + 1 < len(toks) else ""
+        if (w in {"och", "and", "samt", "plus"} and pieces[-1] and len(toks) - i > 2
+                and (nxt in QUESTION_WORDS or nxt in YES_NO_VERBS and nxt not in {"har", "have", "is"})):
+            pieces.append([])
+            continue
+        pieces[-1].append(w)
+    return [p for p in pieces if p]
+
+
+def _chunks(text: str) -> list[tuple[str, str]]:
+    """(clause, the delimiter after it) pairs."""
+    pieces = _CLAUSES.split(text)
+    out = []
+    for i in range(0, len(pieces), 2):
+        chunk = pieces[i]
+        delimiter = pieces[i + 1] if i + 1 < len(pieces) else ""
+        if chunk and chunk.strip():
+            out.append((chunk, delimiter or ""))
+    return out
+
+
+def read_frame(message: str, today: date | None = None) -> Frame:
+    """Cut ``message`` into asking parts and context, and give each part its form and dates.
+
+    ``today`` resolves "i dag" / "i morgon" to dates; without it they are not dates.
+    """
+    text = clip(message)
+    all_toks = tuple(tokens(text))
+    clauses: list[tuple[list[str], bool, Dates]] = []
+    previous_delimiter = "."
+    for raw, delimiter in _chunks(text):
+        toks = _strip_connectors(tokens(raw))
+        if not toks:
+            previous_delimiter = delimiter
+            continue
+        dates = find_dates(raw) + relative_dates(toks, today)
+        reported = _reported(toks)
+        starts_question = toks[0] in QUESTION_WORDS or toks[0] in YES_NO_VERBS or bool(reported)
+        if reported:
+            toks = reported
+        asks = "?" in delimiter or starts_question
+        if (clauses and previous_delimiter.strip() == "," and not starts_question
+                and clauses[-1][0][0] not in GREETING_WORDS):
+            # "Kenya, Uganda eller Ghana?": after a comma the clause goes on unless a new
+            # question starts.
+            last_toks, last_asks, last_dates = clauses[-1]
+            clauses[-1] = (last_toks + toks, last_asks or asks, last_dates + dates)
+        elif (clauses and not clauses[-1][1] and asks and len(clauses[-1][0]) <= TOPIC_MAX_WORDS
+              and clauses[-1][0][0] not in NOT_TOPIC_START):
+            # "Moldaviens kommuner – kan de vara partner?": a short phrase put first is what the
+            # question is about.
+            last_toks, _, last_dates = clauses[-1]
+            clauses[-1] = (last_toks + toks, True, last_dates + dates)
+        else:
+            clauses.append((toks, asks, dates))
+        previous_delimiter = delimiter
+    parts: list[Part] = []
+    context: list[str] = []
+    context_dates: list[tuple[int, int, int | None]] = []
+    for toks, asks, dates in clauses:
+        if not asks:
+            context += toks
+            context_dates += dates
+            continue
+        for piece in _split_joined(toks):
+            piece = _strip_connectors(piece)
+            if piece:
+                parts.append(Part(tuple(piece), form_of(tuple(piece), dates), dates))
+    if not parts:
+        dates = find_dates(text)
+        only = (Part(all_toks, form_of(all_toks, dates), dates),) if all_toks else ()
+        return Frame(all_toks, only, (), (), asks=False)
+    return Frame(all_toks, tuple(parts[:4]), tuple(context), tuple(context_dates))

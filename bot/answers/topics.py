@@ -1,0 +1,87 @@
+"""Curated topic words: "does this question name a topic the FAQ or a core area owns?".
+
+Topic words come from the knowledge files (``topics:`` of FAQ entries, ``work:`` of core
+areas). A word of five letters or more is matched as the *start* of a question word, so one
+curated "medfinansier" covers "medfinansiering", "medfinansieringen" and "medfinansierar";
+a shorter one must be the whole word or the word with a Swedish ending ("lön" finds "löner").
+A phrase of several words matches when its words come in order, each at most three words after
+the one before: "hitta partner" finds "hur hittar vi en partnerkommun", "in swedish" does not
+find "a Swedish region … in".
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from bot.answers.normalize import fold, inflection_variants
+
+T = TypeVar("T")
+_KEY = 4          # words are indexed by their first letters
+_PREFIX = 5       # words this long or longer match as the start of a word
+_GAP = 3          # words allowed between two words of a phrase
+
+
+@dataclass(frozen=True)
+class TopicHit(Generic[T]):
+    value: T
+    words: int        # words of the phrase that matched: more words, more specific
+    chars: int
+    start: int        # first question word it matched
+
+
+def _key(word: str) -> str:
+    return word[:_KEY]
+
+
+class TopicWords(Generic[T]):
+    """Phrases of word beginnings -> values."""
+
+    def __init__(self, items: Iterable[tuple[str, T]]) -> None:
+        self.phrases: list[tuple[tuple[str, ...], T]] = []
+        self.by_key: dict[str, list[tuple[str, int]]] = defaultdict(list)  # key -> (word, phrase)
+        for text, value in items:
+            words = tuple(fold(text).split())
+            if not words:
+                continue
+            index = len(self.phrases)
+            self.phrases.append((words, value))
+            for word in set(words):
+                self.by_key[_key(word)].append((word, index))
+
+    def find(self, toks: Sequence[str]) -> list[TopicHit[T]]:
+        """Every phrase all of whose words begin a word of ``toks``, most specific first."""
+        seen: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+        for position, tok in enumerate(toks):
+            for word, index in self.by_key.get(_key(tok), ()):
+                if _matches(word, tok):
+                    seen[index][word].append(position)
+        hits = []
+        for index, matched in seen.items():
+            words, value = self.phrases[index]
+            start = _in_order(words, matched)
+            if start is not None:
+                hits.append(TopicHit(value, len(words), sum(map(len, words)), start))
+        hits.sort(key=lambda h: (-h.words, -h.chars, h.start))
+        return hits
+
+
+def _matches(word: str, tok: str) -> bool:
+    if len(word) >= _PREFIX:
+        return tok.startswith(word)
+    return tok == word or word in inflection_variants(tok)
+
+
+def _in_order(words: tuple[str, ...], positions: dict[str, list[int]]) -> int | None:
+    """Where the phrase starts, if its words occur in order with short gaps; else None."""
+    for start in positions.get(words[0], ()):
+        at = start
+        for word in words[1:]:
+            nxt = [p for p in positions.get(word, ()) if at < p <= at + _GAP + 1]
+            if not nxt:
+                break
+            at = nxt[0]
+        else:
+            return start
+    return None

@@ -28,36 +28,44 @@ def _now_arg(value: str) -> datetime:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="partnerbot",
                                      description="Partnerbot: ICLD:s Kommunalt partnerskap i en chatt.")
-    parser.add_argument("--knowledge", type=Path, help="knowledge directory (default: bundled, "
-                        "or PARTNERBOT_KNOWLEDGE)")
+    knowledge_help = "knowledge directory (default: bundled, or PARTNERBOT_KNOWLEDGE)"
+    parser.add_argument("--knowledge", type=Path, help=knowledge_help)
+    # Also accepted after the subcommand ("partnerbot check --knowledge DIR"); SUPPRESS keeps a
+    # value given before the subcommand when none is given after it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--knowledge", type=Path, default=argparse.SUPPRESS, help=knowledge_help)
     sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=summary, parents=[common])
+
     now_help = "pretend the time is this ISO-8601 moment (naive = Europe/Stockholm)"
 
-    ask = sub.add_parser("ask", help="answer one question, or a batch file")
+    ask = command("ask", "answer one question, or a batch file")
     ask.add_argument("question", nargs="?")
     ask.add_argument("--batch", type=Path, help="one question per line (text or JSON with \"q\")")
     ask.add_argument("--now", type=_now_arg, help=now_help)
     ask.add_argument("--json", action="store_true", help="print a JSON object")
 
-    chat = sub.add_parser("chat", help="chat in the terminal on the same engine")
+    chat = command("chat", "chat in the terminal on the same engine")
     chat.add_argument("--now", type=_now_arg, help=now_help)
 
-    sub.add_parser("check", help="validate the knowledge files")
+    command("check", "validate the knowledge files")
 
-    ev = sub.add_parser("eval", help="run a labelled question set")
+    ev = command("eval", "run a labelled question set")
     ev.add_argument("file", type=Path)
     ev.add_argument("--now", type=_now_arg, help=now_help)
     ev.add_argument("--min", type=float, default=0.0, help="exit 1 below this accuracy (0-1)")
 
-    sub.add_parser("start", help="the Telegram bot if TELEGRAM_BOT_TOKEN is set, else the chat")
-    sub.add_parser("run", help="run the Telegram bot (long polling or webhook)")
+    command("start", "the Telegram bot if TELEGRAM_BOT_TOKEN is set, else the chat")
+    command("run", "run the Telegram bot (long polling or webhook)")
 
-    send = sub.add_parser("send-reminders", help="one reminder/broadcast delivery pass")
+    send = command("send-reminders", "one reminder/broadcast delivery pass")
     send.add_argument("--now", type=_now_arg, help=now_help)
-    sub.add_parser("unanswered", help="questions the bot could not answer, most frequent first")
-    backup = sub.add_parser("backup", help="online backup of the database")
+    command("unanswered", "questions the bot could not answer, most frequent first")
+    backup = command("backup", "online backup of the database")
     backup.add_argument("file", type=Path)
-    sub.add_parser("health", help="exit 0 while the running bot keeps polling (Docker)")
+    command("health", "exit 0 while the running bot keeps polling (Docker)")
     return parser
 
 
@@ -176,7 +184,11 @@ def evaluate_file(engine: Engine, path: Path, clock: Callable[[], datetime], min
         return 2
     now = clock()
     started = time.perf_counter()
-    result = evaluate(cases, lambda q: engine.answer_question(q, now).text)
+    def reply(question: str) -> tuple[str, str | None]:
+        answer = engine.answer_question(question, now)
+        return answer.text, answer.match
+
+    result = evaluate(cases, reply)
     print(result.report())
     print(f"\n{len(cases)} questions in {time.perf_counter() - started:.3f} s")
     return 1 if result.accuracy < minimum else 0

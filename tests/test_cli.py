@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -88,3 +89,25 @@ def test_python_dash_m_bot_is_the_same_cli() -> None:
                             text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=60)
     out.write(result.stdout)
     assert result.returncode == 0 and "send-reminders" in out.getvalue()
+
+
+def test_knowledge_option_works_after_the_subcommand(knowledge_copy, tmp_path, capsys) -> None:
+    assert main(["check", "--knowledge", str(knowledge_copy)]) == 0
+    assert str(knowledge_copy) in capsys.readouterr().out
+    assert main(["check", "--knowledge", str(tmp_path / "nowhere")]) == 2
+    assert main(["--knowledge", str(tmp_path / "nowhere"), "check"]) == 2
+    assert main(["ask", "--knowledge", str(knowledge_copy), "Kan vi samarbeta med Kenya?"]) == 0
+    assert "Kenya" in capsys.readouterr().out
+
+
+def test_eval_prints_a_confusion_summary_for_curators(tmp_path, capsys) -> None:
+    cases = tmp_path / "set.jsonl"
+    cases.write_text(
+        '{"id": "a", "kind": "deadline", "style": "plain", "q": "Kan vi samarbeta med Kenya?", '
+        '"must": ["15 mars"], "must_not": []}\n'
+        '{"id": "b", "kind": "country_yes", "style": "plain", "q": "Kenya?", "must": ["Kenya"]}\n',
+        encoding="utf-8")
+    assert main(["eval", str(cases), "--now", "2020-02-20"]) == 0
+    out = capsys.readouterr().out
+    assert "deadline -> country: 1" in out
+    assert re.search(r"(?m)^plain\s+1\s+2\s+50.0%", out)

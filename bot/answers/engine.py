@@ -77,7 +77,7 @@ PARTNER_LINKS = frozenset({"med", "with", "ihop", "tillsammans", "mot", "och", "
 REFERS_BACK = frozenset({"landet", "dit", "dar", "det", "den", "de", "dem", "dom", "dessa",
                          "country", "there", "it", "that", "them", "they", "these", "those"})
 SCORE = {"date": 0.99, "core": 0.97, "count": 0.97, "topic": 0.96, "applicant_asked": 0.955,
-         "country": 0.95, "applicant": 0.94, "empty_region": 0.93, "region": 0.93, "core_list": 0.9,
+         "country": 0.95, "applicant": 0.94, "empty_region": 0.93, "region": 0.93, "core_list": 0.965,
          "deadline": 0.9}
 
 
@@ -273,6 +273,7 @@ class Engine:
             key = "date.closed"
         elif asked == call.deadline:
             key = "date.last_day"
+            values["day"] = format_day(asked, lang)
         elif asked < call.deadline:
             key = "date.in_time"
         else:
@@ -484,7 +485,7 @@ class Engine:
     def _core_fit(self, q: _Question) -> Answer:
         """Which core area a described project fits, from the curated kinds of work."""
         lang = q.lang
-        words = [*q.frame.context, *q.toks]
+        words = list(q.frame.toks)       # the project may be described anywhere in the message
         scores: dict[str, float] = {}
         for hit in self.core_work.find(words):
             scores[hit.value.id] = scores.get(hit.value.id, 0) + hit.words
@@ -599,11 +600,12 @@ class Engine:
         """FAQ retrieval on the asking part; the whole message only when the part says too little
         ("Vi vill jobba med avfall. Går det?")."""
         hits = q.hits
-        vague = not hits or hits[0].score < ANSWER_THRESHOLD or REFERS_BACK.intersection(q.toks)
-        if vague and q.frame.context:
+        refers_back = bool(REFERS_BACK.intersection(q.toks))     # "passar partnerskap in i den?"
+        if q.frame.context and (refers_back or not hits or hits[0].score < ANSWER_THRESHOLD):
             words = [w for w in _conversation_words(q.frame.toks) if w not in GREETINGS and len(w) > 1]
             whole = self.faq.search(words)
-            if whole and (not hits or whole[0].score > hits[0].score):
+            if whole and (not hits or whole[0].score > hits[0].score
+                          or refers_back and whole[0].score >= ANSWER_THRESHOLD):
                 hits = whole
         return self._retrieval_answer(hits, q.lang, now)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +16,7 @@ class Case:
     q: str
     must: tuple[str, ...]
     must_not: tuple[str, ...]
+    style: str = ""          # how it is written (long_context, english, …), when the set says
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Failure:
     case: Case
     answer: str
     reasons: tuple[str, ...]
+    match: str | None = None     # what the engine answered (FAQ id or intent), if known
 
 
 @dataclass
@@ -30,6 +32,8 @@ class EvalResult:
     total: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     passed: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     failures: list[Failure] = field(default_factory=list)
+    style_total: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    style_passed: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     @property
     def accuracy(self) -> float:
@@ -39,6 +43,11 @@ class EvalResult:
     def kind_accuracy(self, kind: str) -> float:
         return self.passed[kind] / self.total[kind] if self.total[kind] else 0.0
 
+    def confusion(self) -> Counter[tuple[str, str]]:
+        """(asked kind, answered topic) for every failed question: what curators should fix.
+        "unknown" means the engine said it did not know."""
+        return Counter((f.case.kind, f.match or "unknown") for f in self.failures)
+
     def report(self) -> str:
         lines = [f"{'kind':<22}{'passed':>8}{'total':>8}{'accuracy':>10}"]
         for kind in sorted(self.total):
@@ -46,6 +55,16 @@ class EvalResult:
                          f"{self.kind_accuracy(kind):>10.1%}")
         n = sum(self.total.values())
         lines.append(f"{'overall':<22}{sum(self.passed.values()):>8}{n:>8}{self.accuracy:>10.1%}")
+        if self.style_total:
+            lines += ["", f"{'style':<22}{'passed':>8}{'total':>8}{'accuracy':>10}"]
+            for style in sorted(self.style_total):
+                total, passed = self.style_total[style], self.style_passed[style]
+                lines.append(f"{style:<22}{passed:>8}{total:>8}{passed / total:>10.1%}")
+        if self.failures:
+            lines += ["", "confusion (asked kind -> answered topic: failed questions)"]
+            for (kind, match), count in sorted(self.confusion().items(),
+                                               key=lambda kv: (-kv[1], kv[0])):
+                lines.append(f"  {kind} -> {match}: {count}")
         for f in self.failures:
             lines.append("")
             lines.append(f"FAIL {f.case.id} [{f.case.kind}] {f.case.q}")
@@ -63,7 +82,8 @@ def load_cases(path: Path) -> list[Case]:
         try:
             raw = json.loads(line)
             case = Case(str(raw.get("id", number)), str(raw.get("kind", "unknown")), str(raw["q"]),
-                        tuple(raw.get("must", [])), tuple(raw.get("must_not", [])))
+                        tuple(raw.get("must", [])), tuple(raw.get("must_not", [])),
+                        str(raw.get("style", "")))
             for pattern in (*case.must, *case.must_not):
                 re.compile(pattern)
         except (ValueError, KeyError, TypeError, re.error) as exc:
@@ -79,14 +99,21 @@ def judge(case: Case, answer: str) -> tuple[str, ...]:
     return tuple(reasons)
 
 
-def evaluate(cases: Iterable[Case], answer: Callable[[str], str]) -> EvalResult:
+def evaluate(cases: Iterable[Case],
+             answer: Callable[[str], str] | Callable[[str], tuple[str, str | None]]) -> EvalResult:
+    """Judge every case; ``answer`` returns the reply text, or (text, what it answered)."""
     result = EvalResult()
     for case in cases:
-        text = answer(case.q)
+        reply = answer(case.q)
+        text, match = reply if isinstance(reply, tuple) else (reply, None)
         reasons = judge(case, text)
         result.total[case.kind] += 1
+        if case.style:
+            result.style_total[case.style] += 1
         if reasons:
-            result.failures.append(Failure(case, text, reasons))
+            result.failures.append(Failure(case, text, reasons, match))
         else:
             result.passed[case.kind] += 1
+            if case.style:
+                result.style_passed[case.style] += 1
     return result

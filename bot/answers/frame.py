@@ -20,7 +20,7 @@ from datetime import date
 from bot.answers.normalize import clip, tokens
 
 QUESTION_WORDS = frozenset({
-    "vad", "vem", "vilka", "vilken", "vilket", "nar", "hur", "varfor", "vart", "varifran",
+    "vad", "vem", "vilka", "vilken", "vilket", "nar", "hur", "varfor", "varifran",
     "what", "who", "which", "when", "where", "how", "why", "whom", "whose",
 })
 # A clause that starts with one of these verbs asks a yes/no question ("får vi söka?").

@@ -9,7 +9,10 @@ ENGLISH = frozenset("""
 the is are can we our what who when which how does do apply applying partner partners with on
 list countries country municipality municipalities region regions deadline eligible hi hello
 thanks thank you please about tell me i any there still open funds funding where for of to a an
-be could would should it this that which help cooperate cooperation
+be could would should it this that which help cooperate cooperation will time if need does
+many much late too fine okay submit send core areas area why must goal purpose topic allowed
+anything cost costs money join take part municipal county council swedish sweden city town
+work working project programme program call possible possibly also still have has get our us
 """.split())
 SWEDISH = frozenset("""
 och att det som en ett ar i pa med for till kan vi ni jag du vad vem nar hur far har ska inte

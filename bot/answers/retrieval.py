@@ -87,6 +87,17 @@ class FaqIndex:
         self.vocab_by_initial: dict[str, list[str]] = defaultdict(list)
         for s in sorted(self.idf):
             self.vocab_by_initial[s[0]].append(s)
+        # Whole words as the FAQ writes them, for typos that change the ending: "agneda" is one
+        # swap from "agenda" but two edits from its stem "agend".
+        self.surface: dict[str, str] = {}
+        for entry in entries:
+            for text in (*entry.questions, *entry.questions_en, entry.title, entry.title_en):
+                for word in tokens(text):
+                    if word not in STOP_WORDS and stem(word) in self.idf:
+                        self.surface.setdefault(word, stem(word))
+        self.surface_by_initial: dict[str, list[str]] = defaultdict(list)
+        for word in sorted(self.surface):
+            self.surface_by_initial[word[0]].append(word)
         self.phrasings: list[_Phrasing] = []
         self.postings: dict[str, list[int]] = defaultdict(list)
         for i, text, stems in docs:
@@ -110,6 +121,15 @@ class FaqIndex:
                                  scorer=OSA.distance, score_cutoff=limit)
         return hit[0] if hit else None
 
+    def _correct_surface(self, word: str) -> str | None:
+        """The stem of a FAQ word within a typo of ``word`` as written ("agneda" -> "agend")."""
+        if len(word) < 6:
+            return None
+        limit = 1 if len(word) < 9 else 2
+        hit = process.extractOne(word, self.surface_by_initial.get(word[0], ()),
+                                 scorer=OSA.distance, score_cutoff=limit)
+        return self.surface[hit[0]] if hit else None
+
     def _split_compound(self, word: str) -> tuple[str, ...]:
         """Swedish compounds the FAQ lacks, from two known parts: "partnerländer"."""
         for i in range(len(word) - 3, 3, -1):
@@ -129,7 +149,7 @@ class FaqIndex:
         if s in self.idf:
             result: tuple[str, ...] = (s,)
         else:
-            fixed = self._correct(s) or self._correct(word)
+            fixed = self._correct(s) or self._correct(word) or self._correct_surface(word)
             result = (fixed,) if fixed else (self._split_compound(word) or ("?" + s,))
         if len(self._resolved) < 100_000:
             self._resolved[word] = result

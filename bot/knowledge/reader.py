@@ -159,22 +159,24 @@ class Reader:
                                   self.text(doc, raw, "name_en", *where), tuple(countries),
                                   self.texts(doc, raw, "aliases", *where)))
         other: dict[str, tuple[str, ...]] = {}
-        for iso, aliases in (data.get("other_country_aliases") or {}).items():
-            code = str(iso).upper()
-            if not _ISO.match(code):
-                self.problems.append(doc.problem(f"'{iso}' is not an ISO code", "other_country_aliases", iso))
-                continue
-            if code in {c.iso for r in regions for c in r.countries}:
-                self.problems.append(doc.problem(f"{code} is a partner country; put its aliases there",
-                                                 "other_country_aliases", iso))
-            items = self.texts(doc, {"aliases": aliases}, "aliases", "other_country_aliases", iso)
-            for label in items:
-                key = label.casefold()
-                if key in seen and seen[key][0] != code:
-                    self.problems.append(doc.problem(
-                        f"'{label}' is used for both {seen[key][0]} and {code}", "other_country_aliases", iso))
-                seen.setdefault(key, (code, "other_country_aliases"))
-            other[code] = items
+        partners = {c.iso for r in regions for c in r.countries}
+        for section in ("other_country_aliases", "other_country_cities"):
+            for iso, aliases in (data.get(section) or {}).items():
+                code = str(iso).upper()
+                if not _ISO.match(code):
+                    self.problems.append(doc.problem(f"'{iso}' is not an ISO code", section, iso))
+                    continue
+                if code in partners:
+                    self.problems.append(doc.problem(f"{code} is a partner country; put its aliases there",
+                                                     section, iso))
+                items = self.texts(doc, {"aliases": aliases}, "aliases", section, iso)
+                for label in items:
+                    key = label.casefold()
+                    if key in seen and seen[key][0] != code:
+                        self.problems.append(doc.problem(
+                            f"'{label}' is used for both {seen[key][0]} and {code}", section, iso))
+                    seen.setdefault(key, (code, section))
+                other[code] = other.get(code, ()) + items
         overrides: dict[str, str] = {}
         for iso, continent in (data.get("continent_overrides") or {}).items():
             if continent not in CONTINENTS:

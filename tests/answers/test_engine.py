@@ -176,6 +176,152 @@ def test_confidence_bands_decide_answer_suggestions_or_honest_unknown(engine) ->
 
 
 def test_middle_band_answer_offers_did_you_mean(engine) -> None:
-    answer = ask(engine, "fritt tema?")
+    answer = ask(engine, "valfri utmaning?")
     assert answer.match == "theme" and "vad som helst" in answer.text
     assert 1 <= len(answer.suggestions) <= 3
+
+
+# ---- reading the question's focus, form and topic ------------------------------------------
+FEB_20 = datetime(2020, 2, 20, 10, 0, tzinfo=STOCKHOLM)
+
+
+def test_context_does_not_hijack_the_question(engine) -> None:
+    answer = ask(engine, "Jag är nämndsekreterare i en kommun i Jämtland och vi har en vänort i "
+                         "Moldavien som vill vara med. När måste vi senast ha skickat in?", FEB_20)
+    assert answer.match == "deadline" and "15 mars 2020" in answer.text
+    assert not YES.search(answer.text) and "Moldavien" not in answer.text
+
+
+def test_the_country_asked_about_not_the_one_in_the_context(engine) -> None:
+    answer = ask(engine, "Vi har jobbat mycket med Polen men funderar på Georgien nu. Går Polen?")
+    assert answer.text.startswith("Nej, Polen") and "Georgien är" not in answer.text
+
+
+def test_a_foreign_municipality_describing_itself_gets_one_verdict(engine) -> None:
+    answer = ask(engine, "Vi är en finsk kommun nära Haparanda. Får vi söka?")
+    assert NO.search(answer.text) and "Finland" in answer.text
+    assert not re.search(r"(?m)^Ja\b", answer.text)
+
+
+def test_a_kind_after_med_is_the_partner(engine) -> None:
+    answer = ask(engine, "kan vår kommun söka tillsammans med en kommun i Estland?")
+    assert re.search(r"Estland är tyvärr inte", answer.text)
+    assert "Ja, kommuner i Sverige kan söka" in answer.text
+
+
+@pytest.mark.parametrize("q,verdict", [
+    ("ingår delaktighet bland kärnområdena?", YES), ("is transparency a core area?", YES),
+    ("är hållbar stadsplanering ett kärnområde?", NO), ("is tourism one of the core areas?", NO),
+])
+def test_yes_or_no_about_one_core_area(engine, q, verdict) -> None:
+    answer = ask(engine, q)
+    assert verdict.search(answer.text), answer.text
+    assert answer.match == "core_areas"
+
+
+def test_choosing_core_areas_is_not_a_yes_no_about_an_item(engine) -> None:
+    assert ask(engine, "räcker det med ett kärnområde?").match == "core_areas_choice"
+
+
+@pytest.mark.parametrize("q,number", [
+    ("hur många kärnområden har utlysningen?", "fyra"), ("how many core areas are there", "four"),
+    ("hur många samarbetsländer finns det totalt", "19"),
+    ("hur många länder i Asien kan man välja", "3"),
+    ("hur många typer av organisationer får söka?", "Tre"),
+])
+def test_how_many_gets_the_number(engine, q, number) -> None:
+    assert re.search(rf"\b{number}\b", ask(engine, q).text)
+
+
+@pytest.mark.parametrize("q,verdict,day", [
+    ("hinner vi om ansökan skickas 13 mars?", YES, "13 mars"),
+    ("funkar det att lämna in den 15:e mars?", YES, "15 mars"),
+    ("är det ok att skicka den 20 mars?", NO, "20 mars"),
+    ("stänger ansökan den 1 april?", NO, "1 april"),
+    ("will March 2 be in time?", YES, "2 March"),
+])
+def test_a_date_in_the_question_is_compared_with_the_deadline(engine, q, verdict, day) -> None:
+    answer = ask(engine, q, FEB_20)
+    assert verdict.search(answer.text) and day in answer.text, answer.text
+    assert "15 mars 2020" in answer.text or "15 March 2020" in answer.text
+
+
+def test_a_date_after_the_call_closed_says_so(engine) -> None:
+    answer = ask(engine, "hinner vi skicka in den 10 mars?", AFTER_DEADLINE)
+    assert NO.search(answer.text) and "stängt" in answer.text
+
+
+def test_is_it_open_gets_the_verdict_first_with_the_right_polarity(engine) -> None:
+    assert ask(engine, "är ansökan öppen fortfarande?", FEB_20).text.startswith("Ja, utlysningen är öppen")
+    assert ask(engine, "är det för sent att söka?", FEB_20).text.startswith("Nej, det är inte för sent")
+    assert ask(engine, "är ansökan öppen fortfarande?", AFTER_DEADLINE).text.startswith("Nej")
+
+
+@pytest.mark.parametrize("q,area", [
+    ("Vi vill publicera alla protokoll och öppna data om budgeten. Vilket kärnområde passar?",
+     "Transparens"),
+    ("Vårt projekt ska göra det lättare att granska och följa upp politikernas vallöften. "
+     "Vilket kärnområde hör det till?", "ansvarsutkrävande"),
+    ("Vi planerar medborgardialoger och ett ungdomsråd. Vilket kärnområde passar?", "Deltagande"),
+    ("Our project is about accessibility for people with disabilities. Which core area fits?",
+     "Equal"),
+])
+def test_a_described_project_gets_a_core_area_as_guidance(engine, q, area) -> None:
+    answer = ask(engine, q)
+    assert area in answer.text, answer.text
+    assert "inte ICLD:s bedömning" in answer.text or "not ICLD's assessment" in answer.text
+
+
+def test_what_a_core_area_means(engine) -> None:
+    answer = ask(engine, "vad betyder insynsmöjligheter?")
+    assert "Transparens och insynsmöjligheter" in answer.text and "kärnområdena" in answer.text
+
+
+@pytest.mark.parametrize("q", [
+    "Vad får vi betala själva för att vara med?", "behövs medfinansiering från kommunen?",
+    "får vi ersättning för flygresor?", "krävs ett beslut i regionfullmäktige först?",
+    "hur hittar man en partnerkommun i Zambia?", "när öppnade ansökan?",
+    "vilken tid på dagen stänger det?", "vilka kommuner deltar redan i programmet?",
+    "kan du skriva ansökan åt mig?",
+])
+def test_out_of_scope_that_sounds_in_scope_is_honest(engine, q) -> None:
+    answer = ask(engine, q, FEB_20)
+    assert re.search(r"(står inte|säger inte|säger inget|anger inget|har ingen|kan jag tyvärr inte)",
+                     answer.text), (q, answer.text)
+    assert "ICLD" in answer.text
+    assert not re.search(r"(?i)^\W*(ja|nej)\b", answer.text)
+    assert not re.search(r"\d+\s*(kr|kronor|procent)", answer.text)
+
+
+@pytest.mark.parametrize("q,region", [("finns det samarbetsländer i Latinamerika?", "Latinamerika"),
+                                      ("något land i Nordafrika?", "Nordafrika")])
+def test_a_region_without_partners_is_never_corrected_into_a_country(engine, q, region) -> None:
+    answer = ask(engine, q)
+    assert NO.search(answer.text) and region in answer.text and "Sydafrika är ett av" not in answer.text
+
+
+def test_a_city_of_a_non_partner_country_gets_that_country(engine) -> None:
+    answer = ask(engine, "kan vi samarbeta med Riga?")
+    assert NO.search(answer.text) and "Lettland" in answer.text
+
+
+def test_two_questions_get_two_answers_in_order(engine) -> None:
+    answer = ask(engine, "Får regioner söka och när är sista dagen?", FEB_20)
+    first, second = answer.text.index("regioner"), answer.text.index("15 mars 2020")
+    assert YES.search(answer.text) and first < second
+
+
+def test_a_follow_up_with_da_is_not_a_goodbye(engine) -> None:
+    assert "Hej då" not in ask(engine, "Abchazien då?").text
+    assert ask(engine, "Zambia då?").match == "country"
+    assert ask(engine, "ok hej då").match == "goodbye"
+
+
+def test_thanks_without_a_question_gets_varsagod(engine) -> None:
+    answer = ask(engine, "Tack, det där var till stor hjälp för oss!")
+    assert answer.match == "thanks" and "Varsågod" in answer.text
+
+
+def test_english_theme_question_gets_english_theme_answer(engine) -> None:
+    answer = ask(engine, "Could our partnership be about water and sanitation?")
+    assert answer.lang == "en" and "area of responsibility" in answer.text

@@ -124,3 +124,33 @@ def test_new_call_needs_no_code_change(knowledge_copy: Path) -> None:
 def test_check_warns_when_deadline_has_passed(capsys) -> None:
     assert main(["check"]) == 0   # the bundled 2020 call: valid, but out of date today
     assert "out of date" in capsys.readouterr().err
+
+
+def test_core_areas_are_the_announcements_four(knowledge) -> None:
+    seed = " ".join(p.read_text(encoding="utf-8") for p in
+                    (Path(__file__).resolve().parents[3] / "shared" / "seed").glob("*.txt"))
+    names = [area.name for area in knowledge.core_areas]
+    assert len(names) == 4
+    for name in names:
+        assert name in seed, name
+    assert all(area.work and area.explanation for area in knowledge.core_areas)
+
+
+def test_new_knowledge_is_checked_with_file_and_line(knowledge_copy: Path, capsys) -> None:
+    core, faq, countries = (knowledge_copy / n for n in ("core_areas.yaml", "faq.yaml", "countries.yaml"))
+    _replace(core, "    work: [funktionsned", "    work: funktionsned-ERROR\n    works: [funktionsned")
+    _replace(faq, "    topics: [kostar,", "    topics: kostar\n    topicz: [kostar,")
+    _replace(countries, '  "LT": [Vilnius,', '  "LT": [Riga, Vilnius,')
+    _replace(countries, "  - id: nordic\n", "  - nordic\n  - id: nordic2\n")
+    assert main(["check", "--knowledge", str(knowledge_copy)]) == 2
+    err = capsys.readouterr().err
+    assert f"{core}:{_line_of(core, 'funktionsned-ERROR')}: 'work' must be a list of texts" in err
+    assert f"{faq}:{_line_of(faq, 'topics: kostar')}: 'topics' must be a list of texts" in err
+    assert re.search(rf"{re.escape(str(countries))}:\d+: 'Riga' is used for both LV and LT", err)
+    assert f"{countries}:{_line_of(countries, '  - nordic')}: an entry must be a mapping" in err
+
+
+def test_missing_core_areas_file_is_reported(knowledge_copy: Path) -> None:
+    (knowledge_copy / "core_areas.yaml").unlink()
+    with pytest.raises(KnowledgeError, match=r"core_areas.yaml:1: file is missing"):
+        load_knowledge(knowledge_copy)

@@ -7,9 +7,10 @@ always an argument, so every date rule is testable.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import cached_property
 
 from bot.answers.countries import CountryFinder, Mention, unique_mentions
 from bot.answers.frame import FIT_VERBS, YES_NO_VERBS, Frame, Part, read_frame
@@ -103,7 +104,7 @@ class Answer:
                 "suggestions": [s.id for s in self.suggestions]}
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Question:
     """One asking part, with everything the readers look at found once."""
     toks: list[str]
@@ -113,10 +114,16 @@ class _Question:
     regions: list[Region]
     empty: list[EmptyRegion]
     core: list[CoreArea]
-    hits: list[Hit]
     rest: list[str]       # content words no name, kind or region claimed
     part: Part
     frame: Frame
+    search: Callable[[], list[Hit]]
+
+    @cached_property
+    def hits(self) -> list[Hit]:
+        """FAQ retrieval, run only when a reader or the fallback needs it: most questions that
+        a reader answers (countries, dates, topics) never pay for it."""
+        return self.search()
 
     @property
     def top(self) -> Hit | None:
@@ -235,10 +242,11 @@ class Engine:
         core = list(dict.fromkeys(f.value for f in self.core_names.find(toks, taken)))
         mentions = unique_mentions([*mentions, *self.countries.find_fuzzy(toks, taken)])
         content = [w for w in toks if w not in GREETINGS and len(w) > 1]
-        hits = self.faq.search(content if any(w not in STOP_WORDS for w in content) else toks)
+        query = content if any(w not in STOP_WORDS for w in content) else toks
         rest = [w for w, used in zip(toks, taken) if not used and w not in STOP_WORDS
                 and w not in APPLY_CUES and len(w) > 2]
-        return _Question(toks, lang, mentions, kinds, regions, empty, core, hits, rest, part, frame)
+        return _Question(toks, lang, mentions, kinds, regions, empty, core, rest, part, frame,
+                         lambda: self.faq.search(query))
 
     def _context(self, q: _Question) -> _Question | None:
         """The context clauses read like a part, for readers that may borrow entities."""
@@ -382,12 +390,10 @@ class Engine:
         kinds = [k for k in q.kinds if not self._partner_role(k, q)]
         if not kinds:
             return None
-        source = replace(q, kinds=kinds)
         bare = not (q.rest or q.mentions) and q.part.form not in ("which", "when", "count")
         if _asks_to_apply(q.toks) or bare:
             score = SCORE["applicant_asked" if q.kinds and _asks_to_apply(q.toks) else "applicant"]
-            return score, self._applicant_answer(source.toks, source.kinds,
-                                                               source.mentions, q.lang, now)
+            return score, self._applicant_answer(q.toks, kinds, q.mentions, q.lang, now)
         return None
 
     def _empty_region_reader(self, q: _Question, now: datetime) -> Candidate | None:
@@ -396,8 +402,10 @@ class Engine:
         return SCORE["empty_region"], self._empty_region_answer(q.empty[0], q.lang)
 
     def _region_reader(self, q: _Question, now: datetime) -> Candidate | None:
+        if not q.regions:
+            return None
         top = q.top
-        if not q.regions or (top and top.score >= 0.8 and top.entry.id != "countries"):
+        if top and top.score >= 0.8 and top.entry.id != "countries":
             return None
         return SCORE["region"], self._region_answer(q.regions, q.lang, now)
 

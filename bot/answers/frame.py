@@ -49,6 +49,8 @@ MEANING_CUES = (("vad", "betyder"), ("vad", "menas"), ("vad", "innebar"), ("vad"
 FIT_VERBS = frozenset({"passar", "hor", "hamnar", "faller", "handlar", "tillhor", "platsar",
                        "ryms", "fits", "fit", "belongs", "belong", "falls", "matchar",
                        "kvalificerar", "raknas"})
+_COUNT_FIRST = frozenset(cue[0] for cue in COUNT_CUES)
+_MEANING_FIRST = frozenset(cue[0] for cue in MEANING_CUES)
 WHICH_WORDS = frozenset({"vilket", "vilken", "vilka", "which", "what", "vad"})
 
 MONTHS = {
@@ -79,10 +81,12 @@ TOPIC_MAX_WORDS = 6
 _RELATIVE = {("i", "dag"): 0, ("idag",): 0, ("today",): 0, ("i", "morgon"): 1, ("imorgon",): 1,
              ("tomorrow",): 1, ("i", "overmorgon"): 2}
 
+_RELATIVE_WORDS = frozenset(w for words in _RELATIVE for w in words) - {"i"}
+
 
 def relative_dates(toks: list[str], today: date | None) -> Dates:
     """ "i dag", "i morgon", "today", "tomorrow" as dates, when today is known."""
-    if today is None:
+    if today is None or not _RELATIVE_WORDS.intersection(toks):
         return ()
     found = []
     for words, offset in _RELATIVE.items():
@@ -164,11 +168,12 @@ def _reported(toks: list[str]) -> list[str] | None:
 
 def form_of(toks: tuple[str, ...], dates: tuple[object, ...]) -> str:
     """The form of one asking clause."""
-    if any(_contains(toks, cue) for cue in COUNT_CUES):
+    words = set(toks)
+    if words & _COUNT_FIRST and any(_contains(toks, cue) for cue in COUNT_CUES):
         return "count"
-    if any(_contains(toks, cue) for cue in MEANING_CUES[:4]) or (
-            toks and toks[0] in {"forklara", "explain"}) or _contains(toks, ("what", "does")) and (
-            "mean" in toks):
+    if words & _MEANING_FIRST and (
+            any(_contains(toks, cue) for cue in MEANING_CUES[:4]) or toks[0] in {"forklara", "explain"}
+            or _contains(toks, ("what", "does")) and "mean" in words):
         return "meaning"
     if WHICH_WORDS.intersection(toks[:3]) and FIT_VERBS.intersection(toks):
         return "fit"

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from functools import cached_property
 
 from bot.answers.countries import CountryFinder, Mention, unique_mentions
-from bot.answers.frame import FIT_VERBS, YES_NO_VERBS, Frame, Part, read_frame
+from bot.answers.frame import FIT_VERBS, MONTHS, YES_NO_VERBS, Frame, Part, read_frame
 from bot.answers.language import detect_language
 from bot.answers.normalize import tokens
 from bot.answers.phrases import Found, PhraseIndex
@@ -31,6 +31,7 @@ MAX_SUGGESTIONS = 3
 
 APPLY_CUES = frozenset({
     "soka", "ansoka", "soker", "ansoker", "sokt", "sokande", "ansokare", "apply", "applying",
+    "submit", "applicants",
     "applicant", "applicants", "eligible", "berattigad", "berattigade", "behorig", "behoriga",
     "delta", "medverka", "huvudsokande", "sokas",
 })
@@ -57,10 +58,12 @@ CLOSED_WORDS = frozenset({"stangt", "stangd", "stangts", "stangde", "closed", "s
                           "forsent"})
 # A date in a question is about the deadline unless it is about something else the call names.
 OTHER_DATES = frozenset({"skr", "skrs", "internationella", "international", "publicerad"})
-DATE_CHECK = frozenset({"hinner", "hinna", "racker", "okej", "ok", "bra", "sent", "skicka",
+DATE_CHECK = frozenset({"hinner", "hinna", "racker", "okej", "ok", "bra", "sent", "tid", "skicka",
                         "skickar", "lamna", "lamnar", "inne", "submit", "submitting", "send",
                         "sending", "time", "late", "okay", "fine", "klara", "klart", "godkand",
                         "funkar", "duger"})
+DATE_SUBJECTS = frozenset({"ansokan", "ansokningen", "in", "inne", "datum", "deadline", "dagen",
+                           "application", "date"})
 DEADLINE_EQUALITY = frozenset({"stanger", "stangs", "deadline", "deadlinen", "sista", "closes",
                                "closing", "slutdatum", "sistadag"})
 CORE_CUES = ("karnomrad", "fokusomrad", "omrade", "omraden", "omradet", "omradena")
@@ -75,11 +78,18 @@ COUNTRY_WORDS = ("land", "lander", "samarbetsland", "partnerland", "countr", "na
 KIND_WORDS = ("typ", "slag", "sort", "organisation", "kind", "type", "aktor", "sokande")
 # "…söka med en kommun i Belarus": after these words a kind of organisation is the partner.
 PARTNER_LINKS = frozenset({"med", "with", "ihop", "tillsammans", "mot", "och", "and"})
+LIST_WORDS = frozenset({"lista", "listan", "alla", "hela", "vilka", "list", "all", "which",
+                        "samtliga", "rakna", "uppräkning", "namn", "names"})
+PROJECT_FIT = frozenset({"funkar", "fungerar", "passa", "platsa", "platsar", "ok", "okej",
+                         "works", "work", "suitable", "eligible", "mojligt", "gar"})
 REFERS_BACK = frozenset({"landet", "dit", "dar", "det", "den", "de", "dem", "dom", "dessa",
                          "country", "there", "it", "that", "them", "they", "these", "those"})
-SCORE = {"date": 0.99, "core": 0.97, "count": 0.97, "topic": 0.96, "applicant_asked": 0.955,
-         "country": 0.95, "applicant": 0.94, "empty_region": 0.93, "region": 0.93, "core_list": 0.965,
-         "deadline": 0.9}
+# How sure each reader is when it applies; the arbiter takes the highest. A date compared with
+# the deadline or an explicit core-area question beats a curated topic word, which beats a
+# country named in passing ("hur hittar vi en kommun i Kenya?" is about finding a partner).
+SCORE = {"date": 0.99, "core": 0.97, "count": 0.97, "core_list": 0.965, "topic": 0.96,
+         "applicant_asked": 0.955, "country": 0.95, "applicant": 0.94, "empty_region": 0.93,
+         "region": 0.93, "country_list": 0.92, "deadline": 0.9}
 
 
 @dataclass(frozen=True)
@@ -160,6 +170,15 @@ def _conversation_words(toks: Sequence[str]) -> list[str]:
     return out
 
 
+def _without_greeting(toks: Sequence[str]) -> list[str]:
+    """Content words: a greeting at the start ("Hej, god morgon!") says nothing about the
+    topic, but "dag" later on may ("SKR:s internationella dag")."""
+    start = 0
+    while start < len(toks) and toks[start] in GREETINGS:
+        start += 1
+    return [w for w in toks[start:] if len(w) > 1]
+
+
 class Engine:
     """Answers questions from one loaded Knowledge; cheap to call, built once per knowledge."""
 
@@ -183,9 +202,10 @@ class Engine:
             (word, area) for area in knowledge.core_areas for word in area.work)
         self.topics: TopicWords[FaqEntry] = TopicWords(
             (topic, entry) for entry in knowledge.faq for topic in entry.topics)
-        self.readers = (self._date_reader, self._core_area_reader, self._count_reader,
-                        self._topic_reader, self._country_reader, self._applicant_reader,
-                        self._empty_region_reader, self._region_reader, self._deadline_reader)
+        self.readers = (self._date_reader, self._core_area_reader, self._project_fit_reader,
+                        self._count_reader, self._topic_reader, self._country_reader,
+                        self._applicant_reader, self._empty_region_reader, self._region_reader,
+                        self._country_list_reader, self._deadline_reader)
 
     # ---- public API -------------------------------------------------------------------
     def answer_question(self, question: str, now: datetime) -> Answer:
@@ -209,6 +229,12 @@ class Engine:
         q = self._parse(part, frame, lang)
         if not q.toks:
             return self.unknown(lang)
+        if frame.last_context and REFERS_BACK.intersection(q.toks) and not q.rest and not (
+                q.mentions or q.kinds or q.core or q.regions):
+            # "Vår chef tror att klimat är ett kärnområde. Är det så?": the question is about
+            # what was just said, so read the two together, in the question's form.
+            joined = Part((*frame.last_context, *part.toks), part.form, part.dates)
+            q = self._parse(joined, frame, lang)
         candidates: list[Candidate] = []
         for reader in self.readers:
             found = reader(q, now)
@@ -241,7 +267,7 @@ class Engine:
         empty = [f.value for f in self.empty_regions.find(toks, taken)]
         core = list(dict.fromkeys(f.value for f in self.core_names.find(toks, taken)))
         mentions = unique_mentions([*mentions, *self.countries.find_fuzzy(toks, taken)])
-        content = [w for w in toks if w not in GREETINGS and len(w) > 1]
+        content = _without_greeting(toks)
         query = content if any(w not in STOP_WORDS for w in content) else toks
         rest = [w for w, used in zip(toks, taken) if not used and w not in STOP_WORDS
                 and w not in APPLY_CUES and len(w) > 2]
@@ -263,6 +289,12 @@ class Engine:
             dates = q.frame.context_dates[-1:]
         if not dates or OTHER_DATES.intersection(toks):
             return None
+        bare = not q.rest or all(w.isdigit() or w in MONTHS for w in q.rest)   # "20 mars då?"
+        if not bare and not _asks_to_apply(q.toks) and not (
+                DATE_CHECK | DEADLINE_EQUALITY | OPEN_WORDS | DATE_SUBJECTS).intersection(toks):
+            return None             # "kan vi få 2 maj ledigt?" is no question about the deadline
+        if q.part.form not in ("yesno", "open"):
+            return None             # "vilken tid stänger den 15 mars?" asks something else
         call = self.knowledge.call
         day, month, year = dates[0]
         if year is None:
@@ -331,8 +363,11 @@ class Engine:
         if q.empty:
             return SCORE["count"], self._empty_region_answer(q.empty[0], lang)
         if q.regions:
+            regions = list(dict.fromkeys(q.regions))
             lines = [t(lang, "count.region", region=_label(r, lang), count=len(r.countries),
-                       countries=_names(r.countries, lang)) for r in dict.fromkeys(q.regions)]
+                       countries=_names(r.countries, lang)) for r in regions]
+            if len(regions) > 1:
+                lines.append(t(lang, "count.total", count=sum(len(r.countries) for r in regions)))
             return SCORE["count"], Answer(" ".join(lines), "region", 1.0, lang=lang,
                                           related=self._related_ids(("countries", "deadline"), lang))
         if q.starts_with(COUNTRY_WORDS):
@@ -349,6 +384,25 @@ class Engine:
                                           related=self._related_ids(("countries", "deadline"), lang))
         return None
 
+    def _country_list_reader(self, q: _Question, now: datetime) -> Candidate | None:
+        """ "Kan du ge mig hela listan över samarbetsländer?" — the list, whatever the filler."""
+        if (q.mentions or q.regions or q.empty or q.kinds or not q.starts_with(COUNTRY_WORDS)
+                or not LIST_WORDS.intersection(q.toks)):
+            return None
+        return SCORE["country_list"], self.answer_entry("countries", now, q.lang, SCORE["country_list"])
+
+    def _project_fit_reader(self, q: _Question, now: datetime) -> Candidate | None:
+        """A project described, then "Passar det?": the theme's rule and the nearest core area."""
+        if (q.part.form != "yesno" or q.mentions or q.kinds or q.core
+                or not (FIT_VERBS | PROJECT_FIT).intersection(q.toks)
+                or not REFERS_BACK.intersection(q.toks)):
+            return None
+        if not self.core_work.find(list(q.frame.toks)):
+            return None
+        answer = self._core_fit(q)
+        lead = t(q.lang, "core.fit.lead")
+        return SCORE["core"], replace(answer, text=f"{lead} {answer.text}")
+
     def _topic_reader(self, q: _Question, now: datetime) -> Candidate | None:
         """A curated topic word ("medfinansiering", "resor") names what the question is about."""
         hits = self.topics.find(q.toks)
@@ -358,12 +412,17 @@ class Engine:
 
     def _country_reader(self, q: _Question, now: datetime) -> Candidate | None:
         mentions = q.mentions
-        if not mentions and q.part.form == "yesno" and (
-                REFERS_BACK.intersection(q.toks) or _asks_to_apply(q.toks)) and not q.kinds:
+        refers_back = bool(REFERS_BACK.intersection(q.toks))
+        if not mentions and not q.kinds and (
+                q.part.form == "yesno" and (refers_back or _asks_to_apply(q.toks))
+                or q.part.form == "which" and refers_back and q.starts_with(COUNTRY_WORDS)):
             context = self._context(q)           # "…en vänort i Tanzania. Går det?"
             # who may apply, when the context names an organisation, is the applicant reader's
-            by_kind = _asks_to_apply(q.toks) and context is not None and bool(context.kinds)
-            mentions = context.mentions[-1:] if context and not by_kind else []
+            by_kind = (_asks_to_apply(q.toks) and context is not None and bool(context.kinds)
+                       and not q.starts_with(COUNTRY_WORDS))
+            if context and not by_kind:
+                # "Vilka av de länderna går?" asks about all of them; "går det?" about the last
+                mentions = context.mentions if q.part.form == "which" else context.mentions[-1:]
         if not mentions:
             return None
         top = q.top
@@ -390,6 +449,11 @@ class Engine:
         kinds = [k for k in q.kinds if not self._partner_role(k, q)]
         if not kinds:
             return None
+        if not q.mentions and _asks_to_apply(q.toks):
+            context = self._context(q)   # "I work for the council in Jinja, Uganda. Can our council apply?"
+            if context and any(self._foreign(k, context.mentions, context.toks) for k in context.kinds):
+                return SCORE["applicant_asked"], self._applicant_answer(
+                    context.toks, context.kinds, context.mentions, q.lang, now)
         bare = not (q.rest or q.mentions) and q.part.form not in ("which", "when", "count")
         if _asks_to_apply(q.toks) or bare:
             score = SCORE["applicant_asked" if q.kinds and _asks_to_apply(q.toks) else "applicant"]
@@ -610,10 +674,14 @@ class Engine:
         hits = q.hits
         refers_back = bool(REFERS_BACK.intersection(q.toks))     # "passar partnerskap in i den?"
         if q.frame.context and (refers_back or not hits or hits[0].score < ANSWER_THRESHOLD):
-            words = [w for w in _conversation_words(q.frame.toks) if w not in GREETINGS and len(w) > 1]
+            words = _without_greeting(_conversation_words(q.frame.toks))
             whole = self.faq.search(words)
+            # a part that points back and says little itself ("vilken kommun var det?") is
+            # about what the context said
+            says_little = len(q.rest) <= 1
             if whole and (not hits or whole[0].score > hits[0].score
-                          or refers_back and whole[0].score >= ANSWER_THRESHOLD):
+                          or refers_back and whole[0].score >= (
+                              SUGGEST_THRESHOLD if says_little else ANSWER_THRESHOLD)):
                 hits = whole
         return self._retrieval_answer(hits, q.lang, now)
 

@@ -43,9 +43,8 @@ REPORTED = frozenset({"undrar", "fragar", "wonder", "wondering", "asks", "asking
 REPORTED_LINKS = frozenset({"om", "if", "whether"})
 COUNT_CUES = (("hur", "manga"), ("how", "many"), ("hur", "stort", "antal"), ("antal",),
               ("hur", "mycket", "lander"))
-MEANING_CUES = (("vad", "betyder"), ("vad", "menas"), ("vad", "innebar"), ("vad", "ar", "det", "for"),
-                ("forklara",), ("what", "does"), ("what", "is", "meant"), ("meaning",),
-                ("explain",), ("vad", "star"), ("vad", "handlar"))
+MEANING_CUES = (("vad", "betyder"), ("vad", "menas"), ("vad", "innebar"), ("forklara",),
+                ("what", "does"), ("what", "is", "meant"), ("meaning",), ("explain",))
 FIT_VERBS = frozenset({"passar", "hor", "hamnar", "faller", "handlar", "tillhor", "platsar",
                        "ryms", "fits", "fit", "belongs", "belong", "falls", "matchar",
                        "kvalificerar", "raknas"})
@@ -67,6 +66,11 @@ _DAY_MONTH = re.compile(r"\b(\d{1,2})(?::?e|:a|st|nd|rd|th)?\.?\s*(?:of\s+)?(" +
 _MONTH_DAY = re.compile(r"\b(" + _MONTH + r")\s+(\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(\d{4}))?")
 _NUMERIC = re.compile(r"\b(\d{1,2})/(\d{1,2})(?:[/-](\d{2,4}))?\b")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_DOTTED = re.compile(r"(?<![\d.,])(\d{1,2})\.(\d{1,2})(?:\.(\d{2,4}))?(?![\d.]*\d)"
+                     r"(?!\s*(?:milj|mkr|kr\b|procent|%|tkr|sek|år|tim|miljon|million|percent))")
+# "i slutet av mars" / "end of March" -> the last day; "i början av april" -> the first.
+_MONTH_EDGE = re.compile(r"\b(slutet av|slutet på|end of|början av|början på|beginning of|"
+                         r"start of)\s+(" + _MONTH + r")\b")
 # Clause boundaries: sentence ends, colons, dashes between words, commas, line breaks.
 _CLAUSES = re.compile(r"([.!?;:\n]+(?=\s|$)\s*|\s[–—-]+\s|,\s+)")
 
@@ -115,6 +119,7 @@ class Frame:
     context: tuple[str, ...] = ()               # folded words of the clauses that do not ask
     context_dates: tuple[tuple[int, int, int | None], ...] = ()
     asks: bool = True                           # False: no clause asks ("Tack för hjälpen!")
+    last_context: tuple[str, ...] = ()          # the context clause said last, for "Är det så?"
 
 
 def find_dates(text: str) -> tuple[tuple[int, int, int | None], ...]:
@@ -129,6 +134,14 @@ def find_dates(text: str) -> tuple[tuple[int, int, int | None], ...]:
         found.append((m.start(), (int(m.group(1)), int(m.group(2)), _year(m.group(3)))))
     for m in _ISO.finditer(low):
         found.append((m.start(), (int(m.group(3)), int(m.group(2)), int(m.group(1)))))
+    for m in _DOTTED.finditer(low):
+        found.append((m.start(), (int(m.group(1)), int(m.group(2)), _year(m.group(3)))))
+    for m in _MONTH_EDGE.finditer(low):
+        month = MONTHS[m.group(2)]
+        last = (date(2020, month % 12 + 1, 1).toordinal() - 1) if month < 12 else None
+        start = m.group(1) in ("början av", "början på", "beginning of", "start of")
+        day = 1 if start else (date.fromordinal(last).day if last else 31)
+        found.append((m.start(), (day, month, None)))
     dates = []
     for _, (day, month, year) in sorted(found):
         try:
@@ -152,6 +165,19 @@ def _contains(toks: tuple[str, ...], cue: tuple[str, ...]) -> bool:
     return any(toks[i:i + n] == cue for i in range(len(toks) - n + 1))
 
 
+PREPOSITIONS = frozenset({"med", "i", "for", "fran", "till", "pa", "with", "in", "from",
+                          "to", "on"})
+
+
+def _starts_question(toks: list[str]) -> bool:
+    """ "när …", "får vi …", and "med vilka länder …" / "with which countries …"."""
+    if not toks:
+        return False
+    if toks[0] in QUESTION_WORDS or toks[0] in YES_NO_VERBS:
+        return True
+    return len(toks) > 1 and toks[0] in PREPOSITIONS and toks[1] in QUESTION_WORDS
+
+
 def _strip_connectors(toks: list[str]) -> list[str]:
     while toks and toks[0] in CONNECTORS:
         toks = toks[1:]
@@ -172,7 +198,7 @@ def form_of(toks: tuple[str, ...], dates: tuple[object, ...]) -> str:
     if words & _COUNT_FIRST and any(_contains(toks, cue) for cue in COUNT_CUES):
         return "count"
     if words & _MEANING_FIRST and (
-            any(_contains(toks, cue) for cue in MEANING_CUES[:4]) or toks[0] in {"forklara", "explain"}
+            any(_contains(toks, cue) for cue in MEANING_CUES[:3]) or toks[0] in {"forklara", "explain"}
             or _contains(toks, ("what", "does")) and "mean" in words):
         return "meaning"
     if WHICH_WORDS.intersection(toks[:3]) and FIT_VERBS.intersection(toks):
@@ -197,8 +223,10 @@ def _split_joined(toks: list[str]) -> list[list[str]]:
     pieces: list[list[str]] = [[]]
     for i, w in enumerate(toks):
         nxt = toks[i + 1] if i + 1 < len(toks) else ""
-        if (w in {"och", "and", "samt", "plus"} and pieces[-1] and len(toks) - i > 2
-                and (nxt in QUESTION_WORDS or nxt in YES_NO_VERBS and nxt not in {"har", "have", "is"})):
+        after = toks[i + 1:i + 3]
+        if (w in {"och", "and", "samt", "plus"} and pieces[-1] and len(toks) - i > 3
+                and (nxt in QUESTION_WORDS or nxt in YES_NO_VERBS and nxt not in {"har", "have", "is"}
+                     or len(after) == 2 and after[0] in PREPOSITIONS and after[1] in QUESTION_WORDS)):
             pieces.append([])
             continue
         pieces[-1].append(w)
@@ -233,7 +261,7 @@ def read_frame(message: str, today: date | None = None) -> Frame:
             continue
         dates = find_dates(raw) + relative_dates(toks, today)
         reported = _reported(toks)
-        starts_question = toks[0] in QUESTION_WORDS or toks[0] in YES_NO_VERBS or bool(reported)
+        starts_question = _starts_question(toks) or bool(reported)
         if reported:
             toks = reported
         asks = "?" in delimiter or starts_question
@@ -255,10 +283,13 @@ def read_frame(message: str, today: date | None = None) -> Frame:
     parts: list[Part] = []
     context: list[str] = []
     context_dates: list[tuple[int, int, int | None]] = []
+    last_context: list[str] = []
     for toks, asks, dates in clauses:
         if not asks:
             context += toks
             context_dates += dates
+            if not parts:
+                last_context = toks
             continue
         for piece in _split_joined(toks):
             piece = _strip_connectors(piece)
@@ -268,4 +299,5 @@ def read_frame(message: str, today: date | None = None) -> Frame:
         dates = find_dates(text)
         only = (Part(all_toks, form_of(all_toks, dates), dates),) if all_toks else ()
         return Frame(all_toks, only, (), (), asks=False)
-    return Frame(all_toks, tuple(parts[:4]), tuple(context), tuple(context_dates))
+    return Frame(all_toks, tuple(parts[:4]), tuple(context), tuple(context_dates), True,
+                 tuple(last_context))

@@ -28,6 +28,8 @@ nu och of oss om on or pa sa sadan sig sin ska skulle som the till to typ u upp 
 vart vi vilka vilken vilket vill was we what when where which who will with you your our can
 could would should shall may might us me my snalla please bra finns detta dar
 sa sag lite ok okej alltsa eller mycket manga
+ge mig hela listan berattar beratta info undrar veta vilja behover garna kort sammanfatta
+tell give show me please kindly just
 """.split())
 _REWEIGHT_TOP = 12
 _OOV_WEIGHT_FACTOR = 1.0

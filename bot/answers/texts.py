@@ -17,7 +17,7 @@ SV: dict[str, str] = {
                    "Ni kan söka kommunalt partnerskap med en motsvarighet i {country}.",
     "country.yes.short": "{country}: ja, ett av samarbetsländerna ({region}).",
     "country.no": "Nej, {country} är tyvärr inte ett av de {count} samarbetsländerna.",
-    "country.no.short": "{country}: nej, inget samarbetsland.",
+    "country.no.short": "{country}: nej, inte ett av samarbetsländerna.",
     "country.nearby": "I {region} kan ni samarbeta med {countries}.",
     "country.none_nearby": "Samarbetsländerna finns i Europa, Asien och Afrika – "
                            "skriv /lander för hela listan.",
@@ -58,6 +58,10 @@ SV: dict[str, str] = {
                 "Det är min vägledning utifrån texten, inte ICLD:s bedömning – och ett "
                 "partnerskap kan stärka flera kärnområden.",
     "core.fit.explain": "Det handlar om {explanation}",
+    "core.fit.lead": "Det kan passa: temat för samarbetet kan vara vad som helst inom det "
+                     "kommunala/regionala ansvarsområdet, och partnerskapet ska stärka något "
+                     "eller några av kärnområdena.",
+    "count.total": "Tillsammans {count}.",
     "core.fit.unknown": "Utifrån beskrivningen kan jag inte säga vilket kärnområde som passar "
                         "bäst. Kärnområdena är:\n{areas}\nICLD kan svara på hur de bedömer "
                         "ert projekt: {url}",
@@ -94,8 +98,8 @@ EN: dict[str, str] = {
     "country.yes": "Yes! {country} is one of the {count} partner countries ({region}). "
                    "You can apply for a municipal partnership with a counterpart in {country}.",
     "country.yes.short": "{country}: yes, one of the partner countries ({region}).",
-    "country.no": "No, {country} is unfortunately outside the list of {count} partner countries.",
-    "country.no.short": "{country}: no, it is outside the list.",
+    "country.no": "No, unfortunately {country} is not one of the {count} partner countries.",
+    "country.no.short": "{country}: no, not one of the partner countries.",
     "country.nearby": "In {region} you can partner with {countries}.",
     "country.none_nearby": "The partner countries are in Europe, Asia and Africa – "
                            "type /lander for the full list.",
@@ -136,6 +140,10 @@ EN: dict[str, str] = {
                 "{explanation} This is my guidance from the text, not ICLD's assessment – and a "
                 "partnership can strengthen several core areas.",
     "core.fit.explain": "It is about {explanation}",
+    "core.fit.lead": "It can fit: the theme of the cooperation can be anything within the "
+                     "municipal/regional area of responsibility, and the partnership should "
+                     "strengthen one or more of the core areas.",
+    "count.total": "{count} in all.",
     "core.fit.unknown": "From the description I cannot tell which core area fits best. The core "
                         "areas are:\n{areas}\nICLD can tell you how they would assess your "
                         "project: {url}",
@@ -156,7 +164,7 @@ EN: dict[str, str] = {
                          "the partner countries.",
     "applicant.foreign.partner": "{country} is one of the partner countries, so a municipality "
                                  "or region there can be your partner.",
-    "applicant.foreign.not_partner": "{country} is outside the list of partner countries.",
+    "applicant.foreign.not_partner": "{country} is not one of the partner countries.",
     "unknown": "I'm sorry, I don't know – the call announcement I'm built on doesn't say. "
                "Please ask ICLD directly: {url}\n\nYou can ask me who can apply, which countries "
                "are included, the core areas and the deadline. Type /hjalp for more.",

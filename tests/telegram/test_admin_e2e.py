@@ -73,7 +73,7 @@ async def test_stats_shows_subscribers_questions_today_and_top_unanswered(tmp_pa
         await api.wait_messages(600, 1)
         bot.clock.now = NOW
         questions = ["Kan vi samarbeta med Kenya?", "Vilken färg har kaffemaskinen?",
-                     "vilken  färg har KAFFEMASKINEN?", "Vad kostar en flygbiljett till Mars?"]
+                     "vilken  färg har KAFFEMASKINEN?", "Vilken färg har planeten Mars?"]
         for i, question in enumerate(questions, start=2):
             api.push_message(600, question)
             await api.wait_messages(600, i)
@@ -85,7 +85,7 @@ async def test_stats_shows_subscribers_questions_today_and_top_unanswered(tmp_pa
         assert "• Frågor idag: 4" in lines
         unanswered = lines[lines.index("• Obesvarade frågor (vanligast först):") + 1:]
         assert unanswered[0].strip().startswith("3 × ") and "kaffemaskinen" in unanswered[0].lower()
-        assert unanswered[1].strip() == "1 × Vad kostar en flygbiljett till Mars?"
+        assert unanswered[1].strip() == "1 × Vilken färg har planeten Mars?"
         assert not any("Kenya" in line for line in unanswered)
 
 

@@ -85,11 +85,11 @@ async def test_deadline_counts_down_with_the_clock(tg) -> None:
     assert "1 dag kvar" in tomorrow.plain_text and "i morgon" in tomorrow.plain_text
     bot.clock.now = datetime(2020, 3, 15, 23, 30, tzinfo=STOCKHOLM)
     [today] = await ask(api, 1001, "/deadline")
-    assert "idag" in today.plain_text and "kvar" not in today.plain_text
+    assert "I dag" in today.plain_text and "kvar" not in today.plain_text
     bot.clock.now = datetime(2020, 3, 16, 0, 30, tzinfo=STOCKHOLM)
     [closed] = await ask(api, 1001, "/deadline")
     assert "stängde den 15 mars 2020" in closed.plain_text
-    assert "idag" not in closed.plain_text and "kvar" not in closed.plain_text
+    assert "I dag" not in closed.plain_text and "kvar" not in closed.plain_text
 
 
 async def test_commands_registered_with_swedish_descriptions(tg) -> None:

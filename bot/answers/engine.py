@@ -61,7 +61,8 @@ OTHER_DATES = frozenset({"skr", "skrs", "internationella", "international", "pub
 DATE_CHECK = frozenset({"hinner", "hinna", "racker", "okej", "ok", "bra", "sent", "tid", "skicka",
                         "skickar", "lamna", "lamnar", "inne", "submit", "submitting", "send",
                         "sending", "time", "late", "okay", "fine", "klara", "klart", "godkand",
-                        "funkar", "duger"})
+                        "funkar", "duger", "ihop", "hinns", "klarar", "funka", "fungerar", "gar",
+                        "efter", "fore", "innan", "before", "after", "senast"})
 DATE_SUBJECTS = frozenset({"ansokan", "ansokningen", "in", "inne", "datum", "deadline", "dagen",
                            "application", "date"})
 DEADLINE_EQUALITY = frozenset({"stanger", "stangs", "deadline", "deadlinen", "sista", "closes",
@@ -82,6 +83,13 @@ LIST_WORDS = frozenset({"lista", "listan", "alla", "hela", "vilka", "list", "all
                         "samtliga", "rakna", "uppräkning", "namn", "names"})
 PROJECT_FIT = frozenset({"funkar", "fungerar", "passa", "platsa", "platsar", "ok", "okej",
                          "works", "work", "suitable", "eligible", "mojligt", "gar"})
+# "Stämmer det verkligen?" says nothing of its own: it asks about what was just said.
+ECHO_WORDS = frozenset({"sa", "ocksa", "verkligen", "right", "true", "correct", "ratt", "sant",
+                        "lista", "rakna", "upp", "list"})
+# Words that point back at a country ("går det dit?", "vilka av de länderna?"); a bare "det"
+# does too, unless the sentence before it is about something else (Engine._other_subject).
+COUNTRY_BACK = frozenset({"landet", "landerna", "dit", "dar", "de", "dem", "dom", "dessa",
+                          "country", "countries", "there", "them", "these", "those"})
 REFERS_BACK = frozenset({"landet", "dit", "dar", "det", "den", "de", "dem", "dom", "dessa",
                          "country", "there", "it", "that", "them", "they", "these", "those"})
 # How sure each reader is when it applies; the arbiter takes the highest. A date compared with
@@ -229,21 +237,33 @@ class Engine:
         q = self._parse(part, frame, lang)
         if not q.toks:
             return self.unknown(lang)
-        if frame.last_context and REFERS_BACK.intersection(q.toks) and not q.rest and not (
-                q.mentions or q.kinds or q.core or q.regions):
+        best = self._best_candidate(q, now)
+        if best is None and self._points_back(q):
             # "Vår chef tror att klimat är ett kärnområde. Är det så?": the question is about
             # what was just said, so read the two together, in the question's form.
             joined = Part((*frame.last_context, *part.toks), part.form, part.dates)
             q = self._parse(joined, frame, lang)
-        candidates: list[Candidate] = []
-        for reader in self.readers:
-            found = reader(q, now)
-            if found is not None:
-                candidates.append(found)
-        if candidates:
-            best = max(candidates, key=lambda c: c[0])    # the first reader wins a tie
-            return best[1]
-        return self._retrieval(q, now)
+            best = self._best_candidate(q, now)
+        return best if best is not None else self._retrieval(q, now)
+
+    def _best_candidate(self, q: _Question, now: datetime) -> Answer | None:
+        """The arbiter: every reader proposes, the highest score answers (the first on a tie)."""
+        candidates = [c for c in (reader(q, now) for reader in self.readers) if c is not None]
+        return max(candidates, key=lambda c: c[0])[1] if candidates else None
+
+    def _other_subject(self, toks: Sequence[str]) -> bool:
+        """Whether a sentence is about a core area or a curated topic: then "Är det så?" after
+        it asks about that, not about a country named earlier."""
+        words = list(toks)
+        return (any(w.startswith(CORE_CUES) for w in words) or bool(self.core_names.find(words))
+                or bool(self.topics.find(words)))
+
+    @staticmethod
+    def _points_back(q: _Question) -> bool:
+        """ "Stämmer det?", "Kan du räkna upp dem?": no words of its own, only a pointer."""
+        own_words = [w for w in q.rest if w not in YES_NO_VERBS and w not in ECHO_WORDS]
+        return bool(q.frame.last_context and REFERS_BACK.intersection(q.toks) and not own_words
+                    and not (q.mentions or q.kinds or q.core or q.regions))
 
     def _combine(self, answers: list[Answer]) -> Answer:
         known = [a for a in answers if a.match is not None]
@@ -290,7 +310,8 @@ class Engine:
         if not dates or OTHER_DATES.intersection(toks):
             return None
         bare = not q.rest or all(w.isdigit() or w in MONTHS for w in q.rest)   # "20 mars då?"
-        if not bare and not _asks_to_apply(q.toks) and not (
+        on_us = any(q.toks[i:i + 2] == ["pa", "oss"] for i in range(len(q.toks) - 1))
+        if not bare and not on_us and not _asks_to_apply(q.toks) and not (
                 DATE_CHECK | DEADLINE_EQUALITY | OPEN_WORDS | DATE_SUBJECTS).intersection(toks):
             return None             # "kan vi få 2 maj ledigt?" is no question about the deadline
         if q.part.form not in ("yesno", "open"):
@@ -306,7 +327,8 @@ class Engine:
         lang = q.lang
         values = {"day": format_day_month(asked, lang), "deadline": format_day(call.deadline, lang),
                   "countdown": self.countdown(now, lang), "url": call.url}
-        if DEADLINE_EQUALITY.intersection(toks) and not DATE_CHECK.intersection(toks):
+        claims_deadline = DEADLINE_EQUALITY.intersection(toks) or on_us   # "har vi på oss till …"
+        if claims_deadline and not DATE_CHECK.intersection(toks):
             key = "date.is_deadline" if asked == call.deadline else "date.not_deadline"
             values["day"] = format_day(asked, lang) if asked == call.deadline else values["day"]
         elif not call.is_open(now):
@@ -412,7 +434,8 @@ class Engine:
 
     def _country_reader(self, q: _Question, now: datetime) -> Candidate | None:
         mentions = q.mentions
-        refers_back = bool(REFERS_BACK.intersection(q.toks))
+        refers_back = bool(COUNTRY_BACK.intersection(q.toks)) or (
+            bool(REFERS_BACK.intersection(q.toks)) and not self._other_subject(q.frame.last_context))
         if not mentions and not q.kinds and (
                 q.part.form == "yesno" and (refers_back or _asks_to_apply(q.toks))
                 or q.part.form == "which" and refers_back and q.starts_with(COUNTRY_WORDS)):

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from bot.answers.normalize import clip, tokens
+from bot.answers.normalize import clip, fold, tokens
 
 QUESTION_WORDS = frozenset({
     "vad", "vem", "vilka", "vilken", "vilket", "nar", "hur", "varfor", "varifran",
@@ -50,6 +50,8 @@ FIT_VERBS = frozenset({"passar", "hor", "hamnar", "faller", "handlar", "tillhor"
                        "kvalificerar", "raknas"})
 _COUNT_FIRST = frozenset(cue[0] for cue in COUNT_CUES)
 _MEANING_FIRST = frozenset(cue[0] for cue in MEANING_CUES)
+REQUESTS = frozenset({("kan", "du"), ("kan", "ni"), ("can", "you"), ("could", "you"),
+                      ("skulle", "du"), ("would", "you")})
 WHICH_WORDS = frozenset({"vilket", "vilken", "vilka", "which", "what", "vad"})
 
 MONTHS = {
@@ -72,7 +74,9 @@ _DOTTED = re.compile(r"(?<![\d.,])(\d{1,2})\.(\d{1,2})(?:\.(\d{2,4}))?(?![\d.]*\
 _MONTH_EDGE = re.compile(r"\b(slutet av|slutet på|end of|början av|början på|beginning of|"
                          r"start of)\s+(" + _MONTH + r")\b")
 # Clause boundaries: sentence ends, colons, dashes between words, commas, line breaks.
-_CLAUSES = re.compile(r"([.!?;:\n]+(?=\s|$)\s*|\s[–—-]+\s|,\s+)")
+# A period after a lone letter or a short abbreviation ("v. 10", "kl. 12", "t.ex.") ends nothing.
+_CLAUSES = re.compile(r"((?<!\b\w)(?<!\bkl)(?<!\bca)(?<!\bex)(?<!\bnr)(?<!\bst)[.!?;:\n]+(?=\s|$)\s*"
+                      r"|\s[–—-]+\s|,\s+)")
 
 
 Dates = tuple[tuple[int, int, int | None], ...]
@@ -142,6 +146,14 @@ def find_dates(text: str) -> tuple[tuple[int, int, int | None], ...]:
         start = m.group(1) in ("början av", "början på", "beginning of", "start of")
         day = 1 if start else (date.fromordinal(last).day if last else 31)
         found.append((m.start(), (day, month, None)))
+    for m in _WEEK.finditer(low):
+        found.append((m.start(), _week_day(int(m.group(1)))))
+    for m in _ORDINAL_DAY.finditer(fold(low)):
+        word, month = m.group(1), MONTHS[m.group(2)]
+        day = _last_day(month) if word == "sista" else ORDINALS[word]
+        found.append((m.start(), (day, month, None)))
+    if "pask" in fold(low):
+        found.append((low.find("pask"), _easter_after(low)))
     dates = []
     for _, (day, month, year) in sorted(found):
         try:
@@ -151,6 +163,54 @@ def find_dates(text: str) -> tuple[tuple[int, int, int | None], ...]:
         if (day, month, year) not in dates:
             dates.append((day, month, year))
     return tuple(dates)
+
+
+_ONES = ["", "forsta", "andra", "tredje", "fjarde", "femte", "sjatte", "sjunde", "attonde",
+         "nionde"]
+ORDINALS = {word: n for n, word in enumerate(_ONES) if word}
+ORDINALS.update({"tionde": 10, "elfte": 11, "tolfte": 12, "trettonde": 13, "fjortonde": 14,
+                 "femtonde": 15, "sextonde": 16, "sjuttonde": 17, "artonde": 18, "nittonde": 19,
+                 "tjugonde": 20, "trettionde": 30, "first": 1, "second": 2, "third": 3,
+                 "fifth": 5, "tenth": 10, "fifteenth": 15, "twentieth": 20, "last": 0})
+ORDINALS.update({f"tjugo{w}": 20 + n for n, w in enumerate(_ONES) if w})
+ORDINALS.update({"trettioforsta": 31, "sista": 0})
+_FOLDED_MONTH = "|".join(sorted({fold(m) for m in MONTHS}, key=len, reverse=True))
+# "den tjugonde mars", "sista februari", "the last of March" (folded text)
+_ORDINAL_DAY = re.compile(r"\b(" + "|".join(sorted(ORDINALS, key=len, reverse=True)) +
+                          r")\s+(?:of\s+)?(" + _FOLDED_MONTH + r")\b")
+_WEEK = re.compile(r"\b(?:vecka|v\.?|week)\s*(\d{1,2})\b")
+
+
+def _last_day(month: int) -> int:
+    return (date(2020 + month // 12, month % 12 + 1, 1) - date.resolution).day
+
+
+def _week_day(week: int) -> tuple[int, int, int | None]:
+    """The Sunday that ends ISO week ``week`` of 2020 (the call's year): "vecka 11" is in time
+    only if all of it is."""
+    try:
+        day = date.fromisocalendar(2020, week, 7)
+    except ValueError:
+        return (0, 0, None)
+    return (day.day, day.month, None)
+
+
+def _easter_after(text: str) -> tuple[int, int, int | None]:
+    """Easter Sunday of 2020 (Gregorian computus); "efter påsk" is the Monday after."""
+    year = 2020
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    l = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 19 * l) // 433
+    month, day = divmod(h + l - 7 * m + 90, 25)
+    day = (h + l - 7 * m + 33 * month + 19) % 32
+    easter = date(year, month, day)
+    if "efter" in text or "after" in text:
+        easter = date.fromordinal(easter.toordinal() + 1)
+    return (easter.day, easter.month, None)
 
 
 def _year(text: str | None) -> int | None:
@@ -204,6 +264,8 @@ def form_of(toks: tuple[str, ...], dates: tuple[object, ...]) -> str:
     if WHICH_WORDS.intersection(toks[:3]) and FIT_VERBS.intersection(toks):
         return "fit"
     first = toks[0] if toks else ""
+    if tuple(toks[:2]) in REQUESTS:
+        return "which"              # "kan du lista dem?" asks for the list, not a yes or no
     if first in YES_NO_VERBS:
         return "yesno"
     if first in {"nar", "when"} or _contains(toks, ("vilket", "datum")) or _contains(toks, ("what", "date")):
@@ -253,6 +315,7 @@ def read_frame(message: str, today: date | None = None) -> Frame:
     text = clip(message)
     all_toks = tuple(tokens(text))
     clauses: list[tuple[list[str], bool, Dates]] = []
+    forms: dict[int, str] = {}          # clause index -> form, where a topic was put first
     previous_delimiter = "."
     for raw, delimiter in _chunks(text):
         toks = _strip_connectors(tokens(raw))
@@ -274,9 +337,10 @@ def read_frame(message: str, today: date | None = None) -> Frame:
         elif (clauses and not clauses[-1][1] and asks and len(clauses[-1][0]) <= TOPIC_MAX_WORDS
               and clauses[-1][0][0] not in NOT_TOPIC_START):
             # "Moldaviens kommuner – kan de vara partner?": a short phrase put first is what the
-            # question is about.
+            # question is about; the question's own words still give the form.
             last_toks, _, last_dates = clauses[-1]
             clauses[-1] = (last_toks + toks, True, last_dates + dates)
+            forms[len(clauses) - 1] = form_of(tuple(toks), dates)
         else:
             clauses.append((toks, asks, dates))
         previous_delimiter = delimiter
@@ -284,17 +348,19 @@ def read_frame(message: str, today: date | None = None) -> Frame:
     context: list[str] = []
     context_dates: list[tuple[int, int, int | None]] = []
     last_context: list[str] = []
-    for toks, asks, dates in clauses:
+    for index, (toks, asks, dates) in enumerate(clauses):
         if not asks:
             context += toks
             context_dates += dates
             if not parts:
                 last_context = toks
             continue
-        for piece in _split_joined(toks):
+        pieces = _split_joined(toks)
+        for number, piece in enumerate(pieces):
             piece = _strip_connectors(piece)
             if piece:
-                parts.append(Part(tuple(piece), form_of(tuple(piece), dates), dates))
+                form = forms.get(index) if number == 0 and index in forms else form_of(tuple(piece), dates)
+                parts.append(Part(tuple(piece), form, dates))
     if not parts:
         dates = find_dates(text)
         only = (Part(all_toks, form_of(all_toks, dates), dates),) if all_toks else ()

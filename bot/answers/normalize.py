@@ -26,6 +26,9 @@ _LETTER_MAP = str.maketrans({
 # *both* sides keeps matching consistent; the rare collisions it creates are harmless.
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _REPEATS = re.compile(r"([a-z])\1{2,}")       # "hejjjj" -> "hejj" -> still a typo, but shorter
+# Chat spellings of common words, as staff type them ("vem e det som pröjsar?").
+_COLLOQUIAL = {"e": "ar", "nan": "nagon", "nat": "nagot", "dom": "de", "mkt": "mycket",
+               "projsar": "betalar", "projsa": "betala", "asa": "alltsa", "o": "och"}
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 
 
@@ -48,7 +51,7 @@ def tokens(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", clip(text)).translate(_ZERO_WIDTH).casefold()
     text = text.translate(_LETTER_MAP)
     text = _REPEATS.sub(r"\1\1", _NON_WORD.sub(" ", _ascii(text)))
-    return [fold_word(w) for w in text.split()]
+    return [_COLLOQUIAL.get(w, w) for w in map(fold_word, text.split())]
 
 
 def fold(text: str) -> str:

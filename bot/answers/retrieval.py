@@ -28,7 +28,7 @@ nu och of oss om on or pa sa sadan sig sin ska skulle som the till to typ u upp 
 vart vi vilka vilken vilket vill was we what when where which who will with you your our can
 could would should shall may might us me my snalla please bra finns detta dar
 sa sag lite ok okej alltsa eller mycket manga
-ge mig hela listan berattar beratta info undrar veta vilja behover garna kort sammanfatta
+ge mig hela lista listan berattar beratta info undrar veta vilja behover garna kort sammanfatta
 tell give show me please kindly just
 """.split())
 _REWEIGHT_TOP = 12
@@ -124,8 +124,9 @@ class FaqIndex:
         return hit[0] if hit else None
 
     def _correct_surface(self, word: str) -> str | None:
-        """The stem of a FAQ word within a typo of ``word`` as written ("agneda" -> "agend")."""
-        if len(word) < 6:
+        """The stem of a FAQ word within a typo of ``word`` as written ("agneda" -> "agend",
+        "syfet" -> "syft"): whole words are longer than stems, so five letters are enough."""
+        if len(word) < 5:
             return None
         limit = 1 if len(word) < 9 else 2
         hit = process.extractOne(word, self.surface_by_initial.get(word[0], ()),

@@ -3,7 +3,8 @@
 Topic words come from the knowledge files (``topics:`` of FAQ entries, ``work:`` of core
 areas). A word of five letters or more is matched as the *start* of a question word, so one
 curated "medfinansier" covers "medfinansiering", "medfinansieringen" and "medfinansierar";
-a shorter one must be the whole word or the word with a Swedish ending ("lön" finds "löner").
+a shorter one must be the whole word or the word with a Swedish ending ("lön" finds "löner",
+"följ" finds "följer"), so curators write verbs as stems.
 A phrase of several words matches when its words come in order, each at most three words after
 the one before: "hitta partner" finds "hur hittar vi en partnerkommun", "in swedish" does not
 find "a Swedish region … in".
@@ -21,6 +22,9 @@ T = TypeVar("T")
 _KEY = 4          # words are indexed by their first letters
 _PREFIX = 5       # words this long or longer match as the start of a word
 _GAP = 3          # words allowed between two words of a phrase
+# Endings a short stem may take: "följ" finds "följa", "följer", "följde"; "röst" finds "rösta".
+_ENDINGS = frozenset({"a", "ar", "er", "de", "te", "t", "s", "as", "n", "en", "et", "na", "or",
+                      "ade", "ning", "ningen", "ande", "ende", "are", "as", "es", "ing"})
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,8 @@ class TopicWords(Generic[T]):
 def _matches(word: str, tok: str) -> bool:
     if len(word) >= _PREFIX:
         return tok.startswith(word)
-    return tok == word or word in inflection_variants(tok)
+    return tok == word or word in inflection_variants(tok) or (
+        tok.startswith(word) and len(word) >= 3 and tok[len(word):] in _ENDINGS)
 
 
 def _in_order(words: tuple[str, ...], positions: dict[str, list[int]]) -> int | None:

@@ -325,3 +325,28 @@ def test_thanks_without_a_question_gets_varsagod(engine) -> None:
 def test_english_theme_question_gets_english_theme_answer(engine) -> None:
     answer = ask(engine, "Could our partnership be about water and sanitation?")
     assert answer.lang == "en" and "area of responsibility" in answer.text
+
+
+def test_a_question_pointing_back_is_read_with_the_sentence_before(engine) -> None:
+    answer = ask(engine, "Min kollega säger att kultur är ett av kärnområdena. Stämmer det?")
+    assert NO.search(answer.text) and answer.match == "core_areas"
+    listing = ask(engine, "Jag ska skriva om vilka kärnområden som gäller. Kan du räkna upp dem?")
+    assert "Deltagande och delaktighet" in listing.text
+
+
+def test_a_project_then_passar_det_gets_theme_and_core_area(engine) -> None:
+    answer = ask(engine, "Vi vill sända fullmäktiges möten och publicera handlingarna i förväg "
+                         "tillsammans med en stad i Uganda. Passar det?")
+    assert "Transparens" in answer.text and "vad som helst" in answer.text
+    assert "inte ICLD:s bedömning" in answer.text
+
+
+def test_colloquial_spellings(engine) -> None:
+    assert "Sida" in ask(engine, "vem e det som pröjsar").text
+
+
+@pytest.mark.parametrize("q,verdict", [("vecka 10, hinner vi?", YES), ("efter påsk, går det?", NO),
+                                        ("vi har väl på oss till sista mars?", NO)])
+def test_weeks_holidays_and_claimed_deadlines(engine, q, verdict) -> None:
+    answer = ask(engine, q, FEB_20)
+    assert verdict.search(answer.text) and "15 mars 2020" in answer.text, answer.text

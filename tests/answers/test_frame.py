@@ -69,3 +69,26 @@ def test_relative_dates_need_today() -> None:
     assert read_frame("hinner vi i morgon?").parts[0].dates == ()
     tomorrow = read_frame("hinner vi i morgon?", date(2020, 3, 14)).parts[0].dates
     assert tomorrow == ((15, 3, 2020),)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("vecka 12 går det?", ((22, 3, None),)),             # the Sunday that ends the week
+    ("den tjugonde mars", ((20, 3, None),)),
+    ("sista februari", ((29, 2, None),)),
+    ("i slutet av mars", ((31, 3, None),)),
+    ("om vi skickar 12.3", ((12, 3, None),)),
+    ("vi söker 2.5 miljoner", ()),
+    ("efter påsk", ((13, 4, None),)),                    # Easter Monday 2020
+])
+def test_more_date_forms(text: str, expected: tuple) -> None:
+    assert find_dates(text) == expected
+
+
+def test_an_abbreviation_does_not_end_the_sentence() -> None:
+    frame = read_frame("vi blir klara v. 12, hinner vi?")
+    assert frame.context_dates == ((22, 3, None),)
+
+
+def test_a_topic_put_first_keeps_the_questions_form() -> None:
+    assert read_frame("och transparens, är det ett kärnområde?").parts[0].form == "yesno"
+    assert read_frame("Kan du räkna upp dem?").parts[0].form == "which"

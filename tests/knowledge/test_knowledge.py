@@ -139,7 +139,7 @@ def test_core_areas_are_the_announcements_four(knowledge) -> None:
 def test_new_knowledge_is_checked_with_file_and_line(knowledge_copy: Path, capsys) -> None:
     core, faq, countries = (knowledge_copy / n for n in ("core_areas.yaml", "faq.yaml", "countries.yaml"))
     _replace(core, "    work: [funktionsned", "    work: funktionsned-ERROR\n    works: [funktionsned")
-    _replace(faq, "    topics: [kostar,", "    topics: kostar\n    topicz: [kostar,")
+    _replace(faq, "    topics: [kostar det,", "    topics: kostar\n    topicz: [kostar det,")
     _replace(countries, '  "LT": [Vilnius,', '  "LT": [Riga, Vilnius,')
     _replace(countries, "  - id: nordic\n", "  - nordic\n  - id: nordic2\n")
     assert main(["check", "--knowledge", str(knowledge_copy)]) == 2

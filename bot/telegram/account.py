@@ -102,7 +102,7 @@ async def my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     sub = report["subscriber"]
     if sub is None and not report["deliveries"]:
-        await send_html(update, escape(msg.MY_DATA_NONE))
+        await send_html(update, escape(f"{msg.MY_DATA_NONE}\n\n{msg.PRIVACY}"))
         return
     lines = [msg.MY_DATA_HEAD]
     if sub is not None:
@@ -115,7 +115,7 @@ async def my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if deliveries:
         latest = f", senast {_local(deliveries[-1]['updated_at'], svc)}"
         lines.append(msg.MY_DATA_DELIVERIES.format(count=len(deliveries), latest=latest))
-    lines += ["", msg.MY_DATA_FOOT]
+    lines += ["", msg.PRIVACY, "", msg.MY_DATA_FOOT]
     await send_html(update, escape("\n".join(lines)))
 
 

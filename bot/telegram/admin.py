@@ -44,6 +44,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     now = svc.clock()
     if svc.questions.pending:                      # include the last few seconds
         await svc.best_effort(svc.questions.flush(svc.store))
+    await svc.prune()                              # never show an expired text
     try:
         active = await svc.store.count_active()
         today = await svc.store.questions_on(local_day(now)) + svc.questions.unsaved(local_day(now))

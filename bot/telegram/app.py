@@ -31,6 +31,7 @@ from bot.telegram.webhook import WebhookReceiver
 
 log = logging.getLogger(__name__)
 HEARTBEAT_INTERVAL = 10.0
+PRUNE_INTERVAL = 3600.0           # stored question texts older than RETENTION go this often
 # Chats answered at once. At ~100 ms per Telegram request, 8 in flight allow ~80 replies/s,
 # well over the ~30 messages/s Telegram lets a bot send. With one connection per request in
 # flight (bot/telegram/transport.py) more in flight costs no extra CPU per reply (bench/conversation.py
@@ -73,6 +74,10 @@ async def heartbeat_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     svc: Services = app.bot_data[KEY]
     if svc.questions.pending:       # a no-op flush must not report storage as working again
         await svc.best_effort(svc.questions.flush(svc.store))
+    last_prune = app.bot_data.get("last_prune")
+    if last_prune is None or time.monotonic() - last_prune >= PRUNE_INTERVAL:
+        app.bot_data["last_prune"] = time.monotonic()
+        await svc.prune()
     path: Path = app.bot_data["heartbeat"]
     recent = time.monotonic() - app.bot_data.get("last_poll", float("-inf")) < POLL_FRESHNESS
     if recent or app.bot_data.get("webhook"):

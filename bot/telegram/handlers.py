@@ -20,6 +20,7 @@ from bot.answers.engine import Answer, Suggestion
 from bot.telegram.flood import Verdict
 from bot.telegram.formatting import escape, render_plain, split_message
 from bot.answers.normalize import MAX_QUESTION_CHARS
+from bot.privacy import scrub
 from bot.telegram.polling import with_retries
 from bot.telegram.services import services
 
@@ -145,7 +146,7 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     answer = svc.brain.engine.answer_question(text, now)
     await send_answer(update, answer)            # first the answer, then the bookkeeping
     # Written in batches by the heartbeat job (text and time only, never who asked).
-    svc.questions.add(now, text[:MAX_QUESTION_CHARS] if answer.match is None else None)
+    svc.questions.add(now, scrub(text)[:MAX_QUESTION_CHARS] if answer.match is None else None)
     if svc.questions.backlog:
         await svc.best_effort(svc.questions.flush(svc.store))
 
@@ -172,7 +173,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     topics = [engine.knowledge.faq_by_id[t] for t in msg.START_TOPICS if t in engine.knowledge.faq_by_id]
     rows = [[InlineKeyboardButton(e.title_en if lang == "en" else e.title,
                                   callback_data=f"{CALLBACK_ANSWER}:{e.id}:{lang}")] for e in topics]
-    await send_html(update, render_plain(welcome.text), InlineKeyboardMarkup(rows) if rows else None)
+    html = f"{render_plain(welcome.text)}\n\n<i>{escape(msg.START_PRIVACY)}</i>"
+    await send_html(update, html, InlineKeyboardMarkup(rows) if rows else None)
 
 
 async def topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -46,14 +46,27 @@ STORE_BROKEN = ("Jag kan tyvärr inte spara något just nu på grund av ett tekn
 CALENDAR_CAPTION = ("Sista ansökningsdag för {call} som kalenderfil. Öppna filen för att lägga "
                     "in den i Outlook eller Google Kalender.")
 
-MY_DATA_NONE = ("Jag har inget sparat om den här chatten. Jag sparar bara det som behövs för "
-                "påminnelser när du skriver /prenumerera – aldrig namn eller meddelanden.")
-MY_DATA_HEAD = "Det här är allt jag har sparat om den här chatten:"
+# What is stored, why and for how long: said by /start, /mina_uppgifter and the README.
+START_PRIVACY = ("Om dina uppgifter: jag sparar bara det som behövs. Skriver du /prenumerera "
+                 "sparar jag chattens id, språk och datum tills du skriver /glom_mig. Frågor som "
+                 "jag inte kan svara på sparas utan koppling till dig och utan namn och "
+                 "kontaktuppgifter, i högst 90 dagar. Läs mer med /mina_uppgifter.")
+PRIVACY = ("Så här hanterar jag uppgifter:\n"
+           "• Om du skriver /prenumerera sparar jag chattens id, språk och datum, och vilka "
+           "påminnelser jag har skickat – för att kunna påminna dig. Det finns kvar tills du "
+           "skriver /glom_mig.\n"
+           "• Frågor som jag inte kan svara på, och frågor där du trycker 👎, sparar jag bara som "
+           "text och tid, utan koppling till dig. Namn, telefonnummer, e-postadresser, "
+           "personnummer och användarnamn tas bort innan något sparas. Texterna hjälper oss att "
+           "förbättra svaren och raderas efter 90 dagar.\n"
+           "• Hur många frågor som ställs per dag (bara en siffra).\n"
+           "Inget annat sparas – varken vem du är eller dina andra meddelanden.")
+MY_DATA_NONE = "Jag har inget sparat som är kopplat till den här chatten."
+MY_DATA_HEAD = "Det här har jag sparat om den här chatten:"
 MY_DATA_SUB = ("• Prenumeration: {state}, språk {language}, startad {since}"
                "{until}")
 MY_DATA_DELIVERIES = "• Skickade påminnelser och utskick: {count} st{latest}"
-MY_DATA_FOOT = ("Frågor du ställer sparas aldrig tillsammans med vem du är. "
-                "Skriv /glom_mig för att radera allt.")
+MY_DATA_FOOT = "Skriv /glom_mig för att radera allt som är kopplat till den här chatten."
 
 FORGET_ASK = ("Vill du att jag raderar allt som är sparat om den här chatten? "
               "Du slutar då också att få påminnelser.")

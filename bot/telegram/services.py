@@ -15,6 +15,7 @@ from telegram.ext import ContextTypes
 from bot.brain import Brain
 from bot.clock import Clock, local_day
 from bot.config import Settings
+from bot.privacy import RETENTION
 from bot.telegram.flood import FloodGuard
 from bot.reminders.delivery import Sender
 from bot.storage import Store, StorageError
@@ -115,6 +116,14 @@ class Services:
             return None
         self.alarm.ok()
         return result
+
+    async def prune(self) -> None:
+        """Delete stored question texts past their retention. Housekeeping: its outcome says
+        nothing the alarm should report (a failure is retried at the next prune)."""
+        try:
+            await self.store.prune(self.clock() - RETENTION)
+        except StorageError as exc:
+            log.debug("pruning old question texts failed: %s", exc)
 
 
 def sender(bot: Bot) -> Sender:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
@@ -36,10 +37,45 @@ async def _stored(update: Update, svc: Services, operation: Awaitable[T]) -> tup
     return True, result
 
 
+ANONYMOUS_ADMIN = 1087968824     # "GroupAnonymousBot": the sender of an anonymous admin's post
+
+
+async def may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """In a group, the group's subscription and data are its administrators' business: asks
+    Telegram for the member's status. Anyone may in a private chat."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or chat.type == ChatType.PRIVATE:
+        return True
+    message = update.message
+    if message is not None and message.sender_chat is not None \
+            and message.sender_chat.id == chat.id:
+        return True                       # an anonymous administrator posting as the group
+    if user is None or user.is_bot:
+        return False
+    try:
+        member = await context.bot.get_chat_member(chat.id, user.id)
+    except TelegramError as exc:
+        log.warning("could not look up a member's status in a group: %s", exc)
+        return False
+    return member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
+
+
+async def _refuse_non_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """True (and one polite sentence) when a group member who is not an admin tries."""
+    if await may_change(update, context):
+        return False
+    query = update.callback_query
+    if query is not None:
+        await query.answer(msg.GROUP_ADMINS_ONLY, show_alert=True)
+    else:
+        await send_html(update, escape(msg.GROUP_ADMINS_ONLY))
+    return True
+
+
 async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/prenumerera: store the chat for deadline reminders."""
     chat = update.effective_chat
-    if chat is None:
+    if chat is None or await _refuse_non_admin(update, context):
         return
     svc = services(context)
     now = svc.clock()
@@ -58,7 +94,7 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/avsluta, /stopp, /unsubscribe: no more reminders."""
     chat = update.effective_chat
-    if chat is None:
+    if chat is None or await _refuse_non_admin(update, context):
         return
     svc = services(context)
     ok, was_active = await _stored(update, svc, svc.store.unsubscribe(chat.id, svc.clock()))
@@ -121,6 +157,8 @@ async def my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def forget_me(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/glom_mig: ask for confirmation before erasing anything."""
+    if await _refuse_non_admin(update, context):
+        return
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(msg.FORGET_YES, callback_data=FORGET_YES),
                                     InlineKeyboardButton(msg.FORGET_NO, callback_data=FORGET_NO)]])
     await send_html(update, escape(msg.FORGET_ASK), markup)
@@ -130,7 +168,7 @@ async def forget_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     """The confirm button of /glom_mig: erase every row about the chat (or cancel)."""
     query = update.callback_query
     chat = update.effective_chat
-    if query is None or chat is None:
+    if query is None or chat is None or await _refuse_non_admin(update, context):
         return
     await query.answer()
     if query.data != FORGET_YES:

@@ -10,7 +10,7 @@ import logging
 import re
 
 from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle,
-                      InputTextMessageContent, Message, Update)
+                      InputTextMessageContent, Message, ReplyParameters, Update)
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
@@ -74,6 +74,14 @@ def answer_html(answer: Answer) -> str:
     return text
 
 
+def reply_to(update: Update) -> ReplyParameters | None:
+    """In a group, answers quote the message they answer, so everyone sees whose it was."""
+    message = update.message
+    if message is None or message.chat.type == ChatType.PRIVATE:
+        return None
+    return ReplyParameters(message.message_id, allow_sending_without_reply=True)
+
+
 async def send_html(update: Update, html: str,
                     markup: InlineKeyboardMarkup | None = None) -> Message | None:
     """Send HTML in as many messages as Telegram's limit needs; buttons go on the last one."""
@@ -82,10 +90,12 @@ async def send_html(update: Update, html: str,
     if chat is None:
         return None
     sent = None
+    quote = reply_to(update)
     for i, chunk in enumerate(chunks):
         last = i == len(chunks) - 1
         sent = await with_retries(lambda c=chunk, m=markup if last else None: chat.send_message(
-            c, reply_markup=m), None, "sending a reply", attempts=REPLY_ATTEMPTS)
+            c, reply_markup=m, reply_parameters=quote if i == 0 else None), None,
+            "sending a reply", attempts=REPLY_ATTEMPTS)
     return sent  # type: ignore[return-value]
 
 
@@ -96,24 +106,45 @@ async def send_answer(update: Update, answer: Answer) -> None:
 # ---- gatekeeping -------------------------------------------------------------------------
 async def flood_gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Runs before every handler: edits, channel posts and other bots are ignored on purpose
-    (command handlers would otherwise answer an edited "/lander" again), and a chat over ~20
-    messages a minute is slowed down."""
+    (command handlers would otherwise answer an edited "/lander" again), and someone sending
+    the bot more than a person types (bot/telegram/flood.py) gets one notice, then a pause.
+    Only messages meant for the bot count: group chatter and button presses do not."""
     if update.edited_message or update.channel_post or update.edited_channel_post:
         raise ApplicationHandlerStop
     if update.message is not None and update.message.from_user is not None \
             and update.message.from_user.is_bot:
         raise ApplicationHandlerStop          # other bots: never start a bot-to-bot loop
     chat = update.effective_chat
-    if chat is None or update.inline_query is not None:
-        return
-    verdict = services(context).flood.check(chat.id)
+    if chat is None or not for_the_bot(update, context):
+        return                  # chatter, button presses and inline queries are never counted
+    user = update.effective_user
+    key = (chat.id, user.id if user is not None and chat.type != ChatType.PRIVATE else 0)
+    verdict = services(context).flood.check(key)
     if verdict is Verdict.OK:
         return
-    if verdict is Verdict.WARN and update.effective_message is not None:
-        await chat.send_message(escape(msg.SLOW_DOWN))
-    if update.callback_query is not None:
-        await update.callback_query.answer()
+    if verdict is Verdict.WARN:
+        await send_html(update, escape(msg.SLOW_DOWN))
     raise ApplicationHandlerStop
+
+
+def for_the_bot(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """A message someone sent to the bot: anything in a private chat; in a group a command
+    without another bot's name, a mention, or a reply to the bot."""
+    message = update.message
+    if message is None:
+        return False
+    if message.chat.type == ChatType.PRIVATE:
+        return True
+    text = message.text or ""
+    if text.startswith("/"):
+        command, _, target = text.split()[0][1:].lower().partition("@")
+        if target:
+            return target == (context.bot.username or "").lower()
+        return command in msg.ALL_COMMANDS
+    if addressed_text(update, context) is not None:
+        return True
+    replied = message.reply_to_message
+    return bool(replied and replied.from_user and replied.from_user.id == context.bot.id)
 
 
 def addressed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:

@@ -20,6 +20,9 @@ TOPIC_COMMANDS: dict[str, str] = {
     "hjalp": "help", "help": "help", "lander": "countries", "deadline": "deadline",
     "omraden": "core_areas", "vem": "who_can_apply",
 }
+ALL_COMMANDS: frozenset[str] = frozenset(
+    {c for c, _ in BOT_COMMANDS} | set(TOPIC_COMMANDS) | {
+        "subscribe", "unsubscribe", "stopp", "stop", "stats", "broadcast", "reload"})
 START_TOPICS: tuple[str, ...] = ("countries", "deadline", "who_can_apply", "core_areas")
 
 DID_YOU_MEAN = "Menade du något av det här?"
@@ -27,6 +30,8 @@ SEE_ALSO = "Läs mer:"
 NON_TEXT = ("Jag förstår bara textfrågor. Skriv din fråga om kommunalt partnerskap, "
             "till exempel ”Kan vi samarbeta med Kenya?”.")
 SLOW_DOWN = "Oj, det gick fort! Vänta en liten stund innan du skriver igen, så hinner jag med."
+GROUP_ADMINS_ONLY = ("I en grupp är det bara gruppens administratörer som kan ändra "
+                     "påminnelserna eller radera gruppens uppgifter.")
 SOMETHING_WENT_WRONG = "Oj, något gick fel hos mig. Försök gärna igen om en stund."
 STALE_BUTTON = "Den knappen fungerar inte längre. Skriv din fråga igen, så svarar jag."
 

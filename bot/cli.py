@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     send = sub.add_parser("send-reminders", help="one reminder/broadcast delivery pass")
     send.add_argument("--now", type=_now_arg, help=now_help)
     sub.add_parser("unanswered", help="questions the bot could not answer, most frequent first")
+    sub.add_parser("feedback", help="questions whose answer got 👎, with the answer, most frequent first")
     backup = sub.add_parser("backup", help="online backup of the database")
     backup.add_argument("file", type=Path)
     sub.add_parser("health", help="exit 0 while the running bot keeps polling (Docker)")
@@ -69,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.now = None
         if not has_token:
             print("Ingen TELEGRAM_BOT_TOKEN satt – startar terminalchatten i stället.\n", file=sys.stderr)
-    if args.command in {"run", "send-reminders", "unanswered", "backup", "health"}:
+    if args.command in {"run", "send-reminders", "unanswered", "feedback", "backup", "health"}:
         from bot.operations import run_operation
         return run_operation(args)
     try:

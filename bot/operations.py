@@ -38,6 +38,8 @@ def run_operation(args: argparse.Namespace) -> int:
             return asyncio.run(send_reminders(settings, args.now))
         if args.command == "unanswered":
             return asyncio.run(list_unanswered(settings))
+        if args.command == "feedback":
+            return asyncio.run(list_feedback(settings))
         if args.command == "backup":
             return asyncio.run(backup(settings, args.file))
         return health(settings)
@@ -143,6 +145,20 @@ async def list_unanswered(settings: Settings) -> int:
         print("No unanswered questions stored.")
     for text, count, last in rows:
         print(f"{count:>5}  {last:%Y-%m-%d}  {text}")
+    return 0
+
+
+async def list_feedback(settings: Settings) -> int:
+    """Questions whose answer got 👎, with the answer given, most frequent first."""
+    store = await Store.open(settings.db_path, busy_timeout=settings.busy_timeout)
+    try:
+        rows = await store.top_feedback(100)
+    finally:
+        await store.close()
+    if not rows:
+        print("No 👎 feedback stored.")
+    for text, answer, count, last in rows:
+        print(f"{count:>5}  {last:%Y-%m-%d}  {answer or '-'}  {text}")
     return 0
 
 

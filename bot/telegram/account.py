@@ -191,3 +191,20 @@ async def _edit_or_send(update: Update, text: str) -> None:
         except TelegramError as exc:  # an old message may no longer be editable (expected)
             log.debug("could not edit the confirmation message: %s", exc)
     await send_html(update, escape(text))
+
+
+async def action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button that does what its command does: 🔔 subscribe, 🔕 stop reminders, my data."""
+    query = update.callback_query
+    if query is None:
+        return
+    parts = (query.data or "").split(":")
+    handler = {"sub": subscribe, "unsub": unsubscribe, "mydata": my_data}.get(
+        parts[1] if len(parts) > 1 else "")
+    if handler is None:
+        await query.answer(msg.STALE_BUTTON)
+        return
+    if handler is not my_data and await _refuse_non_admin(update, context):
+        return
+    await query.answer()
+    await handler(update, context)

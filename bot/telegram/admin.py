@@ -49,12 +49,14 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         active = await svc.store.count_active()
         today = await svc.store.questions_on(local_day(now)) + svc.questions.unsaved(local_day(now))
         top = await svc.store.top_unanswered(5)
+        thumbs_down = await svc.store.count_feedback()
     except StorageError as exc:
         svc.alarm.failed(exc)
         await send_html(update, escape(msg.STORE_BROKEN))
         return
     unanswered = "\n".join(f"  {count} × {text[:80]}" for text, count, _ in top) or "  (inga)"
-    await send_html(update, escape(msg.STATS.format(active=active, today=today, unanswered=unanswered)))
+    await send_html(update, escape(msg.STATS.format(active=active, today=today,
+                                                    unanswered=unanswered, thumbs_down=thumbs_down)))
 
 
 async def broadcast(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

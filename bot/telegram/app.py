@@ -101,6 +101,8 @@ def add_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("broadcast", admin.broadcast))
     app.add_handler(CommandHandler("reload", admin.reload_knowledge))
     app.add_handler(CallbackQueryHandler(handlers.button, pattern=r"^a:"))
+    app.add_handler(CallbackQueryHandler(account.action, pattern=r"^do:"))
+    app.add_handler(CallbackQueryHandler(handlers.feedback, pattern=r"^fb:"))
     app.add_handler(CallbackQueryHandler(account.forget_confirmed, pattern=r"^forget:"))
     app.add_handler(CallbackQueryHandler(admin.broadcast_confirmed, pattern=r"^bc:"))
     app.add_handler(CallbackQueryHandler(handlers.unknown_button))

@@ -16,7 +16,8 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.telegram import messages as msg
-from bot.answers.engine import Answer, Suggestion
+from bot.answers.engine import Answer, Engine
+from bot.knowledge.model import FaqEntry
 from bot.telegram.flood import Verdict
 from bot.telegram.formatting import escape, render_plain, split_message
 from bot.answers.normalize import MAX_QUESTION_CHARS
@@ -26,6 +27,8 @@ from bot.telegram.services import services
 
 log = logging.getLogger(__name__)
 CALLBACK_ANSWER = "a"     # a:<entry id>:<lang>
+CALLBACK_ACTION = "do"    # do:sub|unsub|mydata:<lang> - a button that does what a command does
+CALLBACK_FEEDBACK = "fb"  # fb:up|down under a free-text answer
 REPLY_ATTEMPTS = 4        # a 5xx or a dropped connection should not cost anyone their answer
 MAX_BUTTONS = 3
 INLINE_RESULTS = 3
@@ -38,9 +41,53 @@ def language_of(update: Update) -> str:
     return "en" if code.lower().startswith("en") else "sv"
 
 
-def keyboard(answer: Answer) -> InlineKeyboardMarkup | None:
-    """'Menade du …?' suggestions, or else related topics, as buttons."""
-    return _buttons((answer.suggestions or answer.related)[:MAX_BUTTONS], answer.lang)
+# Buttons for entries whose answer only says "type /command": the button does it instead.
+ACTION_FOR_ENTRY = {"reminders": "sub", "privacy": "mydata"}
+CORE_AREAS_NEXT = "core_areas_choice"       # "Vilket passar vårt projekt?"
+
+
+def next_topics(answer: Answer, partners: frozenset[str]) -> tuple[str, ...]:
+    """What naturally comes next after ``answer``, as FAQ ids (empty: its related entries)."""
+    if answer.match == "country" and answer.countries:
+        if any(code in partners for code in answer.countries):
+            return ("deadline", "core_areas", "reminders")   # a yes: how to go on
+        return ("countries", "counterpart", "number_of_partners")  # a no: where to look instead
+    if answer.match == "core_areas":
+        return (CORE_AREAS_NEXT, "theme", "example")
+    if answer.match == "reminders":
+        return ("reminders", "deadline", "privacy")
+    return ()
+
+
+def keyboard(answer: Answer, engine: Engine, feedback: bool = False) -> InlineKeyboardMarkup | None:
+    """'Menade du …?' suggestions, or what comes next, as buttons; a button to ICLD's site when
+    the answer refers to it; 👍/👎 under free-text answers."""
+    faq = engine.knowledge.faq_by_id
+    if answer.suggestions:
+        items = tuple((s.id, s.title) for s in answer.suggestions[:MAX_BUTTONS])
+    elif ids := next_topics(answer, _partners(engine)):
+        items = tuple((i, _title(faq[i], answer.lang)) for i in ids if i in faq)[:MAX_BUTTONS]
+    else:
+        items = tuple((s.id, s.title) for s in answer.related[:MAX_BUTTONS])
+    url = engine.knowledge.call.url
+    refers = bool(url) and ("icld" in answer.text.lower() or url in answer.text)
+    return _buttons(items, answer.lang, url if refers else None, feedback)
+
+
+@functools.lru_cache(maxsize=8)
+def _partners(engine: Engine) -> frozenset[str]:
+    return frozenset(c.iso for c in engine.knowledge.partners)
+
+
+def _title(entry: FaqEntry, lang: str) -> str:
+    if entry.id == CORE_AREAS_NEXT:
+        return msg.tr("WHICH_CORE_AREA", lang)
+    return entry.title_en if lang == "en" else entry.title
+
+
+def action_button(action: str, lang: str) -> InlineKeyboardButton:
+    label = {"sub": "REMIND_ME", "unsub": "STOP_REMINDERS", "mydata": "MY_DATA_BUTTON"}[action]
+    return InlineKeyboardButton(msg.tr(label, lang), callback_data=f"{CALLBACK_ACTION}:{action}:{lang}")
 
 
 class _Keyboard(InlineKeyboardMarkup):
@@ -59,11 +106,18 @@ class _Keyboard(InlineKeyboardMarkup):
 
 
 @functools.lru_cache(maxsize=1024)
-def _buttons(items: tuple[Suggestion, ...], lang: str) -> InlineKeyboardMarkup | None:
+def _buttons(items: tuple[tuple[str, str], ...], lang: str, url: str | None = None,
+             feedback: bool = False) -> InlineKeyboardMarkup | None:
     """Built once per set of topics: a few hundred distinct keyboards serve every answer, and
     Telegram objects are immutable, so sharing them is safe."""
-    rows = [[InlineKeyboardButton(s.title, callback_data=f"{CALLBACK_ANSWER}:{s.id}:{lang}")]
-            for s in items]
+    rows = [[action_button(ACTION_FOR_ENTRY[i], lang) if i in ACTION_FOR_ENTRY else
+             InlineKeyboardButton(title, callback_data=f"{CALLBACK_ANSWER}:{i}:{lang}")]
+            for i, title in items]
+    if url:
+        rows.append([InlineKeyboardButton(msg.tr("ICLD_BUTTON", lang), url=url)])
+    if feedback:
+        rows.append([InlineKeyboardButton("👍", callback_data=f"{CALLBACK_FEEDBACK}:up"),
+                     InlineKeyboardButton("👎", callback_data=f"{CALLBACK_FEEDBACK}:down")])
     return _Keyboard(rows) if rows else None
 
 
@@ -99,8 +153,10 @@ async def send_html(update: Update, html: str,
     return sent  # type: ignore[return-value]
 
 
-async def send_answer(update: Update, answer: Answer) -> None:
-    await send_html(update, answer_html(answer), keyboard(answer))
+async def send_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, answer: Answer,
+                      feedback: bool = False) -> Message | None:
+    engine = services(context).brain.engine
+    return await send_html(update, answer_html(answer), keyboard(answer, engine, feedback))
 
 
 # ---- gatekeeping -------------------------------------------------------------------------
@@ -175,7 +231,9 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     now = svc.clock()
     text = text[: MAX_QUESTION_CHARS * 4]           # over-long input is cut before matching
     answer = svc.brain.engine.answer_question(text, now)
-    await send_answer(update, answer)            # first the answer, then the bookkeeping
+    sent = await send_answer(update, context, answer, feedback=True)   # first the answer
+    if sent is not None:            # what 👎 under it records: the question and the answer
+        svc.answered.remember(sent.chat_id, sent.message_id, text[:MAX_QUESTION_CHARS], answer.match)
     # Written in batches by the heartbeat job (text and time only, never who asked).
     svc.questions.add(now, scrub(text)[:MAX_QUESTION_CHARS] if answer.match is None else None)
     if svc.questions.backlog:
@@ -204,6 +262,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     topics = [engine.knowledge.faq_by_id[t] for t in msg.START_TOPICS if t in engine.knowledge.faq_by_id]
     rows = [[InlineKeyboardButton(e.title_en if lang == "en" else e.title,
                                   callback_data=f"{CALLBACK_ANSWER}:{e.id}:{lang}")] for e in topics]
+    rows.append([action_button("sub", lang)])
     html = f"{render_plain(welcome.text)}\n\n<i>{escape(msg.START_PRIVACY)}</i>"
     await send_html(update, html, InlineKeyboardMarkup(rows) if rows else None)
 
@@ -221,7 +280,8 @@ async def topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return                                  # an unknown command in a group: other bots'
     svc = services(context)
     entry_id = msg.TOPIC_COMMANDS.get(command, "help")
-    await send_answer(update, svc.brain.engine.answer_entry(entry_id, svc.clock(), language_of(update)))
+    await send_answer(update, context,
+                      svc.brain.engine.answer_entry(entry_id, svc.clock(), language_of(update)))
 
 
 # ---- buttons and inline mode -------------------------------------------------------------
@@ -238,7 +298,29 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await query.answer()
     lang = "en" if parts[2] == "en" else "sv"
-    await send_answer(update, engine.answer_entry(parts[1], svc.clock(), lang))
+    await send_answer(update, context, engine.answer_entry(parts[1], svc.clock(), lang))
+
+
+async def feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """👍/👎 under an answer: 👎 records the question (scrubbed) and which answer it got."""
+    query = update.callback_query
+    if query is None:
+        return
+    svc = services(context)
+    message = query.message
+    asked = svc.answered.take(message.chat.id, message.message_id) if message else None
+    lang = language_of(update)
+    if asked is not None and query.data == f"{CALLBACK_FEEDBACK}:down":
+        question, match = asked
+        await svc.best_effort(svc.store.record_feedback(question, match, svc.clock()))
+    await query.answer(msg.tr("FEEDBACK_THANKS" if asked is not None else "FEEDBACK_ALREADY", lang))
+    if asked is not None and isinstance(message, Message) and message.reply_markup is not None:
+        rows = [row for row in message.reply_markup.inline_keyboard
+                if not any((b.callback_data or "").startswith(f"{CALLBACK_FEEDBACK}:") for b in row)]
+        try:                        # the thumbs go, so nobody counts twice; the topics stay
+            await message.edit_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
+        except TelegramError as exc:
+            log.debug("could not remove the feedback buttons: %s", exc)
 
 
 async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,4 +1,5 @@
-"""What the Telegram bot says around the engine's answers (Swedish, "du"-form)."""
+"""What the Telegram bot says around the engine's answers: Swedish ("du"-form) constants, and
+their English versions in EN, chosen with `tr(NAME, lang)`."""
 from __future__ import annotations
 
 BOT_COMMANDS: tuple[tuple[str, str], ...] = (
@@ -25,6 +26,13 @@ ALL_COMMANDS: frozenset[str] = frozenset(
         "subscribe", "unsubscribe", "stopp", "stop", "stats", "broadcast", "reload"})
 START_TOPICS: tuple[str, ...] = ("countries", "deadline", "who_can_apply", "core_areas")
 
+REMIND_ME = "🔔 Påminn mig"
+STOP_REMINDERS = "🔕 Avsluta påminnelser"
+MY_DATA_BUTTON = "Mina uppgifter"
+ICLD_BUTTON = "🌐 Läs mer hos ICLD"
+WHICH_CORE_AREA = "Vilket passar vårt projekt?"
+FEEDBACK_THANKS = "Tack för att du sa vad du tyckte!"
+FEEDBACK_ALREADY = "Tack! Det här svaret har redan fått ditt omdöme."
 DID_YOU_MEAN = "Menade du något av det här?"
 SEE_ALSO = "Läs mer:"
 NON_TEXT = ("Jag förstår bara textfrågor. Skriv din fråga om kommunalt partnerskap, "
@@ -93,6 +101,25 @@ BROADCAST_QUEUED = ("Utskicket är sparat. Ett annat utskick pågår just nu, s�
                     "direkt efter det.")
 BROADCAST_CANCELLED = "Utskicket är avbrutet. Inget skickades."
 STATS = ("Statistik\n• Aktiva prenumeranter: {active}\n• Frågor idag: {today}\n"
+         "• 👎 på svar (senaste 90 dagarna): {thumbs_down} – lista dem med partnerbot feedback\n"
          "• Obesvarade frågor (vanligast först):\n{unanswered}")
 RELOAD_OK = "Kunskapsbasen är omladdad (sista ansökningsdag {deadline})."
 RELOAD_FAILED = "Kunskapsbasen laddades inte om – den gamla används fortfarande. Fel:\n{problems}"
+
+
+EN: dict[str, str] = {
+    "REMIND_ME": "🔔 Remind me",
+    "STOP_REMINDERS": "🔕 Stop reminders",
+    "MY_DATA_BUTTON": "My data",
+    "ICLD_BUTTON": "🌐 Read more at ICLD",
+    "WHICH_CORE_AREA": "Which one fits our project?",
+    "FEEDBACK_THANKS": "Thank you for telling me what you think!",
+    "FEEDBACK_ALREADY": "Thanks! This answer already has your rating.",
+}
+
+
+def tr(name: str, lang: str) -> str:
+    """The text called ``name`` in ``lang`` ("en" or Swedish)."""
+    if lang == "en" and name in EN:
+        return EN[name]
+    return str(globals()[name])

@@ -3,16 +3,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TypeVar
 
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import ContextTypes
 
+from bot.answers.language import detect_language
+from bot.answers.normalize import clip, tokens
 from bot.brain import Brain
+from bot.telegram import messages as msg
 from bot.clock import Clock, local_day
 from bot.config import Settings
 from bot.privacy import RETENTION
@@ -95,6 +98,25 @@ class QuestionLog:
             raise
 
 
+class AnsweredQuestions:
+    """The question behind each recent free-text answer, so a 👎 pressed under the answer can
+    record it (scrubbed) with the answer given. Memory only, the newest LIMIT answers; each is
+    taken once, so a second press counts nothing."""
+
+    LIMIT = 5_000
+
+    def __init__(self) -> None:
+        self._asked: OrderedDict[tuple[int, int], tuple[str, str | None]] = OrderedDict()
+
+    def remember(self, chat_id: int, message_id: int, question: str, match: str | None) -> None:
+        self._asked[(chat_id, message_id)] = (question, match)
+        if len(self._asked) > self.LIMIT:
+            self._asked.popitem(last=False)
+
+    def take(self, chat_id: int, message_id: int) -> tuple[str, str | None] | None:
+        return self._asked.pop((chat_id, message_id), None)
+
+
 @dataclass
 class Services:
     brain: Brain
@@ -104,6 +126,7 @@ class Services:
     flood: FloodGuard = field(default_factory=FloodGuard)
     alarm: StorageAlarm = field(default_factory=StorageAlarm)
     questions: QuestionLog = field(default_factory=QuestionLog)
+    answered: AnsweredQuestions = field(default_factory=AnsweredQuestions)
     # One delivery pass at a time in this process (the scheduled job or an admin broadcast).
     delivery_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -127,10 +150,20 @@ class Services:
 
 
 def sender(bot: Bot) -> Sender:
-    """How deliveries send one already-formatted text to one chat."""
+    """How deliveries send one already-formatted text to one chat: every reminder and
+    broadcast carries a button to stop them, in the language the text is written in (the
+    delivery chose it from the subscriber's language)."""
+    stop = {lang: InlineKeyboardMarkup([[InlineKeyboardButton(
+        msg.tr("STOP_REMINDERS", lang), callback_data=f"do:unsub:{lang}")]]) for lang in ("sv", "en")}
+
     async def send(chat_id: int, text: str) -> None:
-        await bot.send_message(chat_id, text)
+        await bot.send_message(chat_id, text, reply_markup=stop[written_in(text)])
     return send
+
+
+def written_in(text: str) -> str:
+    """"en" for a text written in English, else "sv" (the same test the engine uses)."""
+    return detect_language(tokens(clip(text)))
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

@@ -378,6 +378,14 @@ class Store:
                 " active = 1, unsubscribed_at = NULL", (chat_id, language, ts))
             return True
 
+    async def set_language(self, chat_id: int, language: str) -> bool:
+        """The subscriber's language follows the user's latest choice; True if it changed."""
+        if language not in LANGUAGES:
+            raise ValueError(f"language must be one of {LANGUAGES}, got {language!r}")
+        result = await self._write1("UPDATE subscribers SET language = ? WHERE chat_id = ?"
+                                    " AND language <> ?", (language, chat_id, language))
+        return result.rowcount == 1
+
     async def unsubscribe(self, chat_id: int, now: datetime) -> bool:
         """Mark inactive; True if the chat was active."""
         result = await self._write1(

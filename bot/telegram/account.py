@@ -13,7 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot.telegram import messages as msg
 from bot.telegram.formatting import escape
-from bot.telegram.handlers import language_of, send_html
+from bot.telegram.handlers import chat_language, language_of, send_html
 from bot.reminders.ics import deadline_calendar
 from bot.telegram.services import Services, services
 from bot.storage import StorageError, StoreBusy
@@ -24,14 +24,15 @@ FORGET_YES, FORGET_NO = "forget:yes", "forget:no"
 T = TypeVar("T")
 
 
-async def _stored(update: Update, svc: Services, operation: Awaitable[T]) -> tuple[bool, T | None]:
+async def _stored(update: Update, svc: Services, operation: Awaitable[T],
+                  lang: str = "sv") -> tuple[bool, T | None]:
     """Run a store call the user asked for; if it fails, say so plainly (never drop it silently)."""
     try:
         result = await operation
     except StorageError as exc:
         svc.alarm.failed(exc)
-        await send_html(update, escape(msg.STORE_BUSY if isinstance(exc, StoreBusy)
-                                       else msg.STORE_BROKEN))
+        await send_html(update, escape(msg.tr("STORE_BUSY" if isinstance(exc, StoreBusy)
+                                              else "STORE_BROKEN", lang)))
         return False, None
     svc.alarm.ok()
     return True, result
@@ -65,10 +66,11 @@ async def _refuse_non_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if await may_change(update, context):
         return False
     query = update.callback_query
+    lang = await chat_language(update, context)
     if query is not None:
-        await query.answer(msg.GROUP_ADMINS_ONLY, show_alert=True)
+        await query.answer(msg.tr("GROUP_ADMINS_ONLY", lang), show_alert=True)
     else:
-        await send_html(update, escape(msg.GROUP_ADMINS_ONLY))
+        await send_html(update, escape(msg.tr("GROUP_ADMINS_ONLY", lang)))
     return True
 
 
@@ -80,14 +82,16 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     now = svc.clock()
     call = svc.brain.knowledge.call
-    ok, new = await _stored(update, svc, svc.store.subscribe(chat.id, language_of(update), now))
+    lang = await chat_language(update, context)
+    ok, new = await _stored(update, svc, svc.store.subscribe(chat.id, lang, now), lang)
     if not ok:
         return
-    deadline = format_day(call.deadline, "sv")
+    deadline = format_day(call.deadline, lang)
     if not call.is_open(now):
-        text = msg.SUBSCRIBED_CLOSED.format(deadline=deadline)
+        text = msg.tr("SUBSCRIBED_CLOSED", lang).format(deadline=deadline)
     else:
-        text = msg.SUBSCRIBED.format(deadline=deadline) if new else msg.ALREADY_SUBSCRIBED
+        text = msg.tr("SUBSCRIBED", lang).format(deadline=deadline) if new else \
+            msg.tr("ALREADY_SUBSCRIBED", lang)
     await send_html(update, escape(text))
 
 
@@ -97,10 +101,11 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if chat is None or await _refuse_non_admin(update, context):
         return
     svc = services(context)
-    ok, was_active = await _stored(update, svc, svc.store.unsubscribe(chat.id, svc.clock()))
+    lang = await chat_language(update, context)
+    ok, was_active = await _stored(update, svc, svc.store.unsubscribe(chat.id, svc.clock()), lang)
     if not ok:
         return
-    await send_html(update, escape(msg.UNSUBSCRIBED if was_active else msg.NOT_SUBSCRIBED))
+    await send_html(update, escape(msg.tr("UNSUBSCRIBED" if was_active else "NOT_SUBSCRIBED", lang)))
 
 
 async def calendar(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -113,11 +118,15 @@ async def calendar(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     knowledge = svc.brain.knowledge
     call = knowledge.call
     schedule = svc.brain.reminders.schedule()
-    data = deadline_calendar(call_name=call.name, deadline=call.deadline, tz=call.tz.key,
-                             reminders=[r.due_at for r in schedule], url=call.url, now=now)
-    filename = f"sista-ansokningsdag-{call.deadline.isoformat()}.ics"
+    lang = await chat_language(update, context)
+    name = (call.name_en or call.name) if lang == "en" else call.name
+    data = deadline_calendar(call_name=name, deadline=call.deadline, tz=call.tz.key,
+                             reminders=[r.due_at for r in schedule], url=call.url, now=now,
+                             lang=lang)
+    filename = (f"application-deadline-{call.deadline.isoformat()}.ics" if lang == "en" else
+                f"sista-ansokningsdag-{call.deadline.isoformat()}.ics")
     await chat.send_document(InputFile(data, filename=filename),
-                             caption=escape(msg.CALENDAR_CAPTION.format(call=call.name)))
+                             caption=escape(msg.tr("CALENDAR_CAPTION", lang).format(call=name)))
 
 
 def _local(text: str | None, svc: Services) -> str:
@@ -133,25 +142,29 @@ async def my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if chat is None:
         return
     svc = services(context)
-    ok, report = await _stored(update, svc, svc.store.chat_report(chat.id))
+    lang = await chat_language(update, context)
+    ok, report = await _stored(update, svc, svc.store.chat_report(chat.id), lang)
     if not ok or report is None:
         return
+    words = msg.WORDS[lang]
     sub = report["subscriber"]
     if sub is None and not report["deliveries"]:
-        await send_html(update, escape(f"{msg.MY_DATA_NONE}\n\n{msg.PRIVACY}"))
+        await send_html(update, escape(f"{msg.tr('MY_DATA_NONE', lang)}\n\n"
+                                       f"{msg.tr('PRIVACY', lang)}"))
         return
-    lines = [msg.MY_DATA_HEAD]
+    lines = [msg.tr("MY_DATA_HEAD", lang)]
     if sub is not None:
-        until = f", avslutad {_local(sub['unsubscribed_at'], svc)}" if sub["unsubscribed_at"] else ""
-        lines.append(msg.MY_DATA_SUB.format(
-            state="aktiv" if sub["active"] else "avslutad",
-            language="svenska" if sub["language"] == "sv" else "engelska",
-            since=_local(sub["subscribed_at"], svc), until=until))
+        until = words["ended_at"].format(when=_local(sub["unsubscribed_at"], svc)) \
+            if sub["unsubscribed_at"] else ""
+        lines.append(msg.tr("MY_DATA_SUB", lang).format(
+            state=words["active"] if sub["active"] else words["ended"],
+            language=words[sub["language"]], since=_local(sub["subscribed_at"], svc), until=until))
     deliveries = report["deliveries"]
     if deliveries:
-        latest = f", senast {_local(deliveries[-1]['updated_at'], svc)}"
-        lines.append(msg.MY_DATA_DELIVERIES.format(count=len(deliveries), latest=latest))
-    lines += ["", msg.PRIVACY, "", msg.MY_DATA_FOOT]
+        latest = words["latest"].format(when=_local(deliveries[-1]["updated_at"], svc))
+        lines.append(msg.tr("MY_DATA_DELIVERIES", lang).format(
+            count=words["count"].format(n=len(deliveries)), latest=latest))
+    lines += ["", msg.tr("PRIVACY", lang), "", msg.tr("MY_DATA_FOOT", lang)]
     await send_html(update, escape("\n".join(lines)))
 
 
@@ -159,9 +172,11 @@ async def forget_me(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/glom_mig: ask for confirmation before erasing anything."""
     if await _refuse_non_admin(update, context):
         return
-    markup = InlineKeyboardMarkup([[InlineKeyboardButton(msg.FORGET_YES, callback_data=FORGET_YES),
-                                    InlineKeyboardButton(msg.FORGET_NO, callback_data=FORGET_NO)]])
-    await send_html(update, escape(msg.FORGET_ASK), markup)
+    lang = await chat_language(update, context)
+    markup = InlineKeyboardMarkup([[
+        InlineKeyboardButton(msg.tr("FORGET_YES", lang), callback_data=FORGET_YES),
+        InlineKeyboardButton(msg.tr("FORGET_NO", lang), callback_data=FORGET_NO)]])
+    await send_html(update, escape(msg.tr("FORGET_ASK", lang)), markup)
 
 
 async def forget_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -171,14 +186,15 @@ async def forget_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if query is None or chat is None or await _refuse_non_admin(update, context):
         return
     await query.answer()
+    lang = await chat_language(update, context)
     if query.data != FORGET_YES:
-        await _edit_or_send(update, msg.FORGET_CANCELLED)
+        await _edit_or_send(update, msg.tr("FORGET_CANCELLED", lang))
         return
     svc = services(context)
-    ok, removed = await _stored(update, svc, svc.store.forget_chat(chat.id))
+    ok, removed = await _stored(update, svc, svc.store.forget_chat(chat.id), lang)
     if not ok:
         return
-    await _edit_or_send(update, msg.FORGET_DONE if removed else msg.FORGET_NOTHING)
+    await _edit_or_send(update, msg.tr("FORGET_DONE" if removed else "FORGET_NOTHING", lang))
 
 
 async def _edit_or_send(update: Update, text: str) -> None:
@@ -202,7 +218,7 @@ async def action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     handler = {"sub": subscribe, "unsub": unsubscribe, "mydata": my_data}.get(
         parts[1] if len(parts) > 1 else "")
     if handler is None:
-        await query.answer(msg.STALE_BUTTON)
+        await query.answer(msg.tr("STALE_BUTTON", language_of(update)))
         return
     if handler is not my_data and await _refuse_non_admin(update, context):
         return

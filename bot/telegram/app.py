@@ -92,11 +92,11 @@ def add_handlers(app: Application) -> None:
     app.add_handler(MessageHandler(only_new & filters.TEXT & ~filters.COMMAND, handlers.question))
     app.add_handler(CommandHandler("start", handlers.start))
     app.add_handler(CommandHandler(list(msg.TOPIC_COMMANDS), handlers.topic))
-    app.add_handler(CommandHandler(["prenumerera", "subscribe"], account.subscribe))
-    app.add_handler(CommandHandler(["avsluta", "unsubscribe", "stopp", "stop"], account.unsubscribe))
-    app.add_handler(CommandHandler("kalender", account.calendar))
-    app.add_handler(CommandHandler("mina_uppgifter", account.my_data))
-    app.add_handler(CommandHandler("glom_mig", account.forget_me))
+    app.add_handler(CommandHandler(list(msg.SUBSCRIBE_COMMANDS), account.subscribe))
+    app.add_handler(CommandHandler(list(msg.UNSUBSCRIBE_COMMANDS), account.unsubscribe))
+    app.add_handler(CommandHandler(list(msg.CALENDAR_COMMANDS), account.calendar))
+    app.add_handler(CommandHandler(list(msg.MY_DATA_COMMANDS), account.my_data))
+    app.add_handler(CommandHandler(list(msg.FORGET_COMMANDS), account.forget_me))
     app.add_handler(CommandHandler("stats", admin.stats))
     app.add_handler(CommandHandler("broadcast", admin.broadcast))
     app.add_handler(CommandHandler("reload", admin.reload_knowledge))
@@ -151,6 +151,8 @@ async def _post_init(app: Application) -> None:
                                      busy_timeout=svc.settings.busy_timeout)
     try:
         await app.bot.set_my_commands([BotCommand(c, d) for c, d in msg.BOT_COMMANDS])
+        await app.bot.set_my_commands([BotCommand(c, d) for c, d in msg.BOT_COMMANDS_EN],
+                                      language_code="en")
     except TelegramError as exc:          # the menu is a convenience; never a reason to stop
         log.warning("could not register the command menu: %s", exc)
     if app.job_queue is not None:

@@ -20,7 +20,8 @@ from bot.answers.engine import Answer, Engine
 from bot.knowledge.model import FaqEntry
 from bot.telegram.flood import Verdict
 from bot.telegram.formatting import escape, render_plain, split_message
-from bot.answers.normalize import MAX_QUESTION_CHARS
+from bot.answers.language import ENGLISH_ONLY, SWEDISH_ONLY, detect_language
+from bot.answers.normalize import MAX_QUESTION_CHARS, clip, tokens
 from bot.privacy import scrub
 from bot.telegram.polling import with_retries
 from bot.telegram.services import services
@@ -39,6 +40,57 @@ def language_of(update: Update) -> str:
     user = update.effective_user
     code = (user.language_code or "") if user else ""
     return "en" if code.lower().startswith("en") else "sv"
+
+
+def command_of(update: Update) -> str | None:
+    message = update.effective_message
+    text = (message.text or "") if message is not None else ""
+    if not text.startswith("/"):
+        return None
+    return text.split()[0][1:].partition("@")[0].lower()
+
+
+def _hint(update: Update) -> str | None:
+    """The language the user just chose: an English command, or a button's."""
+    query = update.callback_query
+    if query is not None:
+        parts = (query.data or "").split(":")
+        return parts[-1] if len(parts) >= 3 and parts[-1] in ("sv", "en") else None
+    # An English command chooses English. A Swedish one chooses nothing: English answers point
+    # to /hjalp, /lander…, and tapping one must not switch an English conversation to Swedish.
+    return "en" if command_of(update) in msg.ENGLISH_COMMANDS else None
+
+
+async def chat_language(update: Update, context: ContextTypes.DEFAULT_TYPE,
+                        written: str | None = None) -> str:
+    """The language the whole conversation follows: the user's latest choice - the language
+    they write in or the command they type, else their Telegram language. A subscriber's stored
+    language (reminders, broadcasts, the .ics) follows it."""
+    svc = services(context)
+    chat = update.effective_chat
+    known = svc.languages.get(chat.id) if chat is not None else None
+    telegram = language_of(update)
+    lang = written or _hint(update) or known or telegram
+    if chat is not None and lang != known:
+        svc.languages.set(chat.id, lang)
+        if lang != (known or telegram) or (written is None and known is None):
+            await svc.best_effort(svc.store.set_language(chat.id, lang))
+    return lang
+
+
+def message_chat_id(update: Update) -> int:
+    chat = update.effective_chat
+    return chat.id if chat is not None else 0
+
+
+def written_language(text: str) -> str | None:
+    """"en" or "sv" when the text clearly is one of them; None for "Kenya?" or "deadline"."""
+    toks = tokens(clip(text))
+    if detect_language(toks) == "en":
+        return "en"
+    sv = sum(1 for w in toks if w in SWEDISH_ONLY)
+    en = sum(1 for w in toks if w in ENGLISH_ONLY)
+    return "sv" if sv and sv > en else None
 
 
 # Buttons for entries whose answer only says "type /command": the button does it instead.
@@ -124,7 +176,7 @@ def _buttons(items: tuple[tuple[str, str], ...], lang: str, url: str | None = No
 def answer_html(answer: Answer) -> str:
     text = render_plain(answer.text)
     if answer.suggestions:
-        text += f"\n\n<b>{escape(msg.DID_YOU_MEAN)}</b>"
+        text += f"\n\n<b>{escape(msg.tr('DID_YOU_MEAN', answer.lang))}</b>"
     return text
 
 
@@ -179,7 +231,8 @@ async def flood_gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if verdict is Verdict.OK:
         return
     if verdict is Verdict.WARN:
-        await send_html(update, escape(msg.SLOW_DOWN))
+        lang = services(context).languages.get(chat.id) or language_of(update)
+        await send_html(update, escape(msg.tr("SLOW_DOWN", lang)))
     raise ApplicationHandlerStop
 
 
@@ -230,7 +283,15 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     now = svc.clock()
     text = text[: MAX_QUESTION_CHARS * 4]           # over-long input is cut before matching
-    answer = svc.brain.engine.answer_question(text, now)
+    engine = svc.brain.engine
+    answer = engine.answer_question(text, now)
+    chat_id = message_chat_id(update)
+    talking = svc.languages.get(chat_id) or language_of(update)
+    written = written_language(text)
+    if written is not None and written != talking:
+        await chat_language(update, context, written)         # rarely: the user switched
+    elif written is None and answer.lang != talking and answer.match in engine.knowledge.faq_by_id:
+        answer = engine.answer_entry(answer.match, now, talking)   # "deadline?" in English too
     sent = await send_answer(update, context, answer, feedback=True)   # first the answer
     if sent is not None:            # what 👎 under it records: the question and the answer
         svc.answered.remember(sent.chat_id, sent.message_id, text[:MAX_QUESTION_CHARS], answer.match)
@@ -249,21 +310,21 @@ async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         replied = message.reply_to_message
         if not (replied and replied.from_user and replied.from_user.id == context.bot.id):
             return
-    await send_html(update, escape(msg.NON_TEXT))
+    await send_html(update, escape(msg.tr("NON_TEXT", await chat_language(update, context))))
 
 
 # ---- topic commands ----------------------------------------------------------------------
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Welcome: what the bot is, what it can do, and a keyboard of topics."""
     svc = services(context)
-    lang = language_of(update)
+    lang = await chat_language(update, context)
     engine = svc.brain.engine
     welcome = engine.answer_entry("greeting", svc.clock(), lang)
     topics = [engine.knowledge.faq_by_id[t] for t in msg.START_TOPICS if t in engine.knowledge.faq_by_id]
     rows = [[InlineKeyboardButton(e.title_en if lang == "en" else e.title,
                                   callback_data=f"{CALLBACK_ANSWER}:{e.id}:{lang}")] for e in topics]
     rows.append([action_button("sub", lang)])
-    html = f"{render_plain(welcome.text)}\n\n<i>{escape(msg.START_PRIVACY)}</i>"
+    html = f"{render_plain(welcome.text)}\n\n<i>{escape(msg.tr('START_PRIVACY', lang))}</i>"
     await send_html(update, html, InlineKeyboardMarkup(rows) if rows else None)
 
 
@@ -280,8 +341,8 @@ async def topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return                                  # an unknown command in a group: other bots'
     svc = services(context)
     entry_id = msg.TOPIC_COMMANDS.get(command, "help")
-    await send_answer(update, context,
-                      svc.brain.engine.answer_entry(entry_id, svc.clock(), language_of(update)))
+    lang = await chat_language(update, context)
+    await send_answer(update, context, svc.brain.engine.answer_entry(entry_id, svc.clock(), lang))
 
 
 # ---- buttons and inline mode -------------------------------------------------------------
@@ -294,10 +355,10 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     engine = svc.brain.engine
     if len(parts) != 3 or parts[0] != CALLBACK_ANSWER or parts[1] not in engine.knowledge.faq_by_id:
-        await query.answer(msg.STALE_BUTTON, show_alert=False)
+        await query.answer(msg.tr("STALE_BUTTON", language_of(update)), show_alert=False)
         return
     await query.answer()
-    lang = "en" if parts[2] == "en" else "sv"
+    lang = await chat_language(update, context)
     await send_answer(update, context, engine.answer_entry(parts[1], svc.clock(), lang))
 
 
@@ -309,7 +370,8 @@ async def feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     message = query.message
     asked = svc.answered.take(message.chat.id, message.message_id) if message else None
-    lang = language_of(update)
+    lang = svc.languages.get(update.effective_chat.id) if update.effective_chat else None
+    lang = lang or language_of(update)
     if asked is not None and query.data == f"{CALLBACK_FEEDBACK}:down":
         question, match = asked
         await svc.best_effort(svc.store.record_feedback(question, match, svc.clock()))
@@ -326,7 +388,7 @@ async def feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Forged or outdated callback data: answer it so the client stops spinning."""
     if update.callback_query is not None:
-        await update.callback_query.answer(msg.STALE_BUTTON)
+        await update.callback_query.answer(msg.tr("STALE_BUTTON", language_of(update)))
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -364,6 +426,7 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat and update.effective_message:
         try:
-            await update.effective_chat.send_message(escape(msg.SOMETHING_WENT_WRONG))
+            lang = services(context).languages.get(update.effective_chat.id) or language_of(update)
+            await update.effective_chat.send_message(escape(msg.tr("SOMETHING_WENT_WRONG", lang)))
         except TelegramError:
             pass

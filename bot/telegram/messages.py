@@ -15,15 +15,39 @@ BOT_COMMANDS: tuple[tuple[str, str], ...] = (
     ("mina_uppgifter", "Se allt som är sparat om den här chatten"),
     ("glom_mig", "Radera allt som är sparat om den här chatten"),
 )
+# The command menu for users whose Telegram is set to English: the English aliases.
+BOT_COMMANDS_EN: tuple[tuple[str, str], ...] = (
+    ("start", "Start here: what I can help with"),
+    ("help", "What you can ask, and all commands"),
+    ("countries", "The partner countries you can cooperate with"),
+    ("deadline", "The application deadline and how long is left"),
+    ("areas", "The four core areas of a partnership"),
+    ("who", "Who can apply"),
+    ("subscribe", "Get reminders before the deadline"),
+    ("unsubscribe", "Stop getting reminders"),
+    ("calendar", "The deadline as a calendar file (.ics)"),
+    ("mydata", "See everything stored about this chat"),
+    ("forgetme", "Erase everything stored about this chat"),
+)
 
 # Commands -> the FAQ entry whose answer they show.
 TOPIC_COMMANDS: dict[str, str] = {
-    "hjalp": "help", "help": "help", "lander": "countries", "deadline": "deadline",
-    "omraden": "core_areas", "vem": "who_can_apply",
+    "hjalp": "help", "help": "help", "lander": "countries", "countries": "countries",
+    "deadline": "deadline", "omraden": "core_areas", "areas": "core_areas",
+    "vem": "who_can_apply", "who": "who_can_apply",
 }
-ALL_COMMANDS: frozenset[str] = frozenset(
-    {c for c, _ in BOT_COMMANDS} | set(TOPIC_COMMANDS) | {
-        "subscribe", "unsubscribe", "stopp", "stop", "stats", "broadcast", "reload"})
+SUBSCRIBE_COMMANDS = ("prenumerera", "subscribe")
+UNSUBSCRIBE_COMMANDS = ("avsluta", "stopp", "unsubscribe", "stop")
+CALENDAR_COMMANDS = ("kalender", "calendar")
+MY_DATA_COMMANDS = ("mina_uppgifter", "mydata", "my_data")
+FORGET_COMMANDS = ("glom_mig", "forgetme", "forget_me")
+# An English command answers in English; Swedish ones follow the conversation (see handlers).
+ENGLISH_COMMANDS = frozenset({"help", "countries", "areas", "who", "subscribe", "unsubscribe",
+                              "stop", "calendar", "mydata", "my_data", "forgetme", "forget_me"})
+SWEDISH_COMMANDS = frozenset({"hjalp", "lander", "omraden", "vem", "prenumerera", "avsluta",
+                              "stopp", "kalender", "mina_uppgifter", "glom_mig"})
+ALL_COMMANDS: frozenset[str] = ENGLISH_COMMANDS | SWEDISH_COMMANDS | {
+    "start", "deadline", "stats", "broadcast", "reload"}
 START_TOPICS: tuple[str, ...] = ("countries", "deadline", "who_can_apply", "core_areas")
 
 REMIND_ME = "🔔 Påminn mig"
@@ -78,7 +102,7 @@ MY_DATA_NONE = "Jag har inget sparat som är kopplat till den här chatten."
 MY_DATA_HEAD = "Det här har jag sparat om den här chatten:"
 MY_DATA_SUB = ("• Prenumeration: {state}, språk {language}, startad {since}"
                "{until}")
-MY_DATA_DELIVERIES = "• Skickade påminnelser och utskick: {count} st{latest}"
+MY_DATA_DELIVERIES = "• Skickade påminnelser och utskick: {count}{latest}"
 MY_DATA_FOOT = "Skriv /glom_mig för att radera allt som är kopplat till den här chatten."
 
 FORGET_ASK = ("Vill du att jag raderar allt som är sparat om den här chatten? "
@@ -95,8 +119,8 @@ BROADCAST_ASK = "Skicka det här till {count} aktiva prenumeranter?\n\n{text}"
 BROADCAST_SEND = "Ja, skicka"
 BROADCAST_CANCEL = "Avbryt"
 BROADCAST_STARTED = "Utskicket har startat till {count} prenumeranter. Jag meddelar när det är klart."
-BROADCAST_DONE = ("Utskicket är klart: {sent} skickade, {blocked} har blockerat boten "
-                  "och {failed} gick inte att nå (de försöks igen senare).")
+BROADCAST_DONE = ("Utskicket är klart. Skickat: {sent}. Har blockerat boten: {blocked}. "
+                  "Gick inte att nå: {failed} (jag försöker igen med dem senare).")
 BROADCAST_QUEUED = ("Utskicket är sparat. Ett annat utskick pågår just nu, så det här skickas "
                     "direkt efter det.")
 BROADCAST_CANCELLED = "Utskicket är avbrutet. Inget skickades."
@@ -115,6 +139,62 @@ EN: dict[str, str] = {
     "WHICH_CORE_AREA": "Which one fits our project?",
     "FEEDBACK_THANKS": "Thank you for telling me what you think!",
     "FEEDBACK_ALREADY": "Thanks! This answer already has your rating.",
+    "DID_YOU_MEAN": "Did you mean one of these?",
+    "NON_TEXT": ("I only understand text questions. Type your question about municipal "
+                 "partnerships, for example “Can we cooperate with Kenya?”."),
+    "SLOW_DOWN": "Whoa, that was fast! Please wait a moment before you write again, so I can keep up.",
+    "GROUP_ADMINS_ONLY": ("In a group, only the group's administrators can change the reminders "
+                          "or erase the group's data."),
+    "SOMETHING_WENT_WRONG": "Oops, something went wrong on my side. Please try again in a moment.",
+    "STALE_BUTTON": "That button no longer works. Type your question again and I will answer.",
+    "SUBSCRIBED": ("Done! You will get reminders before the application deadline ({deadline}). "
+                   "Type /unsubscribe when you want no more."),
+    "ALREADY_SUBSCRIBED": "You already get reminders. Type /unsubscribe if you want to stop.",
+    "SUBSCRIBED_CLOSED": ("The call closed on {deadline}, so there are no more reminders to send "
+                          "right now. I have kept your subscription: if a new call is added here, "
+                          "you will get reminders before it. Type /unsubscribe to stop."),
+    "UNSUBSCRIBED": "You will get no more reminders. Welcome back with /subscribe!",
+    "NOT_SUBSCRIBED": "You don't get any reminders. Type /subscribe if you want them.",
+    "STORE_BUSY": ("I could not save that just now because the database is busy. "
+                   "Please try again in a moment – nothing has changed."),
+    "STORE_BROKEN": ("Sorry, I cannot save anything right now because of a technical fault. "
+                     "I still answer questions – please try again later."),
+    "CALENDAR_CAPTION": ("The application deadline for {call} as a calendar file. Open it to add "
+                         "it to Outlook or Google Calendar."),
+    "START_PRIVACY": ("About your data: I keep only what is needed. If you type /subscribe, I "
+                      "keep this chat's id, language and dates until you type /forgetme. "
+                      "Questions I cannot answer are kept without any link to you and without "
+                      "names or contact details, for at most 90 days. More with /mydata."),
+    "PRIVACY": ("How I handle data:\n"
+                "• If you type /subscribe, I keep this chat's id, language and dates, and which "
+                "reminders I have sent – so that I can remind you. They stay until you type "
+                "/forgetme.\n"
+                "• Questions I cannot answer, and questions where you press 👎, are kept only as "
+                "text and time, without any link to you. Names, phone numbers, e-mail "
+                "addresses, personal identity numbers and usernames are removed before anything "
+                "is stored. The texts help us improve the answers and are deleted after 90 "
+                "days.\n"
+                "• How many questions are asked per day (just a number).\n"
+                "Nothing else is stored – neither who you are nor your other messages."),
+    "MY_DATA_NONE": "I have nothing stored that is linked to this chat.",
+    "MY_DATA_HEAD": "This is what I have stored about this chat:",
+    "MY_DATA_SUB": "• Subscription: {state}, language {language}, started {since}{until}",
+    "MY_DATA_DELIVERIES": "• Reminders and announcements sent: {count}{latest}",
+    "MY_DATA_FOOT": "Type /forgetme to erase everything linked to this chat.",
+    "FORGET_ASK": ("Do you want me to erase everything stored about this chat? "
+                   "You will then also stop getting reminders."),
+    "FORGET_YES": "Yes, erase everything",
+    "FORGET_NO": "No, cancel",
+    "FORGET_DONE": "Done! I have erased everything I had stored about this chat.",
+    "FORGET_NOTHING": "There was nothing stored about this chat, so there is nothing to erase.",
+    "FORGET_CANCELLED": "OK, I have not erased anything.",
+}
+# Words inside the /mina_uppgifter lines, by language.
+WORDS: dict[str, dict[str, str]] = {
+    "sv": {"active": "aktiv", "ended": "avslutad", "sv": "svenska", "en": "engelska",
+           "ended_at": ", avslutad {when}", "latest": ", senast {when}", "count": "{n} st"},
+    "en": {"active": "active", "ended": "ended", "sv": "Swedish", "en": "English",
+           "ended_at": ", ended {when}", "latest": ", latest {when}", "count": "{n}"},
 }
 
 

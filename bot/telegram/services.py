@@ -117,6 +117,24 @@ class AnsweredQuestions:
         return self._asked.pop((chat_id, message_id), None)
 
 
+class ChatLanguages:
+    """The language each recent chat is talking in (memory only, the newest LIMIT chats)."""
+
+    LIMIT = 50_000
+
+    def __init__(self) -> None:
+        self._langs: OrderedDict[int, str] = OrderedDict()
+
+    def get(self, chat_id: int) -> str | None:
+        return self._langs.get(chat_id)
+
+    def set(self, chat_id: int, lang: str) -> None:
+        self._langs[chat_id] = lang
+        self._langs.move_to_end(chat_id)
+        if len(self._langs) > self.LIMIT:
+            self._langs.popitem(last=False)
+
+
 @dataclass
 class Services:
     brain: Brain
@@ -127,6 +145,7 @@ class Services:
     alarm: StorageAlarm = field(default_factory=StorageAlarm)
     questions: QuestionLog = field(default_factory=QuestionLog)
     answered: AnsweredQuestions = field(default_factory=AnsweredQuestions)
+    languages: ChatLanguages = field(default_factory=ChatLanguages)
     # One delivery pass at a time in this process (the scheduled job or an admin broadcast).
     delivery_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 

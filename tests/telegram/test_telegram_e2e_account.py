@@ -148,16 +148,16 @@ async def test_forget_me_cancel_keeps_the_subscription(tg) -> None:
 
 async def test_english_aliases_and_stopp(tg) -> None:
     api, bot = tg
-    [done] = await ask(api, 1002, "/subscribe")
-    assert "Klart!" in done.plain_text
+    [done] = await ask(api, 1002, "/subscribe")            # an English command: English reply
+    assert done.plain_text.startswith("Done!")
     assert (await bot.store.get_subscriber(1002)).active  # type: ignore[union-attr]
-    [stopped] = await ask(api, 1002, "/stopp")
-    assert stopped.plain_text == msg.UNSUBSCRIBED
+    [stopped] = await ask(api, 1002, "/stopp")               # the conversation stays English
+    assert stopped.plain_text == msg.EN["UNSUBSCRIBED"]
     [again] = await ask(api, 1002, "/stopp")
-    assert again.plain_text == msg.NOT_SUBSCRIBED
+    assert again.plain_text == msg.EN["NOT_SUBSCRIBED"]
     await ask(api, 1002, "/subscribe")
     [off] = await ask(api, 1002, "/unsubscribe")
-    assert off.plain_text == msg.UNSUBSCRIBED
+    assert off.plain_text == msg.EN["UNSUBSCRIBED"]
     assert not (await bot.store.get_subscriber(1002)).active  # type: ignore[union-attr]
 
 

@@ -101,6 +101,7 @@ async def send_reminders(settings: Settings, now_arg) -> int:  # noqa: ANN001 - 
     from bot.reminders.delivery import delivery_pass
     from bot.reminders.lease import exclusive_pass
     from bot.reminders.ratelimit import SlidingWindowLimiter
+    from bot.telegram.services import sender
     from bot.telegram.transport import JsonRequest
     if settings.token is None:
         return _fail("TELEGRAM_BOT_TOKEN is not set")
@@ -117,9 +118,7 @@ async def send_reminders(settings: Settings, now_arg) -> int:  # noqa: ANN001 - 
     limiter = SlidingWindowLimiter(29, 1.0) if settings.rate_limit else None
     try:
         async with Bot(settings.token.reveal(), request=JsonRequest(), **kwargs) as bot:
-            async def send(chat_id: int, text: str) -> None:
-                await bot.send_message(chat_id, text, parse_mode="HTML",
-                                       link_preview_options={"is_disabled": True})
+            send = sender(bot, store)       # the bot's own: buttons, broadcast framing
             clock = (lambda: now) if now_arg else system_clock
             async with exclusive_pass(store) as mine:
                 if not mine:

@@ -57,7 +57,7 @@ async def delivery_job(context: ContextTypes.DEFAULT_TYPE) -> None:
                 if not mine:
                     log.info("another process is delivering; skipping this pass")
                     return
-                report = await delivery_pass(svc.store, sender(context.bot),
+                report = await delivery_pass(svc.store, sender(context.bot, svc.store),
                                              svc.brain.reminders, svc.clock(), clock=svc.clock,
                                              stop=context.application.bot_data.get("stop_event"))
         except StorageError as exc:
@@ -155,6 +155,14 @@ async def _post_init(app: Application) -> None:
                                       language_code="en")
     except TelegramError as exc:          # the menu is a convenience; never a reason to stop
         log.warning("could not register the command menu: %s", exc)
+    try:
+        for lang, long, short in (("", msg.DESCRIPTION, msg.SHORT_DESCRIPTION),
+                                  ("sv", msg.DESCRIPTION, msg.SHORT_DESCRIPTION),
+                                  ("en", msg.DESCRIPTION_EN, msg.SHORT_DESCRIPTION_EN)):
+            await app.bot.set_my_description(long, language_code=lang or None)
+            await app.bot.set_my_short_description(short, language_code=lang or None)
+    except TelegramError as exc:
+        log.warning("could not set the bot's description: %s", exc)
     if app.job_queue is not None:
         # A pass may outlast the interval (a big broadcast). A second instance then finds the
         # delivery lock taken and returns at once; with max_instances=1 APScheduler would log a

@@ -10,7 +10,8 @@ import logging
 import re
 
 from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle,
-                      InputTextMessageContent, Message, ReplyParameters, Update)
+                      InlineQueryResultsButton, InputTextMessageContent, Message,
+                      ReplyParameters, Update)
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
@@ -33,6 +34,7 @@ CALLBACK_FEEDBACK = "fb"  # fb:up|down under a free-text answer
 REPLY_ATTEMPTS = 4        # a 5xx or a dropped connection should not cost anyone their answer
 MAX_BUTTONS = 3
 INLINE_RESULTS = 3
+INLINE_TITLE_CHARS = 60
 
 
 def language_of(update: Update) -> str:
@@ -411,13 +413,27 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     for i, answer in enumerate(answers[:INLINE_RESULTS]):
         entry = engine.knowledge.faq_by_id.get(answer.match or "")
         title = (entry.title_en if answer.lang == "en" else entry.title) if entry else \
-            answer.text.split("\n")[0][:60]
+            answer.text.split("\n")[0]
+        title = cut_at_word(title, INLINE_TITLE_CHARS) or "Partnerbot"
         body = split_message(render_plain(answer.text))
         results.append(InlineQueryResultArticle(
-            id=f"{i}-{answer.match or 'none'}"[:64], title=title[:100] or "Partnerbot",
+            id=f"{i}-{answer.match or 'none'}"[:64], title=title,
             description=answer.text.replace("\n", " ")[:120],
             input_message_content=InputTextMessageContent(body[0] if body else escape(title))))
-    await query.answer(results, cache_time=300, is_personal=False)
+    lang = answers[0].lang if answers else language_of(update)
+    private = InlineQueryResultsButton(msg.tr("INLINE_PRIVATE", lang), start_parameter="inline")
+    await query.answer(results, cache_time=300, is_personal=False, button=private)
+
+
+def cut_at_word(text: str, limit: int) -> str:
+    """``text`` cut at the last whole word that fits in ``limit`` characters (with "…")."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    if " " in head and not text[limit - 1].isspace():
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ,.;:–-") + "…"
 
 
 # ---- errors ------------------------------------------------------------------------------

@@ -113,6 +113,32 @@ FORGET_DONE = "Klart! Jag har raderat allt jag hade sparat om den här chatten."
 FORGET_NOTHING = "Det fanns inget sparat om den här chatten, så det finns inget att radera."
 FORGET_CANCELLED = "Okej, jag har inte raderat något."
 
+# The bot's profile (Telegram shows the description in an empty chat, the short one on its page).
+DESCRIPTION = ("Jag är Partnerbot, en automatisk assistent (ingen människa) för dig som arbetar i "
+               "en svensk kommun eller region och funderar på att söka ICLD:s utlysning "
+               "Kommunalt partnerskap. Jag svarar på frågor om samarbetsländer, vem som kan söka, "
+               "sista ansökningsdag och kärnområden, och kan påminna dig inför sista dagen. "
+               "Allt jag säger kommer från utlysningstexten – när den inte säger något hänvisar "
+               "jag till ICLD.")
+SHORT_DESCRIPTION = ("Automatisk assistent som svarar på frågor om ICLD:s utlysning Kommunalt "
+                     "partnerskap, utifrån utlysningstexten.")
+DESCRIPTION_EN = ("I am Partnerbot, an automatic assistant (not a person) for staff at Swedish "
+                  "municipalities and regions who are thinking of applying for ICLD's call "
+                  "Kommunalt partnerskap (municipal partnership). I answer questions about the "
+                  "partner countries, who can apply, the deadline and the core areas, and can "
+                  "remind you before the deadline. Everything I say comes from the call "
+                  "announcement – where it says nothing, I refer you to ICLD.")
+SHORT_DESCRIPTION_EN = ("Automatic assistant answering questions about ICLD's call Kommunalt "
+                        "partnerskap, based on the call announcement.")
+
+# Inline mode: the button above the results that opens a private chat with the bot.
+INLINE_PRIVATE = "Fråga mig i en privat chatt"
+
+# Around an admin's broadcast, in each subscriber's language: who sent it and how to stop.
+BROADCAST_FRAME = ("📣 Meddelande från dem som driver Partnerbot:\n\n{text}\n\n"
+                   "Du får det här eftersom du prenumererar på påminnelser. Tryck på knappen "
+                   "nedan eller skriv /avsluta om du inte vill ha fler.")
+
 NOT_AVAILABLE = "Det kommandot är inte tillgängligt."
 BROADCAST_USAGE = "Skriv texten efter kommandot, till exempel: /broadcast Påminnelse: …"
 BROADCAST_ASK = "Skicka det här till {count} aktiva prenumeranter?\n\n{text}"
@@ -124,6 +150,8 @@ BROADCAST_DONE = ("Utskicket är klart. Skickat: {sent}. Har blockerat boten: {b
 BROADCAST_QUEUED = ("Utskicket är sparat. Ett annat utskick pågår just nu, så det här skickas "
                     "direkt efter det.")
 BROADCAST_CANCELLED = "Utskicket är avbrutet. Inget skickades."
+BROADCAST_ALREADY_SENT = "Det här utskicket är redan skickat – det skickas inte igen."
+BROADCAST_ALREADY_CANCELLED = "Det här utskicket är redan avbrutet."
 STATS = ("Statistik\n• Aktiva prenumeranter: {active}\n• Frågor idag: {today}\n"
          "• 👎 på svar (senaste 90 dagarna): {thumbs_down} – lista dem med partnerbot feedback\n"
          "• Obesvarade frågor (vanligast först):\n{unanswered}")
@@ -188,6 +216,10 @@ EN: dict[str, str] = {
     "FORGET_DONE": "Done! I have erased everything I had stored about this chat.",
     "FORGET_NOTHING": "There was nothing stored about this chat, so there is nothing to erase.",
     "FORGET_CANCELLED": "OK, I have not erased anything.",
+    "INLINE_PRIVATE": "Ask me in a private chat",
+    "BROADCAST_FRAME": ("📣 A message from the people who run Partnerbot:\n\n{text}\n\n"
+                        "You get this because you subscribe to reminders. Press the button below "
+                        "or type /unsubscribe if you want no more."),
 }
 # Words inside the /mina_uppgifter lines, by language.
 WORDS: dict[str, dict[str, str]] = {

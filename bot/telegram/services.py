@@ -9,13 +9,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TypeVar
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.answers.language import detect_language
 from bot.answers.normalize import clip, tokens
 from bot.brain import Brain
 from bot.telegram import messages as msg
+from bot.telegram.formatting import escape
 from bot.clock import Clock, local_day
 from bot.config import Settings
 from bot.privacy import RETENTION
@@ -25,6 +27,7 @@ from bot.storage import Store, StorageError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 KEY = "services"
 
 
@@ -168,15 +171,27 @@ class Services:
             log.debug("pruning old question texts failed: %s", exc)
 
 
-def sender(bot: Bot) -> Sender:
+BROADCAST_MARK = "\x1e"     # starts a stored broadcast: framed per recipient when sent
+
+
+def sender(bot: Bot, store: Store | None = None) -> Sender:
     """How deliveries send one already-formatted text to one chat: every reminder and
-    broadcast carries a button to stop them, in the language the text is written in (the
-    delivery chose it from the subscriber's language)."""
+    broadcast carries a button to stop them, in the recipient's language. A broadcast (stored
+    with BROADCAST_MARK) is framed with who sent it and how to stop, in the subscriber's stored
+    language; reminders are already written in it."""
     stop = {lang: InlineKeyboardMarkup([[InlineKeyboardButton(
         msg.tr("STOP_REMINDERS", lang), callback_data=f"do:unsub:{lang}")]]) for lang in ("sv", "en")}
 
     async def send(chat_id: int, text: str) -> None:
-        await bot.send_message(chat_id, text, reply_markup=stop[written_in(text)])
+        if text.startswith(BROADCAST_MARK):
+            subscriber = await store.get_subscriber(chat_id) if store is not None else None
+            lang = subscriber.language if subscriber is not None else "sv"
+            text = escape(msg.tr("BROADCAST_FRAME", lang)).replace(
+                "{text}", text.removeprefix(BROADCAST_MARK))
+        else:
+            lang = written_in(text)
+        await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
+                               link_preview_options=NO_PREVIEW, reply_markup=stop[lang])
     return send
 
 

@@ -38,6 +38,8 @@ def run_operation(args: argparse.Namespace) -> int:
             return asyncio.run(send_reminders(settings, args.now))
         if args.command == "unanswered":
             return asyncio.run(list_unanswered(settings))
+        if args.command == "feedback":
+            return asyncio.run(list_feedback(settings))
         if args.command == "backup":
             return asyncio.run(backup(settings, args.file))
         return health(settings)
@@ -99,6 +101,7 @@ async def send_reminders(settings: Settings, now_arg) -> int:  # noqa: ANN001 - 
     from bot.reminders.delivery import delivery_pass
     from bot.reminders.lease import exclusive_pass
     from bot.reminders.ratelimit import SlidingWindowLimiter
+    from bot.telegram.services import sender
     from bot.telegram.transport import JsonRequest
     if settings.token is None:
         return _fail("TELEGRAM_BOT_TOKEN is not set")
@@ -115,9 +118,7 @@ async def send_reminders(settings: Settings, now_arg) -> int:  # noqa: ANN001 - 
     limiter = SlidingWindowLimiter(29, 1.0) if settings.rate_limit else None
     try:
         async with Bot(settings.token.reveal(), request=JsonRequest(), **kwargs) as bot:
-            async def send(chat_id: int, text: str) -> None:
-                await bot.send_message(chat_id, text, parse_mode="HTML",
-                                       link_preview_options={"is_disabled": True})
+            send = sender(bot, store)       # the bot's own: buttons, broadcast framing
             clock = (lambda: now) if now_arg else system_clock
             async with exclusive_pass(store) as mine:
                 if not mine:
@@ -143,6 +144,20 @@ async def list_unanswered(settings: Settings) -> int:
         print("No unanswered questions stored.")
     for text, count, last in rows:
         print(f"{count:>5}  {last:%Y-%m-%d}  {text}")
+    return 0
+
+
+async def list_feedback(settings: Settings) -> int:
+    """Questions whose answer got 👎, with the answer given, most frequent first."""
+    store = await Store.open(settings.db_path, busy_timeout=settings.busy_timeout)
+    try:
+        rows = await store.top_feedback(100)
+    finally:
+        await store.close()
+    if not rows:
+        print("No 👎 feedback stored.")
+    for text, answer, count, last in rows:
+        print(f"{count:>5}  {last:%Y-%m-%d}  {answer or '-'}  {text}")
     return 0
 
 

@@ -1,7 +1,9 @@
 """The one module that owns all SQL: subscribers, delivery ledger, broadcasts, question stats.
 
 GDPR: only Telegram chat ids, a language code and timestamps are stored about a chat. Question
-texts (unanswered) and counters are never linked to a chat. `forget_chat` erases a chat fully.
+texts (unanswered, 👎 feedback) and counters are never linked to a chat, and a text is scrubbed
+of phone numbers, e-mail addresses, names… (`bot.privacy.scrub`) before it is written; `prune`
+removes texts older than the retention period. `forget_chat` erases a chat fully.
 Times are stored as fixed-width UTC ISO-8601 text, so text order is time order.
 """
 from __future__ import annotations
@@ -20,6 +22,7 @@ from urllib.parse import quote
 import aiosqlite
 
 from bot.clock import local_day, to_utc
+from bot.privacy import scrub
 
 APPLICATION_ID = 0x50544E42  # "PTNB" in PRAGMA application_id marks a Partnerbot database
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -49,6 +52,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (   # 2: one delivery pass at a time across processes (the bot and `send-reminders`)
         "CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL,"
         " expires_at TEXT NOT NULL) WITHOUT ROWID",
+    ),
+    (   # 3: 👎 on an answer (question scrubbed, which answer; never who), and pruning by age
+        "CREATE TABLE feedback (id INTEGER PRIMARY KEY, text TEXT NOT NULL, norm TEXT NOT NULL,"
+        " answer TEXT NOT NULL, asked_at TEXT NOT NULL)",
+        "CREATE INDEX feedback_asked_at ON feedback (asked_at)",
+        "CREATE INDEX unanswered_asked_at ON unanswered (asked_at)",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -369,6 +378,14 @@ class Store:
                 " active = 1, unsubscribed_at = NULL", (chat_id, language, ts))
             return True
 
+    async def set_language(self, chat_id: int, language: str) -> bool:
+        """The subscriber's language follows the user's latest choice; True if it changed."""
+        if language not in LANGUAGES:
+            raise ValueError(f"language must be one of {LANGUAGES}, got {language!r}")
+        result = await self._write1("UPDATE subscribers SET language = ? WHERE chat_id = ?"
+                                    " AND language <> ?", (language, chat_id, language))
+        return result.rowcount == 1
+
     async def unsubscribe(self, chat_id: int, now: datetime) -> bool:
         """Mark inactive; True if the chat was active."""
         result = await self._write1(
@@ -534,7 +551,7 @@ class Store:
         """Question counts (``(when, count)``, by Stockholm day) and unanswered question texts
         (text and time only, no chat id; blank ones ignored) in one transaction."""
         rows = [(clean, _norm(clean), _ts(when)) for text, when in unanswered
-                if (clean := " ".join(text.split())[:MAX_QUESTION_CHARS])]
+                if (clean := scrub(text)[:MAX_QUESTION_CHARS])]
         if not rows and not counts:
             return
         async with self._write():
@@ -559,6 +576,40 @@ class Store:
         """Data minimisation: delete unanswered questions asked before `before`."""
         return (await self._write1("DELETE FROM unanswered WHERE asked_at < ?",
                                    (_ts(before),))).rowcount
+
+    async def prune(self, before: datetime) -> int:
+        """Data minimisation: delete every stored question text (unanswered, feedback) from
+        before `before`; returns the rows deleted. Writes nothing when nothing has expired."""
+        expired = await self._read(
+            "SELECT EXISTS (SELECT 1 FROM unanswered WHERE asked_at < ?)"
+            " OR EXISTS (SELECT 1 FROM feedback WHERE asked_at < ?)", (_ts(before), _ts(before)))
+        if not expired[0][0]:
+            return 0
+        async with self._write():
+            gone = (await self._execute("DELETE FROM unanswered WHERE asked_at < ?",
+                                        (_ts(before),))).rowcount
+            gone += (await self._execute("DELETE FROM feedback WHERE asked_at < ?",
+                                         (_ts(before),))).rowcount
+        return gone
+
+    # -- feedback (👎 on an answer; never linked to a chat) -----------------------------------
+    async def record_feedback(self, question: str, answer: str | None, now: datetime) -> None:
+        """A 👎: the question (scrubbed) and which answer it got (FAQ id/intent, '' if none)."""
+        clean = scrub(question)[:MAX_QUESTION_CHARS]
+        await self._write1("INSERT INTO feedback (text, norm, answer, asked_at) VALUES (?, ?, ?, ?)",
+                           (clean, _norm(clean), answer or "", _ts(now)))
+
+    async def top_feedback(self, limit: int = 20) -> list[tuple[str, str, int, datetime]]:
+        """(latest wording, answer given, count, last time) per question and answer, most
+        frequent first, then most recent."""
+        rows = await self._read(
+            "SELECT text, answer, COUNT(*) AS n, MAX(asked_at) AS last FROM feedback"
+            " GROUP BY norm, answer ORDER BY n DESC, last DESC, norm LIMIT ?", (limit,))
+        return [(str(r["text"]), str(r["answer"]), int(r["n"]), datetime.fromisoformat(r["last"]))
+                for r in rows]
+
+    async def count_feedback(self) -> int:
+        return int((await self._read("SELECT COUNT(*) FROM feedback"))[0][0])
 
     # -- leases -----------------------------------------------------------------------------
     async def acquire_lease(self, name: str, owner: str, now: datetime, ttl: timedelta) -> bool:

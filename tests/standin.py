@@ -152,6 +152,9 @@ class StandIn:
         self._inline_answers: list[dict[str, Any]] = []
         self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._menu_buttons: dict[int | str | None, dict[str, Any]] = {}
+        self._descriptions: dict[tuple[str, str], str] = {}  # (kind, language_code) -> text
+        self._member_status: dict[tuple[int | str, int], str] = {}  # (chat, user) -> status
+        self._user_languages: dict[int, str] = {}
         # faults
         self._blocked: set[int | str] = set()
         self._fail_next: dict[str, deque[ApiError]] = {}
@@ -456,7 +459,8 @@ class StandIn:
         return message
 
     def _user(self, user_id: int, username: str | None = None) -> dict[str, Any]:
-        user = {"id": user_id, "is_bot": False, "first_name": "Testare", "language_code": "sv"}
+        user = {"id": user_id, "is_bot": False, "first_name": "Testare",
+                "language_code": self._user_languages.get(user_id, "sv")}
         if username:
             user["username"] = username
         return user
@@ -699,7 +703,9 @@ class StandIn:
         self._check_blocked(chat_id)
         self._check_rate("sendMessage", chat_id)
         inline = markup if markup and "inline_keyboard" in markup else None
-        message = self._new_message(chat_id, _bot_sender(), text=plain, reply_markup=inline)
+        reply_to = self._reply_target(chat_id, params)
+        message = self._new_message(chat_id, _bot_sender(), text=plain, reply_markup=inline,
+                                    reply_to_message=reply_to)
         message["_source"] = (text, param(params, "parse_mode"))
         self._record_sent("sendMessage", params, text=text, plain_text=plain,
                           reply_markup=markup, message_id=message["message_id"])
@@ -893,6 +899,62 @@ class StandIn:
         path, content = self._files[file_id]
         return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(content),
                 "file_path": path}
+
+    def _reply_target(self, chat_id: int | str, params: dict[str, Any]) -> dict[str, Any] | None:
+        """The message a reply_parameters names, as Telegram embeds it in the reply."""
+        wanted = json_param(params, "reply_parameters")
+        if not isinstance(wanted, dict):
+            return None
+        original = self._messages.get((chat_key(wanted.get("chat_id")) or chat_id,
+                                       int(wanted.get("message_id") or 0)))
+        if original is None:
+            if wanted.get("allow_sending_without_reply"):
+                return None
+            raise bad("message to be replied not found")
+        return {k: v for k, v in _public(original).items() if k != "reply_to_message"}
+
+    def _m_getChatMember(self, params: dict[str, Any]) -> Any:
+        chat_id = self._target_chat(params)
+        user_id = int_param(params, "user_id") or 0
+        status = self._member_status.get((chat_id, user_id), "member")
+        member: dict[str, Any] = {"status": status, "user": self._user(user_id)}
+        if status == "creator":
+            member["is_anonymous"] = False
+        elif status == "administrator":
+            member.update({flag: True for flag in (
+                "can_be_edited", "can_manage_chat", "can_delete_messages",
+                "can_manage_video_chats", "can_restrict_members", "can_promote_members",
+                "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories",
+                "can_delete_stories")}, is_anonymous=False, can_be_edited=False)
+        return member
+
+    def _m_setMyDescription(self, params: dict[str, Any]) -> Any:
+        return self._set_description("description", params, 512)
+
+    def _m_setMyShortDescription(self, params: dict[str, Any]) -> Any:
+        return self._set_description("short_description", params, 120)
+
+    def _set_description(self, kind: str, params: dict[str, Any], limit: int) -> Any:
+        text = param(params, kind) or ""
+        if len(text) > limit:
+            raise bad(f"BOT_{kind.upper()}_TOO_LONG".replace("SHORT_DESCRIPTION", "ABOUT"))
+        self._descriptions[(kind, param(params, "language_code") or "")] = text
+        self._record_sent(f"setMy{''.join(w.title() for w in kind.split('_'))}", params)
+        return True
+
+    def set_member_status(self, chat_id: int, user_id: int, status: str) -> None:
+        """getChatMember answers `status` ("creator", "administrator", "member", …)."""
+        with self._lock:
+            self._member_status[(chat_id, user_id)] = status
+
+    def set_user_language(self, user_id: int, language_code: str) -> None:
+        """The Telegram language of `user_id` in the updates pushed from now on."""
+        with self._lock:
+            self._user_languages[user_id] = language_code
+
+    def description(self, kind: str = "description", language_code: str = "") -> str | None:
+        with self._lock:
+            return self._descriptions.get((kind, language_code))
 
     # ------------------------------------------------------------------ faults (thread-safe)
     def block_chat(self, chat_id: int | str) -> None:

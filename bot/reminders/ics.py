@@ -10,7 +10,8 @@ Design (what Outlook and Google Calendar import best):
   reminders there. A visible event at the chosen local time survives every importer; it also
   carries a VALARM at its start so Apple Calendar, Outlook and Thunderbird pop up a notification.
 * Timed values are written in UTC (``...Z``), which needs no VTIMEZONE and cannot be
-  misinterpreted; the local time zone (``tz``) is used for naive inputs and for the Swedish text.
+  misinterpreted; the local time zone (``tz``) is used for naive inputs and for the text, which
+  is Swedish or (``lang="en"``) English.
 * UIDs are derived from the deadline and call name, so importing the file again updates the
   events instead of duplicating them.
 """
@@ -41,6 +42,7 @@ def deadline_calendar(
     reminders: list[datetime],
     url: str,
     now: datetime,
+    lang: str = "sv",
 ) -> bytes:
     """Return a CRLF-folded iCalendar file for the deadline of ``call_name``.
 
@@ -55,7 +57,8 @@ def deadline_calendar(
         raise ValueError(f"unknown time zone: {tz!r}") from None
 
     now_utc = _aware(now, zone).astimezone(timezone.utc)
-    deadline_text = format_day(deadline, "sv")
+    en = lang == "en"
+    deadline_text = format_day(deadline, "en" if en else "sv")
     key = hashlib.sha256(f"{deadline.isoformat()}|{call_name}".encode()).hexdigest()[:24]
 
     cal = Calendar()
@@ -69,12 +72,17 @@ def deadline_calendar(
     event.add("dtstamp", now_utc)
     event.add("dtstart", deadline)
     event.add("dtend", deadline + timedelta(days=1))
-    event.add("summary", f"Sista ansökningsdag: {call_name}")
-    event.add(
-        "description",
-        f"Sista dagen att ansöka till {call_name} är {deadline_text}.\n"
-        f"Mer information: {url}",
-    )
+    if en:
+        event.add("summary", f"Application deadline: {call_name}")
+        event.add("description", f"The last day to apply for {call_name} is {deadline_text}.\n"
+                                 f"More information: {url}")
+    else:
+        event.add("summary", f"Sista ansökningsdag: {call_name}")
+        event.add(
+            "description",
+            f"Sista dagen att ansöka till {call_name} är {deadline_text}.\n"
+            f"Mer information: {url}",
+        )
     event.add("url", url)
     event.add("transp", "TRANSPARENT")
     cal.add_component(event)
@@ -90,17 +98,21 @@ def deadline_calendar(
     for moment in moments:
         local = moment.astimezone(zone)
         days_left = (deadline - local.date()).days
-        when = {0: "i dag", 1: "i morgon"}.get(days_left, f"om {days_left} dagar")
-        text = f"Sista ansökningsdag för {call_name} är {deadline_text} ({when})."
+        if en:
+            when = {0: "today", 1: "tomorrow"}.get(days_left, f"in {days_left} days")
+            text = f"The application deadline for {call_name} is {deadline_text} ({when})."
+            summary = f"Reminder: {call_name} – application deadline {deadline_text}"
+        else:
+            when = {0: "i dag", 1: "i morgon"}.get(days_left, f"om {days_left} dagar")
+            text = f"Sista ansökningsdag för {call_name} är {deadline_text} ({when})."
+            summary = f"Påminnelse: {call_name} – sista ansökningsdag {deadline_text}"
         reminder = Event()
         reminder.add("uid", f"reminder-{key}-{moment:%Y%m%dT%H%M%SZ}@{_UID_DOMAIN}")
         reminder.add("dtstamp", now_utc)
         reminder.add("dtstart", moment)
         reminder.add("dtend", moment + _REMINDER_LENGTH)
-        reminder.add(
-            "summary", f"Påminnelse: {call_name} – sista ansökningsdag {deadline_text}"
-        )
-        reminder.add("description", f"{text}\nMer information: {url}")
+        reminder.add("summary", summary)
+        reminder.add("description", f"{text}\n{'More information' if en else 'Mer information'}: {url}")
         reminder.add("url", url)
         reminder.add("transp", "TRANSPARENT")
         alarm = Alarm()

@@ -173,7 +173,7 @@ def reminder_text(
             head = f"⏰ 1 day left: tomorrow, {when}, is the application deadline for {call_name}."
         else:
             head = f"⏰ {n} days left until the application deadline {when} for {call_name}."
-        return f"{head}\nRead more: {url}\n\nDon't want any more reminders? Send /avsluta."
+        return f"{head}\nRead more: {url}\n\nDon't want any more reminders? Send /unsubscribe."
     when = deadline_text_sv or format_day(reminder.deadline, "sv")
     if n == 0:
         head = f"⏰ Idag, {when}, är sista ansökningsdagen för {call_name}."

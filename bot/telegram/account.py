@@ -7,12 +7,13 @@ from datetime import datetime
 from typing import TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.telegram import messages as msg
 from bot.telegram.formatting import escape
-from bot.telegram.handlers import language_of, send_html
+from bot.telegram.handlers import chat_language, language_of, send_html
 from bot.reminders.ics import deadline_calendar
 from bot.telegram.services import Services, services
 from bot.storage import StorageError, StoreBusy
@@ -23,48 +24,88 @@ FORGET_YES, FORGET_NO = "forget:yes", "forget:no"
 T = TypeVar("T")
 
 
-async def _stored(update: Update, svc: Services, operation: Awaitable[T]) -> tuple[bool, T | None]:
+async def _stored(update: Update, svc: Services, operation: Awaitable[T],
+                  lang: str = "sv") -> tuple[bool, T | None]:
     """Run a store call the user asked for; if it fails, say so plainly (never drop it silently)."""
     try:
         result = await operation
     except StorageError as exc:
         svc.alarm.failed(exc)
-        await send_html(update, escape(msg.STORE_BUSY if isinstance(exc, StoreBusy)
-                                       else msg.STORE_BROKEN))
+        await send_html(update, escape(msg.tr("STORE_BUSY" if isinstance(exc, StoreBusy)
+                                              else "STORE_BROKEN", lang)))
         return False, None
     svc.alarm.ok()
     return True, result
 
 
+ANONYMOUS_ADMIN = 1087968824     # "GroupAnonymousBot": the sender of an anonymous admin's post
+
+
+async def may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """In a group, the group's subscription and data are its administrators' business: asks
+    Telegram for the member's status. Anyone may in a private chat."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or chat.type == ChatType.PRIVATE:
+        return True
+    message = update.message
+    if message is not None and message.sender_chat is not None \
+            and message.sender_chat.id == chat.id:
+        return True                       # an anonymous administrator posting as the group
+    if user is None or user.is_bot:
+        return False
+    try:
+        member = await context.bot.get_chat_member(chat.id, user.id)
+    except TelegramError as exc:
+        log.warning("could not look up a member's status in a group: %s", exc)
+        return False
+    return member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
+
+
+async def _refuse_non_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """True (and one polite sentence) when a group member who is not an admin tries."""
+    if await may_change(update, context):
+        return False
+    query = update.callback_query
+    lang = await chat_language(update, context)
+    if query is not None:
+        await query.answer(msg.tr("GROUP_ADMINS_ONLY", lang), show_alert=True)
+    else:
+        await send_html(update, escape(msg.tr("GROUP_ADMINS_ONLY", lang)))
+    return True
+
+
 async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/prenumerera: store the chat for deadline reminders."""
     chat = update.effective_chat
-    if chat is None:
+    if chat is None or await _refuse_non_admin(update, context):
         return
     svc = services(context)
     now = svc.clock()
     call = svc.brain.knowledge.call
-    ok, new = await _stored(update, svc, svc.store.subscribe(chat.id, language_of(update), now))
+    lang = await chat_language(update, context)
+    ok, new = await _stored(update, svc, svc.store.subscribe(chat.id, lang, now), lang)
     if not ok:
         return
-    deadline = format_day(call.deadline, "sv")
+    deadline = format_day(call.deadline, lang)
     if not call.is_open(now):
-        text = msg.SUBSCRIBED_CLOSED.format(deadline=deadline)
+        text = msg.tr("SUBSCRIBED_CLOSED", lang).format(deadline=deadline)
     else:
-        text = msg.SUBSCRIBED.format(deadline=deadline) if new else msg.ALREADY_SUBSCRIBED
+        text = msg.tr("SUBSCRIBED", lang).format(deadline=deadline) if new else \
+            msg.tr("ALREADY_SUBSCRIBED", lang)
     await send_html(update, escape(text))
 
 
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/avsluta, /stopp, /unsubscribe: no more reminders."""
     chat = update.effective_chat
-    if chat is None:
+    if chat is None or await _refuse_non_admin(update, context):
         return
     svc = services(context)
-    ok, was_active = await _stored(update, svc, svc.store.unsubscribe(chat.id, svc.clock()))
+    lang = await chat_language(update, context)
+    ok, was_active = await _stored(update, svc, svc.store.unsubscribe(chat.id, svc.clock()), lang)
     if not ok:
         return
-    await send_html(update, escape(msg.UNSUBSCRIBED if was_active else msg.NOT_SUBSCRIBED))
+    await send_html(update, escape(msg.tr("UNSUBSCRIBED" if was_active else "NOT_SUBSCRIBED", lang)))
 
 
 async def calendar(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -77,11 +118,15 @@ async def calendar(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     knowledge = svc.brain.knowledge
     call = knowledge.call
     schedule = svc.brain.reminders.schedule()
-    data = deadline_calendar(call_name=call.name, deadline=call.deadline, tz=call.tz.key,
-                             reminders=[r.due_at for r in schedule], url=call.url, now=now)
-    filename = f"sista-ansokningsdag-{call.deadline.isoformat()}.ics"
+    lang = await chat_language(update, context)
+    name = (call.name_en or call.name) if lang == "en" else call.name
+    data = deadline_calendar(call_name=name, deadline=call.deadline, tz=call.tz.key,
+                             reminders=[r.due_at for r in schedule], url=call.url, now=now,
+                             lang=lang)
+    filename = (f"application-deadline-{call.deadline.isoformat()}.ics" if lang == "en" else
+                f"sista-ansokningsdag-{call.deadline.isoformat()}.ics")
     await chat.send_document(InputFile(data, filename=filename),
-                             caption=escape(msg.CALENDAR_CAPTION.format(call=call.name)))
+                             caption=escape(msg.tr("CALENDAR_CAPTION", lang).format(call=name)))
 
 
 def _local(text: str | None, svc: Services) -> str:
@@ -97,50 +142,59 @@ async def my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if chat is None:
         return
     svc = services(context)
-    ok, report = await _stored(update, svc, svc.store.chat_report(chat.id))
+    lang = await chat_language(update, context)
+    ok, report = await _stored(update, svc, svc.store.chat_report(chat.id), lang)
     if not ok or report is None:
         return
+    words = msg.WORDS[lang]
     sub = report["subscriber"]
     if sub is None and not report["deliveries"]:
-        await send_html(update, escape(msg.MY_DATA_NONE))
+        await send_html(update, escape(f"{msg.tr('MY_DATA_NONE', lang)}\n\n"
+                                       f"{msg.tr('PRIVACY', lang)}"))
         return
-    lines = [msg.MY_DATA_HEAD]
+    lines = [msg.tr("MY_DATA_HEAD", lang)]
     if sub is not None:
-        until = f", avslutad {_local(sub['unsubscribed_at'], svc)}" if sub["unsubscribed_at"] else ""
-        lines.append(msg.MY_DATA_SUB.format(
-            state="aktiv" if sub["active"] else "avslutad",
-            language="svenska" if sub["language"] == "sv" else "engelska",
-            since=_local(sub["subscribed_at"], svc), until=until))
+        until = words["ended_at"].format(when=_local(sub["unsubscribed_at"], svc)) \
+            if sub["unsubscribed_at"] else ""
+        lines.append(msg.tr("MY_DATA_SUB", lang).format(
+            state=words["active"] if sub["active"] else words["ended"],
+            language=words[sub["language"]], since=_local(sub["subscribed_at"], svc), until=until))
     deliveries = report["deliveries"]
     if deliveries:
-        latest = f", senast {_local(deliveries[-1]['updated_at'], svc)}"
-        lines.append(msg.MY_DATA_DELIVERIES.format(count=len(deliveries), latest=latest))
-    lines += ["", msg.MY_DATA_FOOT]
+        latest = words["latest"].format(when=_local(deliveries[-1]["updated_at"], svc))
+        lines.append(msg.tr("MY_DATA_DELIVERIES", lang).format(
+            count=words["count"].format(n=len(deliveries)), latest=latest))
+    lines += ["", msg.tr("PRIVACY", lang), "", msg.tr("MY_DATA_FOOT", lang)]
     await send_html(update, escape("\n".join(lines)))
 
 
 async def forget_me(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/glom_mig: ask for confirmation before erasing anything."""
-    markup = InlineKeyboardMarkup([[InlineKeyboardButton(msg.FORGET_YES, callback_data=FORGET_YES),
-                                    InlineKeyboardButton(msg.FORGET_NO, callback_data=FORGET_NO)]])
-    await send_html(update, escape(msg.FORGET_ASK), markup)
+    if await _refuse_non_admin(update, context):
+        return
+    lang = await chat_language(update, context)
+    markup = InlineKeyboardMarkup([[
+        InlineKeyboardButton(msg.tr("FORGET_YES", lang), callback_data=FORGET_YES),
+        InlineKeyboardButton(msg.tr("FORGET_NO", lang), callback_data=FORGET_NO)]])
+    await send_html(update, escape(msg.tr("FORGET_ASK", lang)), markup)
 
 
 async def forget_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The confirm button of /glom_mig: erase every row about the chat (or cancel)."""
     query = update.callback_query
     chat = update.effective_chat
-    if query is None or chat is None:
+    if query is None or chat is None or await _refuse_non_admin(update, context):
         return
     await query.answer()
+    lang = await chat_language(update, context)
     if query.data != FORGET_YES:
-        await _edit_or_send(update, msg.FORGET_CANCELLED)
+        await _edit_or_send(update, msg.tr("FORGET_CANCELLED", lang))
         return
     svc = services(context)
-    ok, removed = await _stored(update, svc, svc.store.forget_chat(chat.id))
+    ok, removed = await _stored(update, svc, svc.store.forget_chat(chat.id), lang)
     if not ok:
         return
-    await _edit_or_send(update, msg.FORGET_DONE if removed else msg.FORGET_NOTHING)
+    await _edit_or_send(update, msg.tr("FORGET_DONE" if removed else "FORGET_NOTHING", lang))
 
 
 async def _edit_or_send(update: Update, text: str) -> None:
@@ -153,3 +207,20 @@ async def _edit_or_send(update: Update, text: str) -> None:
         except TelegramError as exc:  # an old message may no longer be editable (expected)
             log.debug("could not edit the confirmation message: %s", exc)
     await send_html(update, escape(text))
+
+
+async def action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button that does what its command does: 🔔 subscribe, 🔕 stop reminders, my data."""
+    query = update.callback_query
+    if query is None:
+        return
+    parts = (query.data or "").split(":")
+    handler = {"sub": subscribe, "unsub": unsubscribe, "mydata": my_data}.get(
+        parts[1] if len(parts) > 1 else "")
+    if handler is None:
+        await query.answer(msg.tr("STALE_BUTTON", language_of(update)))
+        return
+    if handler is not my_data and await _refuse_non_admin(update, context):
+        return
+    await query.answer()
+    await handler(update, context)

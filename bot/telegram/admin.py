@@ -9,6 +9,7 @@ import logging
 import secrets
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.telegram import messages as msg
@@ -17,12 +18,13 @@ from bot.reminders.delivery import broadcast_report, resume_broadcasts
 from bot.reminders.lease import exclusive_pass
 from bot.telegram.formatting import escape
 from bot.telegram.handlers import send_html
-from bot.telegram.services import Services, sender, services
+from bot.telegram.services import BROADCAST_MARK, Services, sender, services
 from bot.storage import StorageError
 from bot.answers.texts import format_day
 
 log = logging.getLogger(__name__)
 PENDING = "pending_broadcasts"
+DECIDED = "decided_broadcasts"      # nonce -> "yes"/"no": a second press says what happened
 MAX_BROADCAST_CHARS = 3500
 
 
@@ -44,16 +46,19 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     now = svc.clock()
     if svc.questions.pending:                      # include the last few seconds
         await svc.best_effort(svc.questions.flush(svc.store))
+    await svc.prune()                              # never show an expired text
     try:
         active = await svc.store.count_active()
         today = await svc.store.questions_on(local_day(now)) + svc.questions.unsaved(local_day(now))
         top = await svc.store.top_unanswered(5)
+        thumbs_down = await svc.store.count_feedback()
     except StorageError as exc:
         svc.alarm.failed(exc)
         await send_html(update, escape(msg.STORE_BROKEN))
         return
     unanswered = "\n".join(f"  {count} × {text[:80]}" for text, count, _ in top) or "  (inga)"
-    await send_html(update, escape(msg.STATS.format(active=active, today=today, unanswered=unanswered)))
+    await send_html(update, escape(msg.STATS.format(active=active, today=today,
+                                                    unanswered=unanswered, thumbs_down=thumbs_down)))
 
 
 async def broadcast(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -93,15 +98,27 @@ async def broadcast_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE
     text = context.bot_data.get(PENDING, {}).pop(nonce, None)
     await query.answer()
     if text is None:
-        await send_html(update, escape(msg.STALE_BUTTON))
+        done = context.bot_data.get(DECIDED, {}).get(nonce)
+        await send_html(update, escape(msg.BROADCAST_ALREADY_SENT if done == "yes" else
+                                       msg.BROADCAST_ALREADY_CANCELLED if done else
+                                       msg.STALE_BUTTON))
         return
+    decided: dict[str, str] = context.bot_data.setdefault(DECIDED, {})
+    decided[nonce] = "yes" if choice == "yes" else "no"
+    if query.message is not None and hasattr(query.message, "edit_reply_markup"):
+        try:                                        # the buttons go: no second press
+            await query.message.edit_reply_markup(None)
+        except TelegramError as exc:
+            log.debug("could not remove the confirm buttons: %s", exc)
     if choice != "yes":
         await send_html(update, escape(msg.BROADCAST_CANCELLED))
         return
     count = await svc.store.count_active()
     await send_html(update, escape(msg.BROADCAST_STARTED.format(count=count)))
 
-    broadcast_id = await svc.store.create_broadcast(escape(text), svc.clock())
+    # Stored escaped (the admin's "<b>" shows as typed) and marked, so that the sender frames
+    # it in each subscriber's language with who sent it and how to stop.
+    broadcast_id = await svc.store.create_broadcast(BROADCAST_MARK + escape(text), svc.clock())
 
     stop = context.application.bot_data.get("stop_event")
 
@@ -114,7 +131,7 @@ async def broadcast_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE
             if not mine:
                 await send_html(update, escape(msg.BROADCAST_QUEUED))
                 return
-            await resume_broadcasts(svc.store, sender(context.bot), svc.clock(),
+            await resume_broadcasts(svc.store, sender(context.bot, svc.store), svc.clock(),
                                     clock=svc.clock, stop=stop)
         # Counted from the records: a scheduled pass running when the admin confirmed may
         # have delivered some or all of it (it resumes every unfinished broadcast).

@@ -31,6 +31,7 @@ from bot.telegram.webhook import WebhookReceiver
 
 log = logging.getLogger(__name__)
 HEARTBEAT_INTERVAL = 10.0
+PRUNE_INTERVAL = 3600.0           # stored question texts older than RETENTION go this often
 # Chats answered at once. At ~100 ms per Telegram request, 8 in flight allow ~80 replies/s,
 # well over the ~30 messages/s Telegram lets a bot send. With one connection per request in
 # flight (bot/telegram/transport.py) more in flight costs no extra CPU per reply (bench/conversation.py
@@ -56,7 +57,7 @@ async def delivery_job(context: ContextTypes.DEFAULT_TYPE) -> None:
                 if not mine:
                     log.info("another process is delivering; skipping this pass")
                     return
-                report = await delivery_pass(svc.store, sender(context.bot),
+                report = await delivery_pass(svc.store, sender(context.bot, svc.store),
                                              svc.brain.reminders, svc.clock(), clock=svc.clock,
                                              stop=context.application.bot_data.get("stop_event"))
         except StorageError as exc:
@@ -73,6 +74,10 @@ async def heartbeat_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     svc: Services = app.bot_data[KEY]
     if svc.questions.pending:       # a no-op flush must not report storage as working again
         await svc.best_effort(svc.questions.flush(svc.store))
+    last_prune = app.bot_data.get("last_prune")
+    if last_prune is None or time.monotonic() - last_prune >= PRUNE_INTERVAL:
+        app.bot_data["last_prune"] = time.monotonic()
+        await svc.prune()
     path: Path = app.bot_data["heartbeat"]
     recent = time.monotonic() - app.bot_data.get("last_poll", float("-inf")) < POLL_FRESHNESS
     if recent or app.bot_data.get("webhook"):
@@ -87,15 +92,17 @@ def add_handlers(app: Application) -> None:
     app.add_handler(MessageHandler(only_new & filters.TEXT & ~filters.COMMAND, handlers.question))
     app.add_handler(CommandHandler("start", handlers.start))
     app.add_handler(CommandHandler(list(msg.TOPIC_COMMANDS), handlers.topic))
-    app.add_handler(CommandHandler(["prenumerera", "subscribe"], account.subscribe))
-    app.add_handler(CommandHandler(["avsluta", "unsubscribe", "stopp", "stop"], account.unsubscribe))
-    app.add_handler(CommandHandler("kalender", account.calendar))
-    app.add_handler(CommandHandler("mina_uppgifter", account.my_data))
-    app.add_handler(CommandHandler("glom_mig", account.forget_me))
+    app.add_handler(CommandHandler(list(msg.SUBSCRIBE_COMMANDS), account.subscribe))
+    app.add_handler(CommandHandler(list(msg.UNSUBSCRIBE_COMMANDS), account.unsubscribe))
+    app.add_handler(CommandHandler(list(msg.CALENDAR_COMMANDS), account.calendar))
+    app.add_handler(CommandHandler(list(msg.MY_DATA_COMMANDS), account.my_data))
+    app.add_handler(CommandHandler(list(msg.FORGET_COMMANDS), account.forget_me))
     app.add_handler(CommandHandler("stats", admin.stats))
     app.add_handler(CommandHandler("broadcast", admin.broadcast))
     app.add_handler(CommandHandler("reload", admin.reload_knowledge))
     app.add_handler(CallbackQueryHandler(handlers.button, pattern=r"^a:"))
+    app.add_handler(CallbackQueryHandler(account.action, pattern=r"^do:"))
+    app.add_handler(CallbackQueryHandler(handlers.feedback, pattern=r"^fb:"))
     app.add_handler(CallbackQueryHandler(account.forget_confirmed, pattern=r"^forget:"))
     app.add_handler(CallbackQueryHandler(admin.broadcast_confirmed, pattern=r"^bc:"))
     app.add_handler(CallbackQueryHandler(handlers.unknown_button))
@@ -144,8 +151,18 @@ async def _post_init(app: Application) -> None:
                                      busy_timeout=svc.settings.busy_timeout)
     try:
         await app.bot.set_my_commands([BotCommand(c, d) for c, d in msg.BOT_COMMANDS])
+        await app.bot.set_my_commands([BotCommand(c, d) for c, d in msg.BOT_COMMANDS_EN],
+                                      language_code="en")
     except TelegramError as exc:          # the menu is a convenience; never a reason to stop
         log.warning("could not register the command menu: %s", exc)
+    try:
+        for lang, long, short in (("", msg.DESCRIPTION, msg.SHORT_DESCRIPTION),
+                                  ("sv", msg.DESCRIPTION, msg.SHORT_DESCRIPTION),
+                                  ("en", msg.DESCRIPTION_EN, msg.SHORT_DESCRIPTION_EN)):
+            await app.bot.set_my_description(long, language_code=lang or None)
+            await app.bot.set_my_short_description(short, language_code=lang or None)
+    except TelegramError as exc:
+        log.warning("could not set the bot's description: %s", exc)
     if app.job_queue is not None:
         # A pass may outlast the interval (a big broadcast). A second instance then finds the
         # delivery lock taken and returns at once; with max_instances=1 APScheduler would log a

@@ -10,24 +10,31 @@ import logging
 import re
 
 from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle,
-                      InputTextMessageContent, Message, Update)
+                      InlineQueryResultsButton, InputTextMessageContent, Message,
+                      ReplyParameters, Update)
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.telegram import messages as msg
-from bot.answers.engine import Answer, Suggestion
+from bot.answers.engine import Answer, Engine
+from bot.knowledge.model import FaqEntry
 from bot.telegram.flood import Verdict
 from bot.telegram.formatting import escape, render_plain, split_message
-from bot.answers.normalize import MAX_QUESTION_CHARS
+from bot.answers.language import ENGLISH_ONLY, SWEDISH_ONLY, detect_language
+from bot.answers.normalize import MAX_QUESTION_CHARS, clip, tokens
+from bot.privacy import scrub
 from bot.telegram.polling import with_retries
 from bot.telegram.services import services
 
 log = logging.getLogger(__name__)
 CALLBACK_ANSWER = "a"     # a:<entry id>:<lang>
+CALLBACK_ACTION = "do"    # do:sub|unsub|mydata:<lang> - a button that does what a command does
+CALLBACK_FEEDBACK = "fb"  # fb:up|down under a free-text answer
 REPLY_ATTEMPTS = 4        # a 5xx or a dropped connection should not cost anyone their answer
 MAX_BUTTONS = 3
 INLINE_RESULTS = 3
+INLINE_TITLE_CHARS = 60
 
 
 def language_of(update: Update) -> str:
@@ -37,9 +44,104 @@ def language_of(update: Update) -> str:
     return "en" if code.lower().startswith("en") else "sv"
 
 
-def keyboard(answer: Answer) -> InlineKeyboardMarkup | None:
-    """'Menade du …?' suggestions, or else related topics, as buttons."""
-    return _buttons((answer.suggestions or answer.related)[:MAX_BUTTONS], answer.lang)
+def command_of(update: Update) -> str | None:
+    message = update.effective_message
+    text = (message.text or "") if message is not None else ""
+    if not text.startswith("/"):
+        return None
+    return text.split()[0][1:].partition("@")[0].lower()
+
+
+def _hint(update: Update) -> str | None:
+    """The language the user just chose: an English command, or a button's."""
+    query = update.callback_query
+    if query is not None:
+        parts = (query.data or "").split(":")
+        return parts[-1] if len(parts) >= 3 and parts[-1] in ("sv", "en") else None
+    # An English command chooses English. A Swedish one chooses nothing: English answers point
+    # to /hjalp, /lander…, and tapping one must not switch an English conversation to Swedish.
+    return "en" if command_of(update) in msg.ENGLISH_COMMANDS else None
+
+
+async def chat_language(update: Update, context: ContextTypes.DEFAULT_TYPE,
+                        written: str | None = None) -> str:
+    """The language the whole conversation follows: the user's latest choice - the language
+    they write in or the command they type, else their Telegram language. A subscriber's stored
+    language (reminders, broadcasts, the .ics) follows it."""
+    svc = services(context)
+    chat = update.effective_chat
+    known = svc.languages.get(chat.id) if chat is not None else None
+    telegram = language_of(update)
+    lang = written or _hint(update) or known or telegram
+    if chat is not None and lang != known:
+        svc.languages.set(chat.id, lang)
+        if lang != (known or telegram) or (written is None and known is None):
+            await svc.best_effort(svc.store.set_language(chat.id, lang))
+    return lang
+
+
+def message_chat_id(update: Update) -> int:
+    chat = update.effective_chat
+    return chat.id if chat is not None else 0
+
+
+def written_language(text: str) -> str | None:
+    """"en" or "sv" when the text clearly is one of them; None for "Kenya?" or "deadline"."""
+    toks = tokens(clip(text))
+    if detect_language(toks) == "en":
+        return "en"
+    sv = sum(1 for w in toks if w in SWEDISH_ONLY)
+    en = sum(1 for w in toks if w in ENGLISH_ONLY)
+    return "sv" if sv and sv > en else None
+
+
+# Buttons for entries whose answer only says "type /command": the button does it instead.
+ACTION_FOR_ENTRY = {"reminders": "sub", "privacy": "mydata"}
+CORE_AREAS_NEXT = "core_areas_choice"       # "Vilket passar vårt projekt?"
+
+
+def next_topics(answer: Answer, partners: frozenset[str]) -> tuple[str, ...]:
+    """What naturally comes next after ``answer``, as FAQ ids (empty: its related entries)."""
+    if answer.match == "country" and answer.countries:
+        if any(code in partners for code in answer.countries):
+            return ("deadline", "core_areas", "reminders")   # a yes: how to go on
+        return ("countries", "counterpart", "number_of_partners")  # a no: where to look instead
+    if answer.match == "core_areas":
+        return (CORE_AREAS_NEXT, "theme", "example")
+    if answer.match == "reminders":
+        return ("reminders", "deadline", "privacy")
+    return ()
+
+
+def keyboard(answer: Answer, engine: Engine, feedback: bool = False) -> InlineKeyboardMarkup | None:
+    """'Menade du …?' suggestions, or what comes next, as buttons; a button to ICLD's site when
+    the answer refers to it; 👍/👎 under free-text answers."""
+    faq = engine.knowledge.faq_by_id
+    if answer.suggestions:
+        items = tuple((s.id, s.title) for s in answer.suggestions[:MAX_BUTTONS])
+    elif ids := next_topics(answer, _partners(engine)):
+        items = tuple((i, _title(faq[i], answer.lang)) for i in ids if i in faq)[:MAX_BUTTONS]
+    else:
+        items = tuple((s.id, s.title) for s in answer.related[:MAX_BUTTONS])
+    url = engine.knowledge.call.url
+    refers = bool(url) and ("icld" in answer.text.lower() or url in answer.text)
+    return _buttons(items, answer.lang, url if refers else None, feedback)
+
+
+@functools.lru_cache(maxsize=8)
+def _partners(engine: Engine) -> frozenset[str]:
+    return frozenset(c.iso for c in engine.knowledge.partners)
+
+
+def _title(entry: FaqEntry, lang: str) -> str:
+    if entry.id == CORE_AREAS_NEXT:
+        return msg.tr("WHICH_CORE_AREA", lang)
+    return entry.title_en if lang == "en" else entry.title
+
+
+def action_button(action: str, lang: str) -> InlineKeyboardButton:
+    label = {"sub": "REMIND_ME", "unsub": "STOP_REMINDERS", "mydata": "MY_DATA_BUTTON"}[action]
+    return InlineKeyboardButton(msg.tr(label, lang), callback_data=f"{CALLBACK_ACTION}:{action}:{lang}")
 
 
 class _Keyboard(InlineKeyboardMarkup):
@@ -58,19 +160,34 @@ class _Keyboard(InlineKeyboardMarkup):
 
 
 @functools.lru_cache(maxsize=1024)
-def _buttons(items: tuple[Suggestion, ...], lang: str) -> InlineKeyboardMarkup | None:
+def _buttons(items: tuple[tuple[str, str], ...], lang: str, url: str | None = None,
+             feedback: bool = False) -> InlineKeyboardMarkup | None:
     """Built once per set of topics: a few hundred distinct keyboards serve every answer, and
     Telegram objects are immutable, so sharing them is safe."""
-    rows = [[InlineKeyboardButton(s.title, callback_data=f"{CALLBACK_ANSWER}:{s.id}:{lang}")]
-            for s in items]
+    rows = [[action_button(ACTION_FOR_ENTRY[i], lang) if i in ACTION_FOR_ENTRY else
+             InlineKeyboardButton(title, callback_data=f"{CALLBACK_ANSWER}:{i}:{lang}")]
+            for i, title in items]
+    if url:
+        rows.append([InlineKeyboardButton(msg.tr("ICLD_BUTTON", lang), url=url)])
+    if feedback:
+        rows.append([InlineKeyboardButton("👍", callback_data=f"{CALLBACK_FEEDBACK}:up"),
+                     InlineKeyboardButton("👎", callback_data=f"{CALLBACK_FEEDBACK}:down")])
     return _Keyboard(rows) if rows else None
 
 
 def answer_html(answer: Answer) -> str:
     text = render_plain(answer.text)
     if answer.suggestions:
-        text += f"\n\n<b>{escape(msg.DID_YOU_MEAN)}</b>"
+        text += f"\n\n<b>{escape(msg.tr('DID_YOU_MEAN', answer.lang))}</b>"
     return text
+
+
+def reply_to(update: Update) -> ReplyParameters | None:
+    """In a group, answers quote the message they answer, so everyone sees whose it was."""
+    message = update.message
+    if message is None or message.chat.type == ChatType.PRIVATE:
+        return None
+    return ReplyParameters(message.message_id, allow_sending_without_reply=True)
 
 
 async def send_html(update: Update, html: str,
@@ -81,38 +198,64 @@ async def send_html(update: Update, html: str,
     if chat is None:
         return None
     sent = None
+    quote = reply_to(update)
     for i, chunk in enumerate(chunks):
         last = i == len(chunks) - 1
         sent = await with_retries(lambda c=chunk, m=markup if last else None: chat.send_message(
-            c, reply_markup=m), None, "sending a reply", attempts=REPLY_ATTEMPTS)
+            c, reply_markup=m, reply_parameters=quote if i == 0 else None), None,
+            "sending a reply", attempts=REPLY_ATTEMPTS)
     return sent  # type: ignore[return-value]
 
 
-async def send_answer(update: Update, answer: Answer) -> None:
-    await send_html(update, answer_html(answer), keyboard(answer))
+async def send_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, answer: Answer,
+                      feedback: bool = False) -> Message | None:
+    engine = services(context).brain.engine
+    return await send_html(update, answer_html(answer), keyboard(answer, engine, feedback))
 
 
 # ---- gatekeeping -------------------------------------------------------------------------
 async def flood_gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Runs before every handler: edits, channel posts and other bots are ignored on purpose
-    (command handlers would otherwise answer an edited "/lander" again), and a chat over ~20
-    messages a minute is slowed down."""
+    (command handlers would otherwise answer an edited "/lander" again), and someone sending
+    the bot more than a person types (bot/telegram/flood.py) gets one notice, then a pause.
+    Only messages meant for the bot count: group chatter and button presses do not."""
     if update.edited_message or update.channel_post or update.edited_channel_post:
         raise ApplicationHandlerStop
     if update.message is not None and update.message.from_user is not None \
             and update.message.from_user.is_bot:
         raise ApplicationHandlerStop          # other bots: never start a bot-to-bot loop
     chat = update.effective_chat
-    if chat is None or update.inline_query is not None:
-        return
-    verdict = services(context).flood.check(chat.id)
+    if chat is None or not for_the_bot(update, context):
+        return                  # chatter, button presses and inline queries are never counted
+    user = update.effective_user
+    key = (chat.id, user.id if user is not None and chat.type != ChatType.PRIVATE else 0)
+    verdict = services(context).flood.check(key)
     if verdict is Verdict.OK:
         return
-    if verdict is Verdict.WARN and update.effective_message is not None:
-        await chat.send_message(escape(msg.SLOW_DOWN))
-    if update.callback_query is not None:
-        await update.callback_query.answer()
+    if verdict is Verdict.WARN:
+        lang = services(context).languages.get(chat.id) or language_of(update)
+        await send_html(update, escape(msg.tr("SLOW_DOWN", lang)))
     raise ApplicationHandlerStop
+
+
+def for_the_bot(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """A message someone sent to the bot: anything in a private chat; in a group a command
+    without another bot's name, a mention, or a reply to the bot."""
+    message = update.message
+    if message is None:
+        return False
+    if message.chat.type == ChatType.PRIVATE:
+        return True
+    text = message.text or ""
+    if text.startswith("/"):
+        command, _, target = text.split()[0][1:].lower().partition("@")
+        if target:
+            return target == (context.bot.username or "").lower()
+        return command in msg.ALL_COMMANDS
+    if addressed_text(update, context) is not None:
+        return True
+    replied = message.reply_to_message
+    return bool(replied and replied.from_user and replied.from_user.id == context.bot.id)
 
 
 def addressed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
@@ -142,10 +285,20 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     now = svc.clock()
     text = text[: MAX_QUESTION_CHARS * 4]           # over-long input is cut before matching
-    answer = svc.brain.engine.answer_question(text, now)
-    await send_answer(update, answer)            # first the answer, then the bookkeeping
+    engine = svc.brain.engine
+    answer = engine.answer_question(text, now)
+    chat_id = message_chat_id(update)
+    talking = svc.languages.get(chat_id) or language_of(update)
+    written = written_language(text)
+    if written is not None and written != talking:
+        await chat_language(update, context, written)         # rarely: the user switched
+    elif written is None and answer.lang != talking and answer.match in engine.knowledge.faq_by_id:
+        answer = engine.answer_entry(answer.match, now, talking)   # "deadline?" in English too
+    sent = await send_answer(update, context, answer, feedback=True)   # first the answer
+    if sent is not None:            # what 👎 under it records: the question and the answer
+        svc.answered.remember(sent.chat_id, sent.message_id, text[:MAX_QUESTION_CHARS], answer.match)
     # Written in batches by the heartbeat job (text and time only, never who asked).
-    svc.questions.add(now, text[:MAX_QUESTION_CHARS] if answer.match is None else None)
+    svc.questions.add(now, scrub(text)[:MAX_QUESTION_CHARS] if answer.match is None else None)
     if svc.questions.backlog:
         await svc.best_effort(svc.questions.flush(svc.store))
 
@@ -159,20 +312,22 @@ async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         replied = message.reply_to_message
         if not (replied and replied.from_user and replied.from_user.id == context.bot.id):
             return
-    await send_html(update, escape(msg.NON_TEXT))
+    await send_html(update, escape(msg.tr("NON_TEXT", await chat_language(update, context))))
 
 
 # ---- topic commands ----------------------------------------------------------------------
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Welcome: what the bot is, what it can do, and a keyboard of topics."""
     svc = services(context)
-    lang = language_of(update)
+    lang = await chat_language(update, context)
     engine = svc.brain.engine
     welcome = engine.answer_entry("greeting", svc.clock(), lang)
     topics = [engine.knowledge.faq_by_id[t] for t in msg.START_TOPICS if t in engine.knowledge.faq_by_id]
     rows = [[InlineKeyboardButton(e.title_en if lang == "en" else e.title,
                                   callback_data=f"{CALLBACK_ANSWER}:{e.id}:{lang}")] for e in topics]
-    await send_html(update, render_plain(welcome.text), InlineKeyboardMarkup(rows) if rows else None)
+    rows.append([action_button("sub", lang)])
+    html = f"{render_plain(welcome.text)}\n\n<i>{escape(msg.tr('START_PRIVACY', lang))}</i>"
+    await send_html(update, html, InlineKeyboardMarkup(rows) if rows else None)
 
 
 async def topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -188,7 +343,8 @@ async def topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return                                  # an unknown command in a group: other bots'
     svc = services(context)
     entry_id = msg.TOPIC_COMMANDS.get(command, "help")
-    await send_answer(update, svc.brain.engine.answer_entry(entry_id, svc.clock(), language_of(update)))
+    lang = await chat_language(update, context)
+    await send_answer(update, context, svc.brain.engine.answer_entry(entry_id, svc.clock(), lang))
 
 
 # ---- buttons and inline mode -------------------------------------------------------------
@@ -201,17 +357,40 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     engine = svc.brain.engine
     if len(parts) != 3 or parts[0] != CALLBACK_ANSWER or parts[1] not in engine.knowledge.faq_by_id:
-        await query.answer(msg.STALE_BUTTON, show_alert=False)
+        await query.answer(msg.tr("STALE_BUTTON", language_of(update)), show_alert=False)
         return
     await query.answer()
-    lang = "en" if parts[2] == "en" else "sv"
-    await send_answer(update, engine.answer_entry(parts[1], svc.clock(), lang))
+    lang = await chat_language(update, context)
+    await send_answer(update, context, engine.answer_entry(parts[1], svc.clock(), lang))
+
+
+async def feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """👍/👎 under an answer: 👎 records the question (scrubbed) and which answer it got."""
+    query = update.callback_query
+    if query is None:
+        return
+    svc = services(context)
+    message = query.message
+    asked = svc.answered.take(message.chat.id, message.message_id) if message else None
+    lang = svc.languages.get(update.effective_chat.id) if update.effective_chat else None
+    lang = lang or language_of(update)
+    if asked is not None and query.data == f"{CALLBACK_FEEDBACK}:down":
+        question, match = asked
+        await svc.best_effort(svc.store.record_feedback(question, match, svc.clock()))
+    await query.answer(msg.tr("FEEDBACK_THANKS" if asked is not None else "FEEDBACK_ALREADY", lang))
+    if asked is not None and isinstance(message, Message) and message.reply_markup is not None:
+        rows = [row for row in message.reply_markup.inline_keyboard
+                if not any((b.callback_data or "").startswith(f"{CALLBACK_FEEDBACK}:") for b in row)]
+        try:                        # the thumbs go, so nobody counts twice; the topics stay
+            await message.edit_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
+        except TelegramError as exc:
+            log.debug("could not remove the feedback buttons: %s", exc)
 
 
 async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Forged or outdated callback data: answer it so the client stops spinning."""
     if update.callback_query is not None:
-        await update.callback_query.answer(msg.STALE_BUTTON)
+        await update.callback_query.answer(msg.tr("STALE_BUTTON", language_of(update)))
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -234,13 +413,27 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     for i, answer in enumerate(answers[:INLINE_RESULTS]):
         entry = engine.knowledge.faq_by_id.get(answer.match or "")
         title = (entry.title_en if answer.lang == "en" else entry.title) if entry else \
-            answer.text.split("\n")[0][:60]
+            answer.text.split("\n")[0]
+        title = cut_at_word(title, INLINE_TITLE_CHARS) or "Partnerbot"
         body = split_message(render_plain(answer.text))
         results.append(InlineQueryResultArticle(
-            id=f"{i}-{answer.match or 'none'}"[:64], title=title[:100] or "Partnerbot",
+            id=f"{i}-{answer.match or 'none'}"[:64], title=title,
             description=answer.text.replace("\n", " ")[:120],
             input_message_content=InputTextMessageContent(body[0] if body else escape(title))))
-    await query.answer(results, cache_time=300, is_personal=False)
+    lang = answers[0].lang if answers else language_of(update)
+    private = InlineQueryResultsButton(msg.tr("INLINE_PRIVATE", lang), start_parameter="inline")
+    await query.answer(results, cache_time=300, is_personal=False, button=private)
+
+
+def cut_at_word(text: str, limit: int) -> str:
+    """``text`` cut at the last whole word that fits in ``limit`` characters (with "…")."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    if " " in head and not text[limit - 1].isspace():
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ,.;:–-") + "…"
 
 
 # ---- errors ------------------------------------------------------------------------------
@@ -249,6 +442,7 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat and update.effective_message:
         try:
-            await update.effective_chat.send_message(escape(msg.SOMETHING_WENT_WRONG))
+            lang = services(context).languages.get(update.effective_chat.id) or language_of(update)
+            await update.effective_chat.send_message(escape(msg.tr("SOMETHING_WENT_WRONG", lang)))
         except TelegramError:
             pass

@@ -3,24 +3,31 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TypeVar
 
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
+from bot.answers.language import detect_language
+from bot.answers.normalize import clip, tokens
 from bot.brain import Brain
+from bot.telegram import messages as msg
+from bot.telegram.formatting import escape
 from bot.clock import Clock, local_day
 from bot.config import Settings
+from bot.privacy import RETENTION
 from bot.telegram.flood import FloodGuard
 from bot.reminders.delivery import Sender
 from bot.storage import Store, StorageError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 KEY = "services"
 
 
@@ -94,6 +101,43 @@ class QuestionLog:
             raise
 
 
+class AnsweredQuestions:
+    """The question behind each recent free-text answer, so a 👎 pressed under the answer can
+    record it (scrubbed) with the answer given. Memory only, the newest LIMIT answers; each is
+    taken once, so a second press counts nothing."""
+
+    LIMIT = 5_000
+
+    def __init__(self) -> None:
+        self._asked: OrderedDict[tuple[int, int], tuple[str, str | None]] = OrderedDict()
+
+    def remember(self, chat_id: int, message_id: int, question: str, match: str | None) -> None:
+        self._asked[(chat_id, message_id)] = (question, match)
+        if len(self._asked) > self.LIMIT:
+            self._asked.popitem(last=False)
+
+    def take(self, chat_id: int, message_id: int) -> tuple[str, str | None] | None:
+        return self._asked.pop((chat_id, message_id), None)
+
+
+class ChatLanguages:
+    """The language each recent chat is talking in (memory only, the newest LIMIT chats)."""
+
+    LIMIT = 50_000
+
+    def __init__(self) -> None:
+        self._langs: OrderedDict[int, str] = OrderedDict()
+
+    def get(self, chat_id: int) -> str | None:
+        return self._langs.get(chat_id)
+
+    def set(self, chat_id: int, lang: str) -> None:
+        self._langs[chat_id] = lang
+        self._langs.move_to_end(chat_id)
+        if len(self._langs) > self.LIMIT:
+            self._langs.popitem(last=False)
+
+
 @dataclass
 class Services:
     brain: Brain
@@ -103,6 +147,8 @@ class Services:
     flood: FloodGuard = field(default_factory=FloodGuard)
     alarm: StorageAlarm = field(default_factory=StorageAlarm)
     questions: QuestionLog = field(default_factory=QuestionLog)
+    answered: AnsweredQuestions = field(default_factory=AnsweredQuestions)
+    languages: ChatLanguages = field(default_factory=ChatLanguages)
     # One delivery pass at a time in this process (the scheduled job or an admin broadcast).
     delivery_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -116,12 +162,42 @@ class Services:
         self.alarm.ok()
         return result
 
+    async def prune(self) -> None:
+        """Delete stored question texts past their retention. Housekeeping: its outcome says
+        nothing the alarm should report (a failure is retried at the next prune)."""
+        try:
+            await self.store.prune(self.clock() - RETENTION)
+        except StorageError as exc:
+            log.debug("pruning old question texts failed: %s", exc)
 
-def sender(bot: Bot) -> Sender:
-    """How deliveries send one already-formatted text to one chat."""
+
+BROADCAST_MARK = "\x1e"     # starts a stored broadcast: framed per recipient when sent
+
+
+def sender(bot: Bot, store: Store | None = None) -> Sender:
+    """How deliveries send one already-formatted text to one chat: every reminder and
+    broadcast carries a button to stop them, in the recipient's language. A broadcast (stored
+    with BROADCAST_MARK) is framed with who sent it and how to stop, in the subscriber's stored
+    language; reminders are already written in it."""
+    stop = {lang: InlineKeyboardMarkup([[InlineKeyboardButton(
+        msg.tr("STOP_REMINDERS", lang), callback_data=f"do:unsub:{lang}")]]) for lang in ("sv", "en")}
+
     async def send(chat_id: int, text: str) -> None:
-        await bot.send_message(chat_id, text)
+        if text.startswith(BROADCAST_MARK):
+            subscriber = await store.get_subscriber(chat_id) if store is not None else None
+            lang = subscriber.language if subscriber is not None else "sv"
+            text = escape(msg.tr("BROADCAST_FRAME", lang)).replace(
+                "{text}", text.removeprefix(BROADCAST_MARK))
+        else:
+            lang = written_in(text)
+        await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
+                               link_preview_options=NO_PREVIEW, reply_markup=stop[lang])
     return send
+
+
+def written_in(text: str) -> str:
+    """"en" for a text written in English, else "sv" (the same test the engine uses)."""
+    return detect_language(tokens(clip(text)))
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

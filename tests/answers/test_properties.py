@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.answers.engine import Answer
+from bot.answers.engine import Answer, Engine
 from bot.telegram.formatting import TELEGRAM_LIMIT, split_message, utf16_len
 from bot.telegram.handlers import answer_html, keyboard
 from tests.conftest import BEFORE_DEADLINE
@@ -29,7 +29,7 @@ NOW = st.datetimes(min_value=datetime(2019, 1, 1), max_value=datetime(2030, 12, 
                    timezones=st.just(timezone.utc))
 
 
-def assert_telegram_accepts(answer: Answer) -> None:
+def assert_telegram_accepts(answer: Answer, engine: Engine) -> None:
     """What the stand-in (like Telegram) checks: non-empty, ≤ 4,096, parseable HTML, buttons."""
     chunks = split_message(answer_html(answer))
     assert chunks, answer.text
@@ -37,11 +37,11 @@ def assert_telegram_accepts(answer: Answer) -> None:
         plain = html_to_plain(chunk)            # raises on HTML Telegram cannot parse
         assert plain.strip()
         assert utf16_len(plain) <= TELEGRAM_LIMIT
-    markup = keyboard(answer)
+    markup = keyboard(answer, engine, feedback=True)
     if markup is not None:
         for row in markup.inline_keyboard:
             for button in row:
-                assert 1 <= len(button.callback_data.encode()) <= 64
+                assert button.url or 1 <= len(button.callback_data.encode()) <= 64
                 assert button.text.strip()
 
 
@@ -53,7 +53,7 @@ def test_any_text_gets_an_answer_telegram_accepts(engine, text: str, now: dateti
     assert answer.text.strip()
     assert 0.0 <= answer.confidence <= 1.0
     assert len(answer.suggestions) <= 3
-    assert_telegram_accepts(answer)
+    assert_telegram_accepts(answer, engine)
 
 
 @settings(max_examples=100, deadline=None)
@@ -72,7 +72,7 @@ def test_every_entry_renders_at_any_time_in_both_languages(engine, now: datetime
         for lang in ("sv", "en"):
             answer = engine.answer_entry(entry.id, now, lang)
             assert "{" not in answer.text and "}" not in answer.text
-            assert_telegram_accepts(answer)
+            assert_telegram_accepts(answer, engine)
 
 
 @settings(max_examples=200, deadline=None)
@@ -94,11 +94,12 @@ def test_countdown_never_contradicts_the_deadline(engine, minutes: int) -> None:
 @settings(max_examples=300, deadline=None)
 @given(text=NASTY.filter(lambda t: t.strip(" \t\n\r\u200b\u200c\u200d\u2060\ufeff\u00a0")),
        suggestion=st.text(min_size=1, max_size=80).filter(str.strip))
-def test_any_answer_text_is_escaped_and_split_for_telegram(text: str, suggestion: str) -> None:
+def test_any_answer_text_is_escaped_and_split_for_telegram(engine, text: str,
+                                                           suggestion: str) -> None:
     """The Telegram layer's half: whatever text and button titles an answer carries."""
     from bot.answers.engine import Suggestion
     from bot.telegram.formatting import is_blank
     if all(is_blank(c) for c in text):
         return
     answer = Answer(text, "x", 0.5, suggestions=(Suggestion("countries", suggestion),))
-    assert_telegram_accepts(answer)
+    assert_telegram_accepts(answer, engine)

@@ -27,6 +27,7 @@ from typing import TypeVar
 
 import pytest
 
+from bot.telegram.messages import BROADCAST_FRAME
 from bot.clock import STOCKHOLM, to_utc
 from bot.storage import Store
 from tests.botrunner import start_bot_process
@@ -44,6 +45,7 @@ ASKERS = range(700_001, 700_201)            # 200 other chats, one question each
 AT_KILL = slice(80, 180)                    # the questions fetched just before the kill
 ADMIN = 42
 BROADCAST = "Påminnelse från Partnerbot: sista dag för ansökan är den 15 mars 2020."
+FRAMED = BROADCAST_FRAME.format(text=BROADCAST)      # who sent it and how to stop, around it
 APOLOGY = "Oj, något gick fel hos mig"
 # Faults on what the running bot calls. Startup calls (getMe, deleteWebhook, setMyCommands)
 # are spared: one 500 on any of them makes `partnerbot run` exit with code 1, so the restart
@@ -72,7 +74,7 @@ class LoadRun:
 
     def broadcast_per_chat(self) -> Counter[int | str | None]:
         return Counter(s.chat_id for s in self.sent
-                       if s.method == "sendMessage" and s.plain_text == BROADCAST)
+                       if s.method == "sendMessage" and s.plain_text == FRAMED)
 
     def replies(self, chat: int) -> list[str]:
         return [s.plain_text or "" for s in self.sent
@@ -150,7 +152,7 @@ def load_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoadRun]:
 
         def broadcast_sent() -> int:
             return sum(1 for s in api.sent if s.method == "sendMessage"
-                       and s.plain_text == BROADCAST)
+                       and s.plain_text == FRAMED)
 
         def ask(batch: list[tuple[int, str]]) -> list[int]:
             return [api.push_message(chat, text) for chat, text in batch]

@@ -111,7 +111,7 @@ async def test_broadcast_after_confirm_reaches_every_active_subscriber_once(tmp_
         await api.wait_for(lambda: len(received(api, active, "Rad två")) == 3)
         admin_texts = [m.plain_text for m in await api.wait_messages(ADMIN, 4)]
         assert msg.BROADCAST_STARTED.format(count=3) in admin_texts
-        assert msg.STALE_BUTTON in admin_texts
+        assert msg.BROADCAST_ALREADY_SENT in admin_texts      # the second tap says so
         done = await api.wait_for(lambda: [t for t in (m.plain_text for m in
                                                        api.messages_to(ADMIN))
                                            if t.startswith("Utskicket är klart")])
@@ -120,7 +120,9 @@ async def test_broadcast_after_confirm_reaches_every_active_subscriber_once(tmp_
 
         for chat in active:
             [got] = api.messages_to(chat)
-            assert got.plain_text == text                  # exactly what the admin wrote
+            assert got.plain_text == msg.BROADCAST_FRAME.format(text=text)   # as written,
+            assert [b["callback_data"] for row in got.reply_markup["inline_keyboard"]  # framed
+                    for b in row] == ["do:unsub:sv"]
             assert got.parse_mode == "HTML" and "<b>" not in got.text
             assert "&lt;b&gt;inte fet&lt;/b&gt; &amp;" in got.text
         assert api.messages_to(204) == []                  # unsubscribed
@@ -159,7 +161,7 @@ async def test_broadcast_cancel_sends_nothing(tmp_path: Path) -> None:
         assert api.messages_to(ADMIN)[-1].plain_text == msg.BROADCAST_CANCELLED
         api.push_callback(ADMIN, confirm_data(ask, "yes"), user_id=ADMIN)   # too late
         await api.wait_messages(ADMIN, 3)
-        assert api.messages_to(ADMIN)[-1].plain_text == msg.STALE_BUTTON
+        assert api.messages_to(ADMIN)[-1].plain_text == msg.BROADCAST_ALREADY_CANCELLED
         await passes.wait(api, 3)
         assert api.messages_to(301) == [] and api.messages_to(302) == []
         assert await bot.store.unfinished_broadcasts() == []
@@ -349,4 +351,5 @@ def test_broadcast_survives_sigterm_and_kill_9(
     counts = received(api, chats, "Utskick:")
     assert set(counts) == set(chats)
     assert sum(n - 1 for n in counts.values()) <= 1         # one kill -9, one duplicate at most
-    assert all(m.plain_text == text for c in (20_000, 20_199) for m in api.messages_to(c))
+    assert all(m.plain_text == msg.BROADCAST_FRAME.format(text=text)
+               for c in (20_000, 20_199) for m in api.messages_to(c))

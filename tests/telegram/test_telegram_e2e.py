@@ -53,7 +53,8 @@ async def test_start_says_automated_assistant_with_topic_keyboard(tg) -> None:
     assert_html_reply(reply)
     assert "automatisk assistent" in reply.plain_text
     assert [data for _, data in buttons(reply)] == [
-        f"a:{t}:sv" for t in ("countries", "deadline", "who_can_apply", "core_areas")]
+        f"a:{t}:sv" for t in ("countries", "deadline", "who_can_apply", "core_areas")] + [
+        "do:sub:sv"]
     assert ("Vilka länder?", "a:countries:sv") in buttons(reply)
 
 
@@ -109,8 +110,8 @@ async def test_free_text_gets_engine_answer_with_related_buttons(tg) -> None:
     [reply] = await ask(api, 1001, "Kan vi samarbeta med Kenya?")
     assert_html_reply(reply)
     assert "Kenya är ett av de 19 samarbetsländerna" in reply.plain_text
-    expected = bot.services.brain.engine.answer_question("Kan vi samarbeta med Kenya?", NOW)
-    assert [data for _, data in buttons(reply)] == [f"a:{s.id}:sv" for s in expected.related][:3]
+    assert [data for _, data in buttons(reply)] == [
+        "a:deadline:sv", "a:core_areas:sv", "do:sub:sv", "fb:up", "fb:down"]  # what comes next
     label, data = next(b for b in buttons(reply) if b[1] == "a:deadline:sv")
     assert label == "Sista ansökningsdag"
 
@@ -129,7 +130,8 @@ async def test_did_you_mean_suggestions_become_buttons(tg) -> None:
     [reply] = await ask(api, 1001, question)
     assert "Menade du" in reply.plain_text
     assert "<b>Menade du" in (reply.text or "")
-    assert buttons(reply) == [(s.title, f"a:{s.id}:sv") for s in expected.suggestions]
+    assert buttons(reply)[:len(expected.suggestions)] == [
+        (s.title, f"a:{s.id}:sv") for s in expected.suggestions]
 
     before = len(api.messages_to(1001))
     query_id = api.push_callback(1001, buttons(reply)[0][1], message_id=reply.message_id)

@@ -132,7 +132,7 @@ async def test_subscribe_my_data_unsubscribe_forget_me(tg) -> None:
     assert rows_holding(bot.settings.db_path, CHAT) == {}
     assert await bot.store.get_subscriber(CHAT) is None
     [mine] = await ask(api, CHAT, "/mina_uppgifter")
-    assert mine.plain_text == msg.MY_DATA_NONE
+    assert mine.plain_text.startswith(msg.MY_DATA_NONE)
 
 
 async def test_forget_me_cancel_keeps_the_subscription(tg) -> None:
@@ -148,16 +148,16 @@ async def test_forget_me_cancel_keeps_the_subscription(tg) -> None:
 
 async def test_english_aliases_and_stopp(tg) -> None:
     api, bot = tg
-    [done] = await ask(api, 1002, "/subscribe")
-    assert "Klart!" in done.plain_text
+    [done] = await ask(api, 1002, "/subscribe")            # an English command: English reply
+    assert done.plain_text.startswith("Done!")
     assert (await bot.store.get_subscriber(1002)).active  # type: ignore[union-attr]
-    [stopped] = await ask(api, 1002, "/stopp")
-    assert stopped.plain_text == msg.UNSUBSCRIBED
+    [stopped] = await ask(api, 1002, "/stopp")               # the conversation stays English
+    assert stopped.plain_text == msg.EN["UNSUBSCRIBED"]
     [again] = await ask(api, 1002, "/stopp")
-    assert again.plain_text == msg.NOT_SUBSCRIBED
+    assert again.plain_text == msg.EN["NOT_SUBSCRIBED"]
     await ask(api, 1002, "/subscribe")
     [off] = await ask(api, 1002, "/unsubscribe")
-    assert off.plain_text == msg.UNSUBSCRIBED
+    assert off.plain_text == msg.EN["UNSUBSCRIBED"]
     assert not (await bot.store.get_subscriber(1002)).active  # type: ignore[union-attr]
 
 
@@ -185,14 +185,14 @@ async def test_calendar_is_an_ics_file_with_the_deadline(tg) -> None:
 # ---- flood control, long input, ignored update kinds -------------------------------------
 async def test_flood_gets_one_slow_down_and_other_chats_are_unaffected(tg) -> None:
     api, bot = tg
-    for i in range(25):
+    for i in range(45):
         api.push_message(CHAT, f"Kan vi samarbeta med Kenya? ({i})")
     await api.wait_for(lambda: any(s.plain_text == msg.SLOW_DOWN for s in api.messages_to(CHAT)))
     await settle(api, bot)
     sent = api.messages_to(CHAT)
     assert [s.plain_text for s in sent].count(msg.SLOW_DOWN) == 1
     assert sent[-1].plain_text == msg.SLOW_DOWN            # nothing after it: the rest ignored
-    assert 15 <= len(sent) - 1 <= 22                       # "~20 a minute" were answered
+    assert 35 <= len(sent) - 1 <= 42                       # "40 a minute" were answered
     [other] = await ask(api, 1002, "Kan vi samarbeta med Kenya?")
     assert "Kenya" in other.plain_text
     api.push_message(CHAT, "Kan vi samarbeta med Kenya?")   # still paused

@@ -166,7 +166,7 @@ def chat(engine: Engine, clock: Callable[[], datetime]) -> int:
         if last and last.suggestions and text.isdigit() and 1 <= int(text) <= len(last.suggestions):
             answer = engine.answer_entry(last.suggestions[int(text) - 1].id, clock(), last.lang)
         else:
-            answer = engine.answer_question(text, clock())
+            answer = engine.answer_question(text, clock(), last)
         last = answer
         print(("\nPartnerbot: " if interactive else "") + render_plain(answer))
         if not interactive:

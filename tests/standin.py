@@ -481,12 +481,16 @@ class StandIn:
     def push_message(self, chat_id: int, text: str, *, user_id: int | None = None,
                      chat_type: str = "private", username: str | None = None,
                      reply_to_bot: bool = False, entities: list[dict[str, Any]] | None = None,
-                     edited: bool = False) -> int:
-        """Queue a text message from a user; returns the update_id."""
+                     edited: bool = False, reply_to_message_id: int | None = None) -> int:
+        """Queue a text message from a user; returns the update_id. ``reply_to_bot`` replies to
+        the bot's latest message in the chat, ``reply_to_message_id`` to that message."""
         if entities is None:
             entities = command_entities(text, BOT_USERNAME)
         reply_to = None
-        if reply_to_bot:
+        if reply_to_message_id is not None:
+            with self._lock:
+                reply_to = _public(self._messages[(chat_id, reply_to_message_id)])
+        elif reply_to_bot:
             with self._lock:
                 reply_to = _public(self._last_bot_message(chat_id)
                                    or self._new_message(chat_id, _bot_sender(), text="…"))

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from functools import cached_property
 
 from bot.answers.countries import CountryFinder, Mention, unique_mentions
-from bot.answers.frame import FIT_VERBS, MONTHS, YES_NO_VERBS, Frame, Part, read_frame
+from bot.answers.frame import FIT_VERBS, MONTHS, ORDINALS, YES_NO_VERBS, Frame, Part, read_frame
 from bot.answers.language import detect_language
 from bot.answers.normalize import tokens
 from bot.answers.phrases import Found, PhraseIndex
@@ -83,9 +83,17 @@ LIST_WORDS = frozenset({"lista", "listan", "alla", "hela", "vilka", "list", "all
                         "samtliga", "rakna", "uppräkning", "namn", "names"})
 PROJECT_FIT = frozenset({"funkar", "fungerar", "passa", "platsa", "platsar", "ok", "okej",
                          "works", "work", "suitable", "eligible", "mojligt", "gar"})
-# "Stämmer det verkligen?" says nothing of its own: it asks about what was just said.
+# "Stämmer det verkligen?" says nothing of its own: it asks about what was just said; so do
+# "förklara det första lite mer" and "vad betyder det tredje?".
 ECHO_WORDS = frozenset({"sa", "ocksa", "verkligen", "right", "true", "correct", "ratt", "sant",
-                        "lista", "rakna", "upp", "list"})
+                        "lista", "rakna", "upp", "list", "forklara", "explain", "lite", "mer",
+                        "more", "beratta", "tell", "mean", "means", *ORDINALS})
+ACKNOWLEDGEMENTS = frozenset({"ok", "okej", "okay", "ja", "nej", "jaha", "aha", "japp", "nix",
+                              "yes", "no", "tack", "thanks", "bra", "fint", "toppen", "great"})
+FOLLOW_UP_WORDS = 6          # a follow-up is short; a longer message stands on its own
+ABOUT_APPLYING = frozenset({"country", "applicant", "who_can_apply", "how_to_apply", "deadline",
+                            "is_open", "region", "countries", "counterpart", "late_application",
+                            "opening_date", "deadline_time"})
 # Words that point back at a country ("går det dit?", "vilka av de länderna?"); a bare "det"
 # does too, unless the sentence before it is about something else (Engine._other_subject).
 COUNTRY_BACK = frozenset({"landet", "landerna", "dit", "dar", "de", "dem", "dom", "dessa",
@@ -216,12 +224,15 @@ class Engine:
                         self._country_list_reader, self._deadline_reader)
 
     # ---- public API -------------------------------------------------------------------
-    def answer_question(self, question: str, now: datetime) -> Answer:
+    def answer_question(self, question: str, now: datetime,
+                        previous: Answer | None = None) -> Answer:
         """The answer a user should read for ``question`` at time ``now``.
 
         The message is read once into a frame (bot/answers/frame.py); each part that asks is
         answered on its own, by the best-scored candidate of all readers, and two real
-        questions in one message get both answers in the order asked.
+        questions in one message get both answers in the order asked. ``previous`` is the
+        answer this chat got last, if recent: a short follow-up ("hur många är det?", "vad
+        betyder det tredje?") is read against its topic.
         """
         frame = read_frame(question, now.astimezone(self.knowledge.call.tz).date())
         lang = detect_language(list(frame.toks))
@@ -230,8 +241,13 @@ class Engine:
         words = _conversation_words(frame.toks)
         if not frame.asks and words and words[0] in THANKS:
             return self.answer_entry("goodbye" if BYE.intersection(words) else "thanks", now, lang)
+        if len(words) <= 2 and set(words) <= ACKNOWLEDGEMENTS:         # "ok", "nej tack"
+            return self.answer_entry("acknowledgement", now, lang)
+        if previous is not None and previous.match and not frame.context \
+                and len(frame.toks) <= FOLLOW_UP_WORDS:
+            frame = replace(frame, last_context=self._topic_words(previous))
         answers = [self._answer_part(part, frame, lang, now) for part in frame.parts]
-        return self._combine(answers)
+        return self._finish(self._combine(answers), now)
 
     def _answer_part(self, part: Part, frame: Frame, lang: str, now: datetime) -> Answer:
         q = self._parse(part, frame, lang)
@@ -354,6 +370,11 @@ class Engine:
             return SCORE["core"], self._core_answer("core.count", lang)
         if form == "fit" or (cue and FIT_VERBS.intersection(q.toks) and form != "yesno"):
             return SCORE["core"], self._core_fit(q)
+        ordinal = next((ORDINALS[w] for w in q.toks if w in ORDINALS), None)
+        if cue and ordinal is not None and not q.core and form in ("meaning", "open", "which"):
+            areas = self.knowledge.core_areas        # "vad betyder det tredje?"
+            q.core = [areas[ordinal - 1] if 0 < ordinal <= len(areas) else areas[-1]]
+            form = "meaning"
         if form == "meaning" and q.core:
             area = q.core[0]
             return SCORE["core"], self._core_answer(
@@ -518,8 +539,36 @@ class Engine:
         entry = self.knowledge.faq_by_id.get(entry_id)
         if entry is None:
             return self.unknown(lang)
-        return Answer(self.render(entry, lang, now), entry.id, confidence,
-                      related=self._related(entry, lang), lang=lang)
+        return self._finish(Answer(self.render(entry, lang, now), entry.id, confidence,
+                                   related=self._related(entry, lang), lang=lang), now)
+
+    def _finish(self, answer: Answer, now: datetime) -> Answer:
+        """After the deadline, an answer about applying says first that the call has closed;
+        one about the deadline itself is only that ("tar emot ansökningar fram till …" and
+        "stängde" in one answer contradicted each other)."""
+        call, lang = self.knowledge.call, answer.lang
+        if call.is_open(now) or answer.match not in ABOUT_APPLYING:
+            return answer
+        deadline = format_day(call.deadline, lang)
+        if answer.match in ("deadline", "is_open"):
+            if answer.text.startswith(("Nej", "No", "Ja, tyvärr", "Yes, unfortunately")):
+                return answer                                  # already the closed verdict
+            return replace(answer, text=t(lang, "closed.deadline", deadline=deadline, url=call.url))
+        return replace(answer, text=f"{t(lang, 'closed.lead', deadline=deadline)}\n\n{answer.text}")
+
+    def _topic_words(self, previous: Answer) -> tuple[str, ...]:
+        """What a follow-up's "det" points at, as words the readers know."""
+        match = previous.match or ""
+        if match.startswith("core_areas"):
+            return ("karnomradena",)
+        if match in ("country", "countries", "region"):
+            return ("samarbetslanderna",)
+        if match in ("deadline", "is_open"):
+            return ("sista", "ansokningsdag")
+        if match in ("applicant", "who_can_apply"):
+            return ("vem", "kan", "soka")
+        entry = self.knowledge.faq_by_id.get(match)
+        return tuple(tokens(entry.title)) if entry else ()
 
     def unknown(self, lang: str = "sv") -> Answer:
         return Answer(t(lang, "unknown", url=self.knowledge.call.url), None, 0.0, lang=lang)
@@ -621,8 +670,6 @@ class Engine:
                      if nearby else t(lang, "country.none_nearby"))
             lines.append(f"{line} {extra}")
         text = "\n".join(lines)
-        if not self.knowledge.call.is_open(now):
-            text += "\n\n" + t(lang, "country.closed", deadline=format_day(self.knowledge.call.deadline, lang))
         related = self._related_ids(("countries", "who_can_apply", "deadline"), lang)
         return Answer(text, "country", 1.0, related=related, lang=lang,
                       countries=tuple(m.country.iso for m in mentions))

@@ -21,7 +21,9 @@ SV: dict[str, str] = {
     "country.nearby": "I {region} kan ni samarbeta med {countries}.",
     "country.none_nearby": "Samarbetsländerna finns i Europa, Asien och Afrika – "
                            "skriv /lander för hela listan.",
-    "country.closed": "Obs: ansökningsomgången stängde den {deadline}.",
+    "closed.lead": "Obs: utlysningen stängde den {deadline}.",
+    "closed.deadline": "Utlysningen stängde den {deadline}, så den här ansökningsomgången är "
+                       "avslutad. Håll utkik hos ICLD ({url}) efter kommande utlysningar.",
     "region.all": "Totalt finns det {count} samarbetsländer – skriv /lander för hela listan.",
     "partial_unknown": "Resten av frågan kan jag tyvärr inte svara på – det står inget om det i "
                        "utlysningen. Fråga gärna ICLD: {url}",
@@ -102,9 +104,11 @@ EN: dict[str, str] = {
     "country.no.short": "{country}: no, not one of the partner countries.",
     "country.nearby": "In {region} you can partner with {countries}.",
     "country.none_nearby": "The partner countries are in Europe, Asia and Africa – "
-                           "type /lander for the full list.",
-    "country.closed": "Note: the call closed on {deadline}.",
-    "region.all": "There are {count} partner countries in all – type /lander for the full list.",
+                           "type /countries for the full list.",
+    "closed.lead": "Note: the call closed on {deadline}.",
+    "closed.deadline": "The call closed on {deadline}, so this round is over. Keep an eye on "
+                       "ICLD ({url}) for future calls.",
+    "region.all": "There are {count} partner countries in all – type /countries for the full list.",
     "partial_unknown": "I'm afraid I don't know about the rest of your question – the call "
                        "doesn't say. Please ask ICLD: {url}",
     "countdown.days": "There are {days} days left until the deadline.",
@@ -167,7 +171,7 @@ EN: dict[str, str] = {
     "applicant.foreign.not_partner": "{country} is not one of the partner countries.",
     "unknown": "I'm sorry, I don't know – the call announcement I'm built on doesn't say. "
                "Please ask ICLD directly: {url}\n\nYou can ask me who can apply, which countries "
-               "are included, the core areas and the deadline. Type /hjalp for more.",
+               "are included, the core areas and the deadline. Type /help for more.",
     "empty": "Ask me something about the municipal partnership call, e.g. \"Can we partner with "
              "Kenya?\" or \"When is the deadline?\".",
     "did_you_mean": "Did you mean one of these?",

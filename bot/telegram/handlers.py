@@ -209,8 +209,11 @@ async def send_html(update: Update, html: str,
 
 async def send_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, answer: Answer,
                       feedback: bool = False) -> Message | None:
-    engine = services(context).brain.engine
-    return await send_html(update, answer_html(answer), keyboard(answer, engine, feedback))
+    svc = services(context)
+    sent = await send_html(update, answer_html(answer), keyboard(answer, svc.brain.engine, feedback))
+    if sent is not None and answer.match is not None:     # what a follow-up may point at
+        svc.recent.remember(sent.chat_id, sent.message_id, answer, svc.clock())
+    return sent
 
 
 # ---- gatekeeping -------------------------------------------------------------------------
@@ -286,8 +289,10 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     now = svc.clock()
     text = text[: MAX_QUESTION_CHARS * 4]           # over-long input is cut before matching
     engine = svc.brain.engine
-    answer = engine.answer_question(text, now)
     chat_id = message_chat_id(update)
+    replied = update.message.reply_to_message if update.message is not None else None
+    previous = svc.recent.previous(chat_id, now, replied.message_id if replied else None)
+    answer = engine.answer_question(text, now, previous)
     talking = svc.languages.get(chat_id) or language_of(update)
     written = written_language(text)
     if written is not None and written != talking:

@@ -152,7 +152,7 @@ BROADCAST_QUEUED = ("Utskicket är sparat. Ett annat utskick pågår just nu, s�
 BROADCAST_CANCELLED = "Utskicket är avbrutet. Inget skickades."
 BROADCAST_ALREADY_SENT = "Det här utskicket är redan skickat – det skickas inte igen."
 BROADCAST_ALREADY_CANCELLED = "Det här utskicket är redan avbrutet."
-STATS = ("Statistik\n• Aktiva prenumeranter: {active}\n• Frågor idag: {today}\n"
+STATS = ("Statistik\n• Aktiva prenumeranter: {active}\n• Frågor i dag: {today}\n"
          "• 👎 på svar (senaste 90 dagarna): {thumbs_down} – lista dem med partnerbot feedback\n"
          "• Obesvarade frågor (vanligast först):\n{unanswered}")
 RELOAD_OK = "Kunskapsbasen är omladdad (sista ansökningsdag {deadline})."

@@ -6,13 +6,14 @@ import logging
 from collections import OrderedDict, deque
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
+from bot.answers.engine import Answer
 from bot.answers.language import detect_language
 from bot.answers.normalize import clip, tokens
 from bot.brain import Brain
@@ -120,6 +121,36 @@ class AnsweredQuestions:
         return self._asked.pop((chat_id, message_id), None)
 
 
+class RecentAnswers:
+    """Each chat's last answer, and the answer behind each recent bot message, for a few
+    minutes and in memory only: a follow-up ("hur många är det?", "vad betyder det tredje?")
+    or a Telegram reply to one of the bot's answers is read against it."""
+
+    TTL = timedelta(minutes=10)
+    LIMIT = 20_000
+
+    def __init__(self) -> None:
+        self._last: OrderedDict[int, tuple[Answer, datetime]] = OrderedDict()
+        self._sent: OrderedDict[tuple[int, int], tuple[Answer, datetime]] = OrderedDict()
+
+    def remember(self, chat_id: int, message_id: int, answer: Answer, now: datetime) -> None:
+        self._last[chat_id] = (answer, now)
+        self._last.move_to_end(chat_id)
+        self._sent[(chat_id, message_id)] = (answer, now)
+        for table in (self._last, self._sent):
+            if len(table) > self.LIMIT:
+                table.popitem(last=False)
+
+    def previous(self, chat_id: int, now: datetime, replied_to: int | None = None) -> Answer | None:
+        """The answer a reply points at, else the chat's last one, if recent enough."""
+        found = self._sent.get((chat_id, replied_to)) if replied_to is not None else None
+        if found is None and replied_to is None:
+            found = self._last.get(chat_id)
+        if found is None or now - found[1] > self.TTL:
+            return None
+        return found[0]
+
+
 class ChatLanguages:
     """The language each recent chat is talking in (memory only, the newest LIMIT chats)."""
 
@@ -149,6 +180,7 @@ class Services:
     questions: QuestionLog = field(default_factory=QuestionLog)
     answered: AnsweredQuestions = field(default_factory=AnsweredQuestions)
     languages: ChatLanguages = field(default_factory=ChatLanguages)
+    recent: RecentAnswers = field(default_factory=RecentAnswers)
     # One delivery pass at a time in this process (the scheduled job or an admin broadcast).
     delivery_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 

@@ -350,3 +350,46 @@ def test_colloquial_spellings(engine) -> None:
 def test_weeks_holidays_and_claimed_deadlines(engine, q, verdict) -> None:
     answer = ask(engine, q, FEB_20)
     assert verdict.search(answer.text) and "15 mars 2020" in answer.text, answer.text
+
+
+# ---- follow-ups read against the previous answer; after the deadline ------------------------
+@pytest.mark.parametrize("first,follow_up,expected", [
+    ("vilka är kärnområdena?", "vad betyder det tredje?", "Transparens och insynsmöjligheter"),
+    ("vilka är kärnområdena?", "förklara det första lite mer", "Jämlik/rättvis"),
+    ("vilka är kärnområdena?", "hur många är det?", "fyra"),
+    ("vilka länder kan vi välja?", "hur många är det?", "19"),
+    ("Kan vi samarbeta med Kenya?", "och Uganda då?", "Uganda är ett av"),
+])
+def test_a_short_follow_up_is_read_against_the_previous_answer(engine, first, follow_up,
+                                                               expected) -> None:
+    previous = ask(engine, first, FEB_20)
+    assert expected in engine.answer_question(follow_up, FEB_20, previous).text
+
+
+def test_without_a_previous_answer_a_follow_up_is_not_guessed(engine) -> None:
+    assert "Transparens" not in ask(engine, "vad betyder det tredje?").text
+
+
+def test_a_bare_no_or_ok_is_acknowledged(engine) -> None:
+    for text in ("nej", "ok", "nej tack"):
+        answer = engine.answer_question(text, FEB_20, ask(engine, "finns det ett exempel?"))
+        assert answer.match == "acknowledgement" and answer.text.startswith("Okej")
+
+
+def test_after_the_deadline_answers_about_applying_say_so_first(engine) -> None:
+    march_20 = datetime(2020, 3, 20, 10, 0, tzinfo=STOCKHOLM)
+    is_open = ask(engine, "Är utlysningen öppen?", march_20).text
+    assert is_open.startswith("Nej") and "tar emot ansökningar" not in is_open
+    for entry in ("is_open", "deadline"):
+        text = engine.answer_entry(entry, march_20).text
+        assert text.startswith("Utlysningen stängde den 15 mars 2020"), text
+        assert "tar emot ansökningar" not in text
+    for q in ("Kan vi samarbeta med Kenya?", "får en region söka?", "vem kan söka?"):
+        assert ask(engine, q, march_20).text.startswith("Obs: utlysningen stängde den 15 mars 2020")
+    assert not ask(engine, "vad betyder delaktighet?", march_20).text.startswith("Obs")
+
+
+def test_the_last_day_is_today_never_until_midnight(engine) -> None:
+    last_day = datetime(2020, 3, 15, 9, 0, tzinfo=STOCKHOLM)
+    text = ask(engine, "när stänger ansökan?", last_day).text
+    assert "I dag är sista ansökningsdagen" in text and "midnatt" not in text

@@ -82,7 +82,7 @@ async def test_stats_shows_subscribers_questions_today_and_top_unanswered(tmp_pa
         [stats] = await api.wait_messages(ADMIN, 1)
         lines = stats.plain_text.splitlines()
         assert "• Aktiva prenumeranter: 3" in lines
-        assert "• Frågor idag: 4" in lines
+        assert "• Frågor i dag: 4" in lines
         unanswered = lines[lines.index("• Obesvarade frågor (vanligast först):") + 1:]
         assert unanswered[0].strip().startswith("3 × ") and "kaffemaskinen" in unanswered[0].lower()
         assert unanswered[1].strip() == "1 × Vilken färg har planeten Mars?"

@@ -286,3 +286,20 @@ async def test_knowledge_text_is_escaped_and_long_answers_are_split(tmp_path, kn
         await api.wait_for(lambda: len(api.inline_answers) >= 2)
         assert query_id in [a["inline_query_id"] for a in api.inline_answers]
         assert not [c for c in api.calls if c.status != 200 and c.method != "getUpdates"]
+
+
+async def test_follow_ups_are_read_against_the_last_answer_or_the_replied_one(tg) -> None:
+    api, bot = tg
+    [areas] = await ask(api, 1001, "/omraden")
+    [third] = await ask(api, 1001, "vad betyder det tredje?")
+    assert "Transparens och insynsmöjligheter" in third.plain_text
+    [countries] = await ask(api, 1001, "vilka länder kan vi samarbeta med?")
+    await ask(api, 1001, "när stänger ansökan?")
+    # a reply to the core-area answer is read against it, not against the last answer
+    [count] = await ask(api, 1001, "hur många är det?", reply_to_message_id=areas.message_id)
+    assert "fyra" in count.plain_text and "19" not in count.plain_text
+    [count] = await ask(api, 1001, "hur många är det?", reply_to_message_id=countries.message_id)
+    assert "19" in count.plain_text
+    # another chat has no previous answer to lean on
+    [other] = await ask(api, 1002, "vad betyder det tredje?")
+    assert "Transparens" not in other.plain_text

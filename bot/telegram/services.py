@@ -17,6 +17,7 @@ from bot.clock import Clock, local_day
 from bot.config import Settings
 from bot.telegram.flood import FloodGuard
 from bot.reminders.delivery import Sender
+from bot.reminders.ratelimit import BULK_SEND
 from bot.storage import Store, StorageError
 
 log = logging.getLogger(__name__)
@@ -118,9 +119,15 @@ class Services:
 
 
 def sender(bot: Bot) -> Sender:
-    """How deliveries send one already-formatted text to one chat."""
+    """How deliveries send one already-formatted text to one chat.
+
+    Marked BULK for the bot's rate limiter, so that replies to people asking questions take
+    the shared 29/s window ahead of reminder and broadcast sends.
+    """
+    bulk = {"rate_limit_args": BULK_SEND} if getattr(bot, "rate_limiter", None) else {}
+
     async def send(chat_id: int, text: str) -> None:
-        await bot.send_message(chat_id, text)
+        await bot.send_message(chat_id, text, **bulk)
     return send
 
 

@@ -12,7 +12,11 @@ from telegram.ext import ExtBot
 from telegram.request import BaseRequest
 
 from bot.reminders.ratelimit import (
+    BULK,
+    BULK_SEND,
+    REPLY,
     PartnerbotRateLimiter,
+    SendArgs,
     PerKeyLimiter,
     SlidingWindowLimiter,
     is_message_endpoint,
@@ -24,9 +28,10 @@ from bot.reminders.ratelimit import (
 class FakeTime:
     """A monotonic clock that only moves when someone sleeps."""
 
-    def __init__(self) -> None:
+    def __init__(self, turns: int = 1) -> None:
         self.now = 0.0
         self.sleeps: list[float] = []
+        self.turns = turns          # event-loop turns a sleep takes (others run meanwhile)
 
     def clock(self) -> float:
         return self.now
@@ -34,7 +39,8 @@ class FakeTime:
     async def sleep(self, delay: float) -> None:
         self.sleeps.append(delay)
         self.now += max(delay, 0.0)
-        await asyncio.sleep(0)
+        for _ in range(self.turns):
+            await asyncio.sleep(0)
 
 
 def max_in_any_window(stamps: list[float], period: float) -> int:
@@ -255,3 +261,56 @@ async def test_ext_bot_uses_the_limiter_and_retries_429() -> None:
     assert message.message_id == 7
     assert api.calls.count("sendMessage") == 2
     assert fake.sleeps and fake.sleeps[0] == pytest.approx(1.1)
+
+
+async def test_replies_go_ahead_of_bulk_waiters() -> None:
+    fake = FakeTime(turns=5)
+    limiter = SlidingWindowLimiter(2, 1.0, clock=fake.clock, sleep=fake.sleep)
+    order: list[str] = []
+
+    async def take(name: str, priority: int) -> None:
+        await limiter.acquire(priority)
+        order.append(name)
+
+    await limiter.acquire(BULK)
+    await limiter.acquire(BULK)                      # the window is full
+    bulk = [asyncio.create_task(take(f"bulk{i}", BULK)) for i in range(4)]
+    await asyncio.sleep(0)
+    reply = asyncio.create_task(take("reply", REPLY))   # asked after the bulk sends queued
+    await asyncio.gather(*bulk, reply)
+    assert order[0] == "reply"
+    assert order[1:] == ["bulk0", "bulk1", "bulk2", "bulk3"]
+    assert limiter.idle() is False and limiter.waiting() == 0
+
+
+async def test_a_cancelled_waiter_leaves_the_line() -> None:
+    fake = FakeTime()
+    limiter = SlidingWindowLimiter(1, 1.0, clock=fake.clock, sleep=fake.sleep)
+    await limiter.acquire()
+    gone = asyncio.create_task(limiter.acquire())
+    await asyncio.sleep(0)
+    gone.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await gone
+    assert limiter.waiting() == 0
+    await limiter.acquire()                          # the line still moves
+
+
+async def test_rate_limiter_serves_replies_before_bulk_sends() -> None:
+    fake = FakeTime()
+    fake.turns = 5
+    limiter = PartnerbotRateLimiter(overall_max_rate=3, clock=fake.clock, sleep=fake.sleep)
+    order: list[int] = []
+
+    async def send(chat_id: int, args: SendArgs | None) -> None:
+        await limiter.process_request(_ok, (), {}, "sendMessage", {"chat_id": chat_id}, args)
+        order.append(chat_id)
+
+    bulk = [asyncio.create_task(send(chat, BULK_SEND)) for chat in range(1, 11)]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    reply = asyncio.create_task(send(999, None))
+    await asyncio.gather(*bulk, reply)
+    # 3 bulk sends fill the window, a 4th sleeps at the head of the line; the reply takes the
+    # window's next free slots together with it, ahead of the 6 bulk sends queued before it.
+    assert order.index(999) <= 4

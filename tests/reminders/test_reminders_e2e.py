@@ -22,6 +22,7 @@ import pytest
 
 from bot import cli
 from bot.clock import parse_now, to_local
+from bot.reminders.delivery import IN_FLIGHT
 from bot.storage import Store
 from tests.botrunner import PassCounter, running_bot, start_bot_process
 from tests.botrunner import seed as seed_at
@@ -401,27 +402,39 @@ def test_down_across_two_reminder_times_sends_only_the_latest(bots: BotProcesses
     assert db_counts(bots.db, "reminder:2020-03-15:d14") == {}
 
 
-def test_kill_9_during_a_reminder_to_300_subscribers(bots: BotProcesses) -> None:
-    chats = range(7000, 7300)
+def test_kill_9_during_a_reminder_at_100_ms_per_request(bots: BotProcesses) -> None:
+    """Several sends in flight over a slow network, the bot's rate limiter against a stand-in
+    that enforces Telegram's limits, and a kill -9 mid-pass: after the restart nobody is
+    missed, nobody has it more than twice, and no more are repeated than were in flight."""
+    chats = range(7000, 7200)
     seed_db(bots.db, chats)
 
     def delivered() -> int:
         return len(reminder_counts(api, chats))
 
     with StandIn.in_thread() as api:
-        api.set_delay(0.005, methods=["sendMessage"])        # a pass of ~2 s
-        proc = bots.start(api, now="2020-03-08T09:00:05")
-        api.wait_for_sync(lambda: delivered() >= 120, timeout=15)
+        api.set_delay(0.1, methods=["sendMessage"])          # a round trip to Telegram
+        api.enforce_rate_limit(30, per_chat_per_second=1)
+        proc = bots.start(api, now="2020-03-08T09:00:05", PARTNERBOT_RATE_LIMIT="on")
+        api.wait_for_sync(lambda: delivered() >= 80, timeout=20)
         bots.kill9(proc)
         assert delivered() < len(chats), "the kill landed after the end"
-        proc = bots.start(api, now="2020-03-08T09:01")       # resumes where it stopped
-        api.wait_for_sync(lambda: delivered() == len(chats), timeout=15)
+        proc = bots.start(api, now="2020-03-08T09:01", PARTNERBOT_RATE_LIMIT="on")
+        api.wait_for_sync(lambda: delivered() == len(chats), timeout=20)
         time.sleep(0.4)
         bots.terminate(proc)
+        violations = api.rate_violations
+        window = api.max_in_any_window(1.0)
     counts = reminder_counts(api, chats)
     assert set(counts) == set(chats)                         # nobody lost
+    assert max(counts.values()) <= 2                         # at most one duplicate each
     duplicates = sum(n - 1 for n in counts.values())
-    assert duplicates <= 1, f"{duplicates} duplicates after one kill -9"
+    assert duplicates <= IN_FLIGHT, f"{duplicates} duplicates after one kill -9"
+    # Never over the overall cap. The restart comes back within a second here, so a message
+    # in flight at the kill that did arrive, sent again, can meet the per-chat limit: those
+    # 429s are retried and are exactly the duplicates counted above.
+    assert [v for v in violations if v.scope == "global"] == [] and window <= 30
+    assert {v.chat_id for v in violations} <= {c for c, n in counts.items() if n == 2}
     assert db_counts(bots.db, D7_KEY) == {"sent": len(chats)}
     # A long pass is normal: the scheduler must not log a WARNING every interval meanwhile.
     assert "maximum number of running instances" not in (bots.tmp_path / "bot.log").read_text()

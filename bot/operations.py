@@ -113,8 +113,8 @@ async def send_reminders(settings: Settings, now_arg) -> int:  # noqa: ANN001 - 
         kwargs = {"base_url": base, "base_file_url": base.removesuffix("/bot") + "/file/bot"}
     store = await Store.open(settings.db_path, busy_timeout=settings.busy_timeout)
     # A bare Bot has no rate limiter: the pass paces itself with the same windows, 29/s
-    # overall and 1/s per chat.
-    limiter = SlidingWindowLimiter(29, 1.0) if settings.rate_limit else None
+    # overall (evenly spaced, like PartnerbotRateLimiter) and 1/s per chat.
+    limiter = SlidingWindowLimiter(29, 1.0, even=True) if settings.rate_limit else None
     chat_limiter = PerKeyLimiter(1, 1.0) if settings.rate_limit else None
     request = JsonRequest(connection_pool_size=IN_FLIGHT + 2)    # one per send in flight
     try:

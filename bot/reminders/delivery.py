@@ -19,9 +19,9 @@ Both kinds go through `deliver`, so they share the guarantees:
 * Pacing: inside `partnerbot run` the Bot carries PartnerbotRateLimiter, which paces every
   request (deliveries are marked BULK there, so replies to users go first), so pass
   `limiter=None` (the default). The `partnerbot send-reminders` CLI may use a bare
-  telegram.Bot without a rate limiter; it passes `limiter=SlidingWindowLimiter(29, 1.0)` and
-  `chat_limiter=PerKeyLimiter(1, 1.0)`, acquired before every send attempt. Using both is
-  harmless, only slower.
+  telegram.Bot without a rate limiter; it passes `limiter=SlidingWindowLimiter(29, 1.0,
+  even=True)` and `chat_limiter=PerKeyLimiter(1, 1.0)`, acquired before every send attempt.
+  Using both is harmless, only slower.
 
 The Sender receives text that is ALREADY formatted for its parse mode (HTML): reminder texts
 are escaped here, broadcast texts are sent exactly as the admin layer stored them.
@@ -40,7 +40,7 @@ from typing import Any
 from telegram.error import (BadRequest, ChatMigrated, EndPointNotFound, Forbidden, InvalidToken,
                             NetworkError, RetryAfter, TelegramError)
 
-from bot.reminders.ratelimit import (BULK, EvenPacer, PerKeyLimiter, SlidingWindowLimiter,
+from bot.reminders.ratelimit import (BULK, PerKeyLimiter, SlidingWindowLimiter,
                                     retry_after_seconds, sleep_unless_stopped)
 from bot.reminders.schedule import Reminder, ReminderConfig, due_reminder
 
@@ -194,13 +194,13 @@ async def deliver(
     subscribed_before: datetime | None = None, max_attempts: int = 5, backoff: float = 0.5,
     max_backoff: float = 30.0, max_retry_wait: float = 600.0, sleep: Sleep = asyncio.sleep,
     stop: asyncio.Event | None = None, limiter: SlidingWindowLimiter | None = None,
-    chat_limiter: PerKeyLimiter | None = None, in_flight: int = IN_FLIGHT,
+    chat_limiter: PerKeyLimiter | None = None, in_flight: int | None = None,
 ) -> DeliveryReport:
     """Send `key`'s message once to every active subscriber who has not had it yet.
 
     `text_for` is the text itself or a function of the Subscriber (language). `now()` stamps
-    the delivery rows. Up to `in_flight` senders work at once, each one message at a time:
-    claim, send, finish. Outcome per chat:
+    the delivery rows. Up to `in_flight` (default IN_FLIGHT) senders work at once, each one
+    message at a time: claim, send, finish. Outcome per chat:
       sent    - delivered;
       blocked - Forbidden (the user blocked the bot) or "chat not found": subscriber deactivated;
       failed  - NetworkError/TimedOut/5xx still failing after `max_attempts` tries with
@@ -216,15 +216,14 @@ async def deliver(
     success in between longer than every sender's attempts together (a dead network). When
     `stop` is set each sender finishes its current message and the call returns.
     InvalidToken/EndPointNotFound stop the call and are raised (nothing else could succeed).
-    `limiter` (overall, its sends spaced evenly) and `chat_limiter` (per chat) pace a Bot
-    without a rate limiter.
+    `limiter` (overall; give it even=True) and `chat_limiter` (per chat) pace a Bot without
+    a rate limiter.
     """
+    in_flight = IN_FLIGHT if in_flight is None else in_flight   # read now: bench/ A/B runs
     if in_flight < 1:
         raise ValueError(f"in_flight must be at least 1, got {in_flight}")
     report = DeliveryReport()
     pipe = _Pipeline(sleep, stop, max_retry_wait, dead_after=max_attempts * in_flight + 1)
-    pacer = None if limiter is None else EvenPacer(limiter.period / limiter.max_calls,
-                                                   limiter.clock, limiter.sleep)
     async with contextlib.aclosing(store.recipient_languages(key, subscribed_before)) as recipients:
         taking = asyncio.Lock()          # an async generator serves one caller at a time
 
@@ -243,7 +242,7 @@ async def deliver(
                 status = await _send_one(
                     store, send, chat_id, text, now=now, max_attempts=max_attempts,
                     backoff=backoff, max_backoff=max_backoff, pipe=pipe, limiter=limiter,
-                    chat_limiter=chat_limiter, pacer=pacer,
+                    chat_limiter=chat_limiter,
                 )
             except _FloodAbort:
                 status = "failed"
@@ -290,7 +289,7 @@ async def deliver(
 async def _send_one(
     store: Any, send: Sender, chat_id: int, text: str, *, now: Clock, max_attempts: int,
     backoff: float, max_backoff: float, pipe: _Pipeline, limiter: SlidingWindowLimiter | None,
-    chat_limiter: PerKeyLimiter | None, pacer: EvenPacer | None,
+    chat_limiter: PerKeyLimiter | None,
 ) -> str:
     """Send one message with retries; return the status to record."""
     failures = 0
@@ -298,8 +297,6 @@ async def _send_one(
         await pipe.wait_open()
         if chat_limiter is not None:
             await chat_limiter.acquire(chat_id)
-        if pacer is not None:
-            await pacer.acquire()        # evenly spaced, not in bursts: see EvenPacer
         if limiter is not None:
             await limiter.acquire(BULK)
         await pipe.wait_open()           # a 429 may have come in while we waited for a slot

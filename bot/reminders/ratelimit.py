@@ -35,7 +35,6 @@ __all__ = [
     "BULK",
     "BULK_SEND",
     "REPLY",
-    "EvenPacer",
     "PartnerbotRateLimiter",
     "SendArgs",
     "PerKeyLimiter",
@@ -75,6 +74,14 @@ class SlidingWindowLimiter:
     a broadcast takes the next free slot instead of queueing behind the broadcast's senders.
     Only the waiter at the head of the line sleeps on the clock; the others wait to be told
     the line moved. `clock`/`sleep` are injectable for tests.
+
+    even=True also keeps acquisitions at least period/max_calls apart (1/29 s), i.e. never
+    a burst. Why: our window counts where a request starts, Telegram counts where it
+    arrives, and the time in between varies by a few milliseconds (JSON, HTTP write, a busy
+    event loop; more with several requests in flight). If two requests start at the same
+    instant, the one message of margin (29 vs 30) is worth nothing: a few milliseconds of
+    jitter put 31 arrivals into one second (measured at the stand-in: 7-8 x 429 in a
+    300-message pass with replies mixed in). Evenly spaced, jitter has to exceed 1/29 s.
     """
 
     def __init__(
@@ -83,13 +90,16 @@ class SlidingWindowLimiter:
         period: float,
         clock: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        even: bool = False,
     ) -> None:
         if max_calls < 1 or period <= 0:
             raise ValueError(f"need max_calls >= 1 and period > 0, got {max_calls}/{period}")
         self.max_calls = max_calls
         self.period = period
-        self.clock = self._clock = clock
-        self.sleep = self._sleep = sleep
+        self.gap = period / max_calls if even else 0.0
+        self._last = float("-inf")
+        self._clock = clock
+        self._sleep = sleep
         self._frees: deque[float] = deque()
         self._line: list[tuple[int, int]] = []        # heap of (priority, arrival number)
         self._arrivals = itertools.count()
@@ -129,59 +139,34 @@ class SlidingWindowLimiter:
                     continue
                 now = self._clock()
                 self._expire(now)
-                if len(self._frees) < self.max_calls:
+                spaced = self._last + self.gap
+                if len(self._frees) < self.max_calls and spaced <= now:
                     self._frees.append(now + self.period)
+                    self._last = now
                     heapq.heappop(self._line)
                     taken = True
                     return
                 # The loop re-checks: event-loop timers may fire a hair early, and a caller
                 # of higher priority may have arrived meanwhile.
-                await self._sleep(self._frees[0] - now)
+                free = self._frees[0] if len(self._frees) >= self.max_calls else now
+                await self._sleep(max(free, spaced) - now)
         finally:
             if not taken:                             # cancelled while waiting
                 self._line.remove(me)
                 heapq.heapify(self._line)
             self._line_moved()
 
+    def restamp(self) -> None:
+        """Count the latest acquisition from now instead (it waited for another limiter since
+        it took its slot, and what counts is when the request goes out)."""
+        if self._frees:
+            self._frees[-1] = max(self._frees[-1], self._clock() + self.period)
+
     async def __aenter__(self) -> None:
         await self.acquire()
 
     async def __aexit__(self, *exc: object) -> None:
         return None
-
-
-class EvenPacer:
-    """One acquisition per `interval` seconds, evenly spaced: for bulk sends, on top of the
-    sliding window.
-
-    Why: a window of 29 per second, filled by several senders at once, admits its 29 in a
-    burst. The requests of a burst leave one after another (JSON, HTTP write), so they reach
-    Telegram a few milliseconds apart, while the slots they free are refilled one at a time,
-    each reaching Telegram at once. Counted where Telegram counts (arrival), a one-second
-    window can then hold the burst's late arrivals plus the early refills: more than 30, and
-    a 429 (measured: 3 per 200 messages at 100 ms per request). Spaced 1/29 s apart, every
-    request arrives about as late as every other, and the one message of margin (29 vs 30)
-    covers the jitter. The schedule advances by `interval` from where it was, not from a late
-    wake-up, so timer lateness does not lower the average rate.
-    """
-
-    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic,
-                 sleep: Sleep = asyncio.sleep) -> None:
-        if interval <= 0:
-            raise ValueError(f"need interval > 0, got {interval}")
-        self.interval = interval
-        self._clock, self._sleep = clock, sleep
-        self._next = float("-inf")
-        self._lock = asyncio.Lock()
-
-    async def acquire(self) -> None:
-        async with self._lock:
-            now = self._clock()
-            if self._next > now:
-                await self._sleep(self._next - now)
-                self._next += self.interval
-            else:
-                self._next = now + self.interval
 
 
 class PerKeyLimiter:
@@ -216,6 +201,12 @@ class PerKeyLimiter:
 
     async def acquire(self, key: object) -> None:
         await self._get(key).acquire()
+
+    def restamp(self, key: object) -> None:
+        """See SlidingWindowLimiter.restamp."""
+        limiter = self._limiters.get(key)
+        if limiter is not None:
+            limiter.restamp()
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
@@ -265,10 +256,10 @@ class PartnerbotRateLimiter(BaseRateLimiter["int | SendArgs"]):
     For every message-sending request (see is_message_endpoint):
       1. the per-chat window for data["chat_id"]: private chats (positive ids) 1 per second;
          groups/channels (negative ids or "@name") 1 per second and 20 per minute;
-      2. then the overall window, 29 per second (paid broadcasts: their own 1000/s window);
-         requests marked BULK (rate_limit_args=BULK_SEND: reminders, broadcasts) are spaced
-         evenly (EvenPacer, 1/29 s apart) and wait behind every other message there, so a
-         reply is never queued behind a broadcast's senders;
+      2. then the overall window, 29 per second and evenly spaced, 1/29 s apart (see
+         SlidingWindowLimiter's `even`; paid broadcasts: their own 1000/s window); requests
+         marked BULK (rate_limit_args=BULK_SEND: reminders, broadcasts) wait behind every
+         other message there, so a reply is never queued behind a broadcast's senders;
       3. if Telegram still answers RetryAfter, ALL requests pause for retry_after (+0.1 s) and
          this one is retried, at most `max_retries` times (rate_limit_args overrides this,
          like AIORateLimiter); then the RetryAfter is raised to the caller.
@@ -289,8 +280,8 @@ class PartnerbotRateLimiter(BaseRateLimiter["int | SendArgs"]):
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._clock, self._sleep = clock, sleep
-        self._overall = SlidingWindowLimiter(overall_max_rate, overall_time_period, clock, sleep)
-        self._bulk_pacer = EvenPacer(overall_time_period / overall_max_rate, clock, sleep)
+        self._overall = SlidingWindowLimiter(overall_max_rate, overall_time_period, clock, sleep,
+                                             even=True)
         self._paid = SlidingWindowLimiter(1000, 1.0, clock, sleep)
         self._per_chat = PerKeyLimiter(private_max_rate, private_time_period, clock, sleep)
         self._per_group = PerKeyLimiter(group_max_rate, group_time_period, clock, sleep)
@@ -317,10 +308,12 @@ class PartnerbotRateLimiter(BaseRateLimiter["int | SendArgs"]):
             await self._per_chat.acquire(chat_id)
             if isinstance(chat_id, str) or chat_id < 0:
                 await self._per_group.acquire(chat_id)
-        if priority >= BULK:
-            await self._bulk_pacer.acquire()         # no bursts: see EvenPacer
         # Overall slot last, so waiting for one chat never holds a slot others could use.
         await (self._paid if data.get("allow_paid_broadcast") else self._overall).acquire(priority)
+        if chat_id is not None:          # the chat's windows count from now, when it goes out
+            self._per_chat.restamp(chat_id)
+            if isinstance(chat_id, str) or chat_id < 0:
+                self._per_group.restamp(chat_id)
 
     async def process_request(
         self,

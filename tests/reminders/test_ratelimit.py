@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
 import json
 import random
 import time
@@ -41,6 +42,38 @@ class FakeTime:
         self.now += max(delay, 0.0)
         for _ in range(self.turns):
             await asyncio.sleep(0)
+
+
+class VirtualTime:
+    """A monotonic clock for many concurrent sleepers: each sleep wakes at its own deadline
+    (FakeTime adds up concurrent sleeps). Time jumps to the earliest deadline once every task
+    has had its turn."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._wakeups: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._count = 0
+        self._ticker: asyncio.Task[None] | None = None
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, delay: float) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._count += 1
+        heapq.heappush(self._wakeups, (self.now + max(delay, 0.0), self._count, future))
+        if self._ticker is None or self._ticker.done():
+            self._ticker = asyncio.create_task(self._tick())
+        await future
+
+    async def _tick(self) -> None:
+        while self._wakeups:
+            for _ in range(20):                 # let every runnable task reach its next sleep
+                await asyncio.sleep(0)
+            when, _, future = heapq.heappop(self._wakeups)
+            self.now = max(self.now, when)
+            if not future.done():
+                future.set_result(None)
 
 
 def max_in_any_window(stamps: list[float], period: float) -> int:
@@ -149,7 +182,7 @@ async def test_rate_limiter_overall_window_for_many_chats() -> None:
 
 
 async def test_rate_limiter_per_chat_and_group_windows() -> None:
-    fake = FakeTime()
+    fake = VirtualTime()
     limiter = PartnerbotRateLimiter(clock=fake.clock, sleep=fake.sleep)
     private: list[float] = []
     group: list[float] = []

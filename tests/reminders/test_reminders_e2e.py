@@ -510,7 +510,8 @@ async def test_send_reminders_cli_does_nothing_while_the_bot_delivers(
         monkeypatch.setenv("PARTNERBOT_DB", str(tmp_path / "partnerbot.db"))
         monkeypatch.setenv("PARTNERBOT_LOG_LEVEL", "WARNING")
         async with running_bot(tmp_path, api, now=D7, env=FAST) as bot:
-            api.set_delay(0.04, methods=["sendMessage"])    # the bot's pass takes ~1.6 s
+            # 40 messages at 0.4 s each, IN_FLIGHT at a time: the bot's pass takes ~1.6 s
+            api.set_delay(0.4, methods=["sendMessage"])
             await seed(bot.store, chats)
             await api.wait_for(lambda: len(reminder_counts(api, chats)) >= 5)
             with monkeypatch.context() as cli_process:      # the CLI is another process

@@ -176,7 +176,9 @@ async def part_a(api: StandIn, tmp: Path, n: int, latency_ms: float, ask_every: 
     in_flight = delivery.IN_FLIGHT
     say(f"a) {n:,} subscribers, {latency_ms:g} ms per request, {in_flight} in flight, rate "
         f"limiter on (cap {CAP}/s); the stand-in answers 429 above {TELEGRAM_LIMIT} sends in "
-        f"any 1 s window or 1 per chat; a question every {ask_every:g} s during the pass")
+        f"any 1 s window or 1 per chat; "
+        f"{f'a question every {ask_every:g} s' if ask_every > 0 else 'no questions'} during "
+        f"the pass")
     api.clear_records()
     api.set_delay(latency_ms / 1000)                 # every method but getUpdates
     api.enforce_rate_limit(TELEGRAM_LIMIT, per_chat_per_second=1)

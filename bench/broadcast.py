@@ -274,7 +274,7 @@ async def part_b(api: StandIn, tmp: Path, n: int, repeats: int) -> bool:
             api.clear_records()
             raws.append(await raw_loop(app, text, n, CHATS_RAW))
             api.clear_records()                   # equal stand-in bookkeeping for both
-            report, wall, cpu = await timed_pass(db, sender(app), in_flight=1)
+            report, wall, cpu = await timed_pass(db, sender(app.bot), in_flight=1)
             passes.append((wall, cpu))
             delivered = Counter(s.chat_id for s in sends(api) if first <= s.chat_id < first + n)
             ok = ok and report.reminder.sent == n and len(delivered) == n \
@@ -374,7 +374,7 @@ async def memory_child() -> None:
         rss_before, peak_before = current_rss_mb(), peak_rss_mb()
         sampler = asyncio.create_task(sample())
         started = time.perf_counter()
-        report = await delivery_pass(store, sender(app), reminder_config(brain.knowledge), NOW)
+        report = await delivery_pass(store, sender(app.bot), reminder_config(brain.knowledge), NOW)
         seconds = time.perf_counter() - started
         sampler.cancel()
     await store.close()

@@ -501,6 +501,20 @@ def test_send_reminders_cli_is_safe_to_repeat(cli_env: tuple[StandIn, Path],
     assert LINK in reminders_to(api, 8001)[0].plain_text
 
 
+def test_send_reminders_cli_at_100_ms_per_request_stays_within_the_limits(
+        cli_env: tuple[StandIn, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    """The CLI's bare Bot paces itself (even 29/s window, 1/s per chat) with 10 in flight."""
+    api, db = cli_env
+    chats = range(8500, 8590)
+    seed_db(db, chats)
+    api.set_delay(0.1, methods=["sendMessage"])
+    api.enforce_rate_limit(30, per_chat_per_second=1)
+    assert send_reminders(capsys).splitlines()[-1] == "sent 90, skipped 0, blocked 0, failed 0"
+    assert [c for c in api.calls if c.status == 429] == []
+    assert api.max_in_any_window(1.0) <= 30
+    assert reminder_counts(api, chats) == Counter({c: 1 for c in chats})
+
+
 def test_send_reminders_cli_counts_blocked_and_failed(cli_env: tuple[StandIn, Path],
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     api, db = cli_env

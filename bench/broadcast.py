@@ -5,11 +5,16 @@ its `sender`, bot.reminders.delivery.delivery_pass with reminder_config(knowledg
 seeded with one bulk INSERT, `now` = 2020-03-08 09:00:05 Europe/Stockholm (d7 just due).
 The Bot API stand-in (tests/standin.py) runs on this process's event loop.
 
-  a) rate limiter on (PartnerbotRateLimiter, 29 msg/s) against a stand-in that answers 429
-     to the 31st send in any one-second window: achieved rate / configured cap (target
-     >= 0.9), most sends in any one-second window (<= 30) and 429s (0). 10,000 subscribers
-     take about 6 minutes; --subscribers N for quicker runs (figures projected to 10,000).
-  b) rate limiter off: the delivery pass (claim/send/finish per chat) next to bare
+  a) the bot as `partnerbot run` runs it (polling, the scheduled delivery job, the lease,
+     PartnerbotRateLimiter at 29 msg/s) against a stand-in that answers every request after
+     --latency-ms N (one run per value; default 0, 100 and 300) and answers 429 to the 31st
+     send in any one-second window or a 2nd to one chat within a second, while another chat
+     asks a question every --ask-every seconds. Prints msg/s (first to last arrival; target
+     >= 27 = 0.9 of Telegram's 30/s, >= 25 at 300 ms), its ratio to the cap, the most sends
+     in any one-second window (<= 30), the 429s (0), and the p50/p95 reply time of the
+     questions (push to reply arrival; target p95 < 2 s). --in-flight 1 gives the old
+     one-message-at-a-time pass for comparison.
+  b) rate limiter off: the delivery pass (claim/send/finish per chat, one at a time) next to bare
      `bot.send_message` calls in a loop, same stand-in, same run; the bot's own overhead is
      the difference per message (target >= 1,000 msg/s). Cross-check: the pass with a
      sender that does nothing (SQLite work only).
@@ -17,8 +22,11 @@ The Bot API stand-in (tests/standin.py) runs on this process's event loop.
      measured in a child process that holds only the bot side (knowledge, Application,
      store); the stand-in stays in this process.
 
-Run: .venv/bin/python bench/broadcast.py [--subscribers 10000] [--memory-subscribers 100000]
-     [--repeats 3] [--parts abc]   (a) about 6 minutes at 10,000; b) + c) together under 10)
+Run: .venv/bin/python bench/broadcast.py [--subscribers 600] [--latency-ms 0 100 300]
+     [--ask-every 0.25] [--in-flight N] [--overhead-subscribers 10000]
+     [--memory-subscribers 100000] [--repeats 3] [--parts abc]
+     (a) ~25 s per latency at 600, ~2 min at 3,000; b) + c) together under 10 min)
+     b) measures the pass one message at a time (in_flight=1): it is about per-message cost.
 """
 from __future__ import annotations
 
@@ -46,12 +54,13 @@ from _common import ROOT, current_rss_mb, hwm_rss_mb, peak_rss_mb
 from bot.brain import Brain, reminder_config
 from bot.clock import STOCKHOLM, to_utc
 from bot.config import load_settings
+from bot.reminders import delivery
 from bot.reminders.delivery import PassReport, delivery_pass
 from bot.reminders.ratelimit import PartnerbotRateLimiter
 from bot.reminders.schedule import ReminderConfig, due_reminder
 from bot.storage import Store
 from bot.telegram.app import build_application, sender
-from tests.botrunner import bot_env
+from tests.botrunner import bot_env, running_bot
 from tests.standin import StandIn
 
 NOW = datetime(2020, 3, 8, 9, 0, 5, tzinfo=STOCKHOLM)          # d7 reminder due at 09:00
@@ -60,6 +69,8 @@ CAP = int(inspect.signature(PartnerbotRateLimiter).parameters["overall_max_rate"
 TELEGRAM_LIMIT = 30                    # what the stand-in enforces, like Telegram (~30/s)
 FULL_SIZE = 10_000
 TARGET_FRACTION, TARGET_OVERHEAD_RATE, TARGET_RSS_MB = 0.9, 1_000.0, 150.0
+TARGET_RATE = {300.0: 25.0}            # msg/s; otherwise 0.9 of Telegram's 30/s
+TARGET_REPLY_P95 = 2.0                 # seconds
 CHATS_A, CHATS_B, CHATS_RAW, CHATS_NULL, CHATS_C = (100_000_000, 200_000_000, 300_000_000,
                                                     400_000_000, 500_000_000)
 
@@ -126,74 +137,111 @@ async def progress(api: StandIn, total: int, every: float = 30.0) -> AsyncIterat
         task.cancel()
 
 
-async def timed_pass(db: Path, send: Callable[[int, str], Awaitable[None]]) -> tuple[
-        PassReport, float, float]:
+async def timed_pass(db: Path, send: Callable[[int, str], Awaitable[None]],
+                     in_flight: int | None = None) -> tuple[PassReport, float, float]:
     """One delivery pass on the database `db`: (report, wall seconds, CPU seconds)."""
     store = await Store.open(db)
     try:
         started, cpu = time.perf_counter(), time.process_time()
-        report = await delivery_pass(store, send, CONFIG, NOW)
+        report = await delivery_pass(store, send, CONFIG, NOW, in_flight=in_flight)
         return report, time.perf_counter() - started, time.process_time() - cpu
     finally:
         await store.close()
 
 
 # ---------------------------------------------------------------------------- a) rate-limited
-async def part_a(api: StandIn, tmp: Path, n: int) -> bool:
-    db = await seeded_db(tmp / "a.db", n, CHATS_A)
-    say(f"a) rate limiter on: {n:,} subscribers, PartnerbotRateLimiter cap {CAP}/s, stand-in "
-        f"answers 429 above {TELEGRAM_LIMIT} sends in any 1 s window")
+QUESTIONS = ROOT / "tests" / "data" / "labelled_questions.jsonl"
+ASKERS = 900_000_000                   # chats that ask questions during the pass
+
+
+def questions() -> list[str]:
+    return [json.loads(line)["q"] for line in QUESTIONS.read_text(encoding="utf-8").splitlines()]
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100); nan for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))]
+
+
+async def part_a(api: StandIn, tmp: Path, n: int, latency_ms: float, ask_every: float,
+                 first_chat: int) -> bool:
+    """The production bot (polling, scheduled delivery job, PartnerbotRateLimiter) delivering
+    the d7 reminder to n subscribers through a stand-in that answers every request after
+    `latency_ms` and refuses (429) the 31st send in any 1-s window and a 2nd to one chat in
+    1 s; meanwhile another chat asks a question every `ask_every` seconds."""
+    db = await seeded_db(tmp / f"a-{latency_ms:g}-{first_chat}.db", n, first_chat)
+    in_flight = delivery.IN_FLIGHT
+    say(f"a) {n:,} subscribers, {latency_ms:g} ms per request, {in_flight} in flight, rate "
+        f"limiter on (cap {CAP}/s); the stand-in answers 429 above {TELEGRAM_LIMIT} sends in "
+        f"any 1 s window or 1 per chat; "
+        f"{f'a question every {ask_every:g} s' if ask_every > 0 else 'no questions'} during "
+        f"the pass")
     api.clear_records()
-    api.enforce_rate_limit(TELEGRAM_LIMIT)
+    api.set_delay(latency_ms / 1000)                 # every method but getUpdates
+    api.enforce_rate_limit(TELEGRAM_LIMIT, per_chat_per_second=1)
+    chats = range(first_chat, first_chat + n)
+    asked: dict[int, float] = {}
+    texts = questions()
+
+    def reminders_sent() -> int:
+        return sum(1 for s in api.sent if s.method == "sendMessage"
+                   and isinstance(s.chat_id, int) and first_chat <= s.chat_id < first_chat + n)
+
+    env = {"PARTNERBOT_DB": str(db), "PARTNERBOT_DELIVERY_INTERVAL": "3600",
+           "PARTNERBOT_LOG_LEVEL": "WARNING"}
     try:
-        async with bot_side(api, tmp, rate_limit=True) as app, progress(api, n):
-            report, seconds, _ = await timed_pass(db, sender(app))
+        async with running_bot(tmp, api, now=NOW, env=env, rate_limit=True), progress(api, n):
+            while reminders_sent() < n:              # the job's first run starts the pass
+                if reminders_sent() > 0 and ask_every > 0:
+                    chat = ASKERS + (first_chat - CHATS_A) + len(asked)
+                    api.push_message(chat, texts[len(asked) % len(texts)])
+                    asked[chat] = time.monotonic()
+                await asyncio.sleep(ask_every or 0.25)
+            await api.wait_for(lambda: all(api.messages_to(c) for c in asked), timeout=30)
+            await asyncio.sleep(0.5)                 # anything late would show up now
     finally:
+        api.set_delay(0)
         api.enforce_rate_limit(None)
-    sent = sends(api)
+    sent = [s for s in sends(api) if isinstance(s.chat_id, int)
+            and first_chat <= s.chat_id < first_chat + n]
     times = sorted(s.ts for s in sent)
     per_chat = Counter(s.chat_id for s in sent)
-    too_many = sum(1 for c in api.calls if c.status == 429) + len(api.rate_violations)
+    too_many = [c for c in api.calls if c.status == 429]
+    if api.rate_violations:
+        note(f"429s: {[(v.scope, v.chat_id) for v in api.rate_violations][:12]}")
     window_max = api.max_in_any_window(1.0)
-    rate = report.reminder.sent / seconds
-    sustained = sustained_rate(times)
-    # The stand-in refuses a send when 30 others arrived less than 1 s before it: the
-    # tightest span of 31 consecutive sends shows how far from a 429 the run stayed.
-    k = TELEGRAM_LIMIT
-    tightest = min((times[i + k] - times[i] for i in range(len(times) - k)), default=float("inf"))
-    at_limit = sum(1 for i in range(len(times) - k + 1) if times[i + k - 1] - times[i] < 1.0)
-    ok = (report.reminder.sent == n and len(per_chat) == n and max(per_chat.values()) == 1
-          and too_many == 0 and window_max <= TELEGRAM_LIMIT)
-    say(f"   pass                      {report}   in {seconds:,.1f} s")
-    say(f"   achieved rate             {rate:.2f} msg/s = {rate / CAP:.3f} of the {CAP}/s cap   "
-        f"(sent / pass time; target >= {TARGET_FRACTION})  "
-        f"{'OK' if rate / CAP >= TARGET_FRACTION else 'BELOW'}")
-    say(f"   sustained rate            {sustained:.2f} msg/s = {sustained / CAP:.3f} of the cap   "
-        f"(slope of sends over time; the first {CAP} go out at once)")
-    say(f"   max sends in any 1 s      {window_max}   (must be <= {TELEGRAM_LIMIT})  "
-        f"{'OK' if window_max <= TELEGRAM_LIMIT else 'TOO MANY'};  1 s windows holding "
-        f"{TELEGRAM_LIMIT}: {at_limit:,}; tightest {k + 1} consecutive sends: {tightest:.3f} s "
-        f"(a 429 needs < 1 s)")
-    say(f"   429 answers               {too_many}   (must be 0)  {'OK' if not too_many else 'FAIL'}")
-    say(f"   each chat exactly once    {'yes' if ok else 'NO'} ({len(per_chat):,} chats, "
-        f"{len(sent):,} messages)")
-    if n < FULL_SIZE:
-        projected = (FULL_SIZE - CAP) / sustained
-        say(f"   projected for {FULL_SIZE:,}     {projected / 60:.1f} min, "
-            f"{FULL_SIZE / projected:.2f} msg/s = {FULL_SIZE / projected / CAP:.3f} of the cap")
+    span = times[-1] - times[0]
+    rate = (len(times) - 1) / span if span > 0 else float("inf")
+    during = [s for s in sends(api) if times[0] <= s.ts <= times[-1]]     # replies too
+    total_rate = (len(during) - 1) / span if span > 0 else float("inf")
+    replies = [api.messages_to(chat)[0].ts - at for chat, at in asked.items()
+               if api.messages_to(chat)]
+    p50, p95 = percentile(replies, 50), percentile(replies, 95)
+    once = len(per_chat) == n and set(per_chat) == set(chats) and max(per_chat.values()) == 1
+    target = TARGET_RATE.get(latency_ms, TARGET_FRACTION * TELEGRAM_LIMIT)
+    ok = once and not too_many and rate >= target and (not asked or p95 < TARGET_REPLY_P95)
+    say(f"   reminder sends            {len(sent):,} to {len(per_chat):,} chats in {span:,.1f} s "
+        f"(first to last arrival)")
+    say(f"   msg/s                     {rate:.2f} = {rate / TELEGRAM_LIMIT:.3f} of Telegram's "
+        f"{TELEGRAM_LIMIT}/s, {rate / CAP:.3f} of our {CAP}/s cap   (target >= {target:g})  "
+        f"{'OK' if rate >= target else 'BELOW'}")
+    say(f"   all sends during the pass {total_rate:.2f} msg/s = {total_rate / CAP:.3f} of our cap   "
+        f"(reminders + {len(during) - len(sent)} replies)")
+    say(f"   max sends in any 1 s      {window_max}   (all sends incl. replies, counted on "
+        f"arrival at the stand-in; must be <= {TELEGRAM_LIMIT})  "
+        f"{'OK' if window_max <= TELEGRAM_LIMIT else 'TOO MANY'}")
+    say(f"   429 answers               {len(too_many)}   (must be 0)  "
+        f"{'OK' if not too_many else 'FAIL'}")
+    say(f"   reply time during pass    p50 {p50:.3f} s, p95 {p95:.3f} s, max "
+        f"{max(replies, default=float('nan')):.3f} s over {len(replies)}/{len(asked)} questions "
+        f"(push to reply arrival; target p95 < {TARGET_REPLY_P95:g} s)  "
+        f"{'OK' if p95 < TARGET_REPLY_P95 else 'ABOVE'}")
+    say(f"   each chat exactly once    {'yes' if once else 'NO'}")
     api.clear_records()
-    return ok and rate / CAP >= TARGET_FRACTION
-
-
-def sustained_rate(times: list[float]) -> float:
-    """Least-squares slope of send number over send time (sends/s); exact for the limiter's
-    staircase (bursts of CAP once a second) where first-to-last would count one burst extra."""
-    n = len(times)
-    if n < 2 or times[-1] == times[0]:
-        return float("nan")
-    mean_t, mean_i = sum(times) / n, (n - 1) / 2
-    cov = sum((t - mean_t) * (i - mean_i) for i, t in enumerate(times))
-    return cov / sum((t - mean_t) ** 2 for t in times)
+    return ok
 
 
 # ---------------------------------------------------------------------------- b) overhead
@@ -226,13 +274,13 @@ async def part_b(api: StandIn, tmp: Path, n: int, repeats: int) -> bool:
             api.clear_records()
             raws.append(await raw_loop(app, text, n, CHATS_RAW))
             api.clear_records()                   # equal stand-in bookkeeping for both
-            report, wall, cpu = await timed_pass(db, sender(app))
+            report, wall, cpu = await timed_pass(db, sender(app.bot), in_flight=1)
             passes.append((wall, cpu))
             delivered = Counter(s.chat_id for s in sends(api) if first <= s.chat_id < first + n)
             ok = ok and report.reminder.sent == n and len(delivered) == n \
                 and max(delivered.values()) == 1
             null_db = await seeded_db(tmp / f"b-null{r}.db", n, CHATS_NULL + r * n)
-            null_report, null_s, null_cpu = await timed_pass(null_db, nothing)
+            null_report, null_s, null_cpu = await timed_pass(null_db, nothing, in_flight=1)
             nulls.append(null_s)
             null_cpus.append(null_cpu)
             ok = ok and null_report.reminder.sent == n
@@ -326,7 +374,7 @@ async def memory_child() -> None:
         rss_before, peak_before = current_rss_mb(), peak_rss_mb()
         sampler = asyncio.create_task(sample())
         started = time.perf_counter()
-        report = await delivery_pass(store, sender(app), reminder_config(brain.knowledge), NOW)
+        report = await delivery_pass(store, sender(app.bot), reminder_config(brain.knowledge), NOW)
         seconds = time.perf_counter() - started
         sampler.cancel()
     await store.close()
@@ -352,10 +400,14 @@ async def main_async(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-broadcast-") as tmp_name:
         tmp = Path(tmp_name)
         async with StandIn() as api:
-            for part, run in (("a", lambda: part_a(api, tmp, args.subscribers)),
-                              ("b", lambda: part_b(api, tmp, args.subscribers, args.repeats)),
-                              ("c", lambda: part_c(api, tmp, args.memory_subscribers))):
-                if part in args.parts:
+            runs: list[tuple[str, Callable[[], Awaitable[bool]]]] = [
+                (f"a@{ms:g}ms", lambda ms=ms, i=i: part_a(api, tmp, args.subscribers, ms,
+                                                         args.ask_every, CHATS_A + i * 10**6))
+                for i, ms in enumerate(args.latency_ms)]
+            runs += [("b", lambda: part_b(api, tmp, args.overhead_subscribers, args.repeats)),
+                     ("c", lambda: part_c(api, tmp, args.memory_subscribers))]
+            for part, run in runs:
+                if part[0] in args.parts:
                     started = time.perf_counter()
                     results[part] = await run()
                     say(f"   ({part} took {time.perf_counter() - started:,.0f} s)")
@@ -368,8 +420,18 @@ async def main_async(args: argparse.Namespace) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--subscribers", type=int, default=FULL_SIZE,
-                        help="subscribers for parts a) and b) (default 10,000; a) takes ~6 min)")
+    parser.add_argument("--subscribers", type=int, default=600,
+                        help="subscribers for part a) (default 600, ~21 s per latency)")
+    parser.add_argument("--latency-ms", type=float, nargs="+", default=[0.0, 100.0, 300.0],
+                        help="part a): the stand-in's answer time per request, one run each")
+    parser.add_argument("--ask-every", type=float, default=1.0,
+                        help="part a): seconds between questions asked during the pass "
+                             "(each reply takes one of the 29 slots/s; 0 = no questions)")
+    parser.add_argument("--in-flight", type=int, default=None,
+                        help="part a): sends in flight (default bot.reminders.delivery.IN_FLIGHT;"
+                             " 1 = the old one-at-a-time pass)")
+    parser.add_argument("--overhead-subscribers", type=int, default=FULL_SIZE,
+                        help="subscribers for part b) (default 10,000)")
     parser.add_argument("--memory-subscribers", type=int, default=100_000,
                         help="subscribers stored for part c) (default 100,000)")
     parser.add_argument("--repeats", type=int, default=3,
@@ -381,6 +443,8 @@ def main() -> None:
     if args.memory_child:
         asyncio.run(memory_child())
         return
+    if args.in_flight is not None:
+        delivery.IN_FLIGHT = args.in_flight
     sys.exit(asyncio.run(main_async(args)))
 
 

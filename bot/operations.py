@@ -98,9 +98,9 @@ async def send_reminders(settings: Settings, now_arg) -> int:  # noqa: ANN001 - 
     """`partnerbot send-reminders`: one delivery pass with the same code the bot runs."""
     from telegram import Bot
 
-    from bot.reminders.delivery import delivery_pass
+    from bot.reminders.delivery import IN_FLIGHT, delivery_pass
     from bot.reminders.lease import exclusive_pass
-    from bot.reminders.ratelimit import SlidingWindowLimiter
+    from bot.reminders.ratelimit import PerKeyLimiter, SlidingWindowLimiter
     from bot.telegram.services import sender
     from bot.telegram.transport import JsonRequest
     if settings.token is None:
@@ -115,9 +115,13 @@ async def send_reminders(settings: Settings, now_arg) -> int:  # noqa: ANN001 - 
         base = settings.api_base_url.rstrip("/")
         kwargs = {"base_url": base, "base_file_url": base.removesuffix("/bot") + "/file/bot"}
     store = await Store.open(settings.db_path, busy_timeout=settings.busy_timeout)
-    limiter = SlidingWindowLimiter(29, 1.0) if settings.rate_limit else None
+    # A bare Bot has no rate limiter: the pass paces itself with the same windows, 29/s
+    # overall (evenly spaced, like PartnerbotRateLimiter) and 1/s per chat.
+    limiter = SlidingWindowLimiter(29, 1.0, even=True) if settings.rate_limit else None
+    chat_limiter = PerKeyLimiter(1, 1.0) if settings.rate_limit else None
+    request = JsonRequest(connection_pool_size=IN_FLIGHT + 2)    # one per send in flight
     try:
-        async with Bot(settings.token.reveal(), request=JsonRequest(), **kwargs) as bot:
+        async with Bot(settings.token.reveal(), request=request, **kwargs) as bot:
             send = sender(bot, store)       # the bot's own: buttons, broadcast framing
             clock = (lambda: now) if now_arg else system_clock
             async with exclusive_pass(store) as mine:
@@ -125,7 +129,7 @@ async def send_reminders(settings: Settings, now_arg) -> int:  # noqa: ANN001 - 
                     print("Another delivery pass is running (the bot?); nothing done.")
                     return 0
                 report = await delivery_pass(store, send, brain.reminders, now, clock=clock,
-                                             limiter=limiter)
+                                             limiter=limiter, chat_limiter=chat_limiter)
     finally:
         await store.close()
     counts = report.counts

@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
+import itertools
 import logging
 import time
 import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -29,7 +32,11 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 __all__ = [
+    "BULK",
+    "BULK_SEND",
+    "REPLY",
     "PartnerbotRateLimiter",
+    "SendArgs",
     "PerKeyLimiter",
     "SlidingWindowLimiter",
     "is_message_endpoint",
@@ -41,13 +48,40 @@ _LOG = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Coroutine[Any, Any, Any]]
 
+# Who goes first when several requests wait for the same window: answers to people, then bulk
+# deliveries (reminders, broadcasts). Lower goes first.
+REPLY, BULK = 0, 1
+
+
+@dataclass(frozen=True)
+class SendArgs:
+    """`rate_limit_args` for one request: its priority and, optionally, its own RetryAfter
+    retry limit (a bare int still means just the retry limit, like AIORateLimiter)."""
+
+    priority: int = REPLY
+    max_retries: int | None = None
+
+
+BULK_SEND = SendArgs(priority=BULK)
+
 
 class SlidingWindowLimiter:
     """At most `max_calls` acquisitions in ANY half-open window of `period` seconds.
 
     Keeps, for the last `max_calls` acquisitions, the instant each leaves the window; a
-    caller that finds the window full sleeps until the oldest one has left. Waiters are served in arrival order (the lock
-    is FIFO). `clock`/`sleep` are injectable for tests.
+    caller that finds the window full sleeps until the oldest one has left. Waiters are served
+    by priority (lower first: REPLY before BULK), then in arrival order, so a reply asked during
+    a broadcast takes the next free slot instead of queueing behind the broadcast's senders.
+    Only the waiter at the head of the line sleeps on the clock; the others wait to be told
+    the line moved. `clock`/`sleep` are injectable for tests.
+
+    even=True also keeps acquisitions at least period/max_calls apart (1/29 s), i.e. never
+    a burst. Why: our window counts where a request starts, Telegram counts where it
+    arrives, and the time in between varies by a few milliseconds (JSON, HTTP write, a busy
+    event loop; more with several requests in flight). If two requests start at the same
+    instant, the one message of margin (29 vs 30) is worth nothing: a few milliseconds of
+    jitter put 31 arrivals into one second (measured at the stand-in: 7-8 x 429 in a
+    300-message pass with replies mixed in). Evenly spaced, jitter has to exceed 1/29 s.
     """
 
     def __init__(
@@ -56,15 +90,20 @@ class SlidingWindowLimiter:
         period: float,
         clock: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        even: bool = False,
     ) -> None:
         if max_calls < 1 or period <= 0:
             raise ValueError(f"need max_calls >= 1 and period > 0, got {max_calls}/{period}")
         self.max_calls = max_calls
         self.period = period
+        self.gap = period / max_calls if even else 0.0
+        self._last = float("-inf")
         self._clock = clock
         self._sleep = sleep
         self._frees: deque[float] = deque()
-        self._lock = asyncio.Lock()
+        self._line: list[tuple[int, int]] = []        # heap of (priority, arrival number)
+        self._arrivals = itertools.count()
+        self._moved: asyncio.Event | None = None      # set (and replaced) when the line moves
 
     def _expire(self, now: float) -> None:
         # We keep the instant each slot frees up (stamp + period): comparing and sleeping on
@@ -75,18 +114,53 @@ class SlidingWindowLimiter:
     def idle(self) -> bool:
         """True if the window is empty and nobody is waiting (safe to discard)."""
         self._expire(self._clock())
-        return not self._frees and not self._lock.locked()
+        return not self._frees and not self._line
 
-    async def acquire(self) -> None:
-        async with self._lock:
+    def waiting(self) -> int:
+        """How many callers are waiting for a slot."""
+        return len(self._line)
+
+    def _line_moved(self) -> None:
+        if self._moved is not None:
+            self._moved.set()
+            self._moved = None
+
+    async def acquire(self, priority: int = 0) -> None:
+        """Take a slot; `priority` orders waiters (lower first), ties in arrival order."""
+        me = (priority, next(self._arrivals))
+        heapq.heappush(self._line, me)
+        taken = False
+        try:
             while True:
+                if self._line[0] != me:
+                    if self._moved is None:
+                        self._moved = asyncio.Event()
+                    await self._moved.wait()
+                    continue
                 now = self._clock()
                 self._expire(now)
-                if len(self._frees) < self.max_calls:
+                spaced = self._last + self.gap
+                if len(self._frees) < self.max_calls and spaced <= now:
                     self._frees.append(now + self.period)
+                    self._last = now
+                    heapq.heappop(self._line)
+                    taken = True
                     return
-                # The loop re-checks: event-loop timers may fire a hair early.
-                await self._sleep(self._frees[0] - now)
+                # The loop re-checks: event-loop timers may fire a hair early, and a caller
+                # of higher priority may have arrived meanwhile.
+                free = self._frees[0] if len(self._frees) >= self.max_calls else now
+                await self._sleep(max(free, spaced) - now)
+        finally:
+            if not taken:                             # cancelled while waiting
+                self._line.remove(me)
+                heapq.heapify(self._line)
+            self._line_moved()
+
+    def restamp(self) -> None:
+        """Count the latest acquisition from now instead (it waited for another limiter since
+        it took its slot, and what counts is when the request goes out)."""
+        if self._frees:
+            self._frees[-1] = max(self._frees[-1], self._clock() + self.period)
 
     async def __aenter__(self) -> None:
         await self.acquire()
@@ -127,6 +201,12 @@ class PerKeyLimiter:
 
     async def acquire(self, key: object) -> None:
         await self._get(key).acquire()
+
+    def restamp(self, key: object) -> None:
+        """See SlidingWindowLimiter.restamp."""
+        limiter = self._limiters.get(key)
+        if limiter is not None:
+            limiter.restamp()
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
@@ -170,13 +250,16 @@ def is_message_endpoint(endpoint: str) -> bool:
     return endpoint.startswith(_MESSAGE_PREFIXES) and endpoint not in _NOT_MESSAGES
 
 
-class PartnerbotRateLimiter(BaseRateLimiter[int]):
+class PartnerbotRateLimiter(BaseRateLimiter["int | SendArgs"]):
     """PTB rate limiter: strict sliding windows, overall and per chat, with RetryAfter retries.
 
     For every message-sending request (see is_message_endpoint):
       1. the per-chat window for data["chat_id"]: private chats (positive ids) 1 per second;
          groups/channels (negative ids or "@name") 1 per second and 20 per minute;
-      2. then the overall window, 29 per second (paid broadcasts: their own 1000/s window);
+      2. then the overall window, 29 per second and evenly spaced, 1/29 s apart (see
+         SlidingWindowLimiter's `even`; paid broadcasts: their own 1000/s window); requests
+         marked BULK (rate_limit_args=BULK_SEND: reminders, broadcasts) wait behind every
+         other message there, so a reply is never queued behind a broadcast's senders;
       3. if Telegram still answers RetryAfter, ALL requests pause for retry_after (+0.1 s) and
          this one is retried, at most `max_retries` times (rate_limit_args overrides this,
          like AIORateLimiter); then the RetryAfter is raised to the caller.
@@ -197,7 +280,8 @@ class PartnerbotRateLimiter(BaseRateLimiter[int]):
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._clock, self._sleep = clock, sleep
-        self._overall = SlidingWindowLimiter(overall_max_rate, overall_time_period, clock, sleep)
+        self._overall = SlidingWindowLimiter(overall_max_rate, overall_time_period, clock, sleep,
+                                             even=True)
         self._paid = SlidingWindowLimiter(1000, 1.0, clock, sleep)
         self._per_chat = PerKeyLimiter(private_max_rate, private_time_period, clock, sleep)
         self._per_group = PerKeyLimiter(group_max_rate, group_time_period, clock, sleep)
@@ -214,7 +298,7 @@ class PartnerbotRateLimiter(BaseRateLimiter[int]):
         while (delay := self._paused_until - self._clock()) > 0:
             await self._sleep(delay)
 
-    async def _throttle(self, endpoint: str, data: dict[str, Any]) -> None:
+    async def _throttle(self, endpoint: str, data: dict[str, Any], priority: int) -> None:
         if not is_message_endpoint(endpoint):
             return
         chat_id: Any = data.get("chat_id")
@@ -225,7 +309,11 @@ class PartnerbotRateLimiter(BaseRateLimiter[int]):
             if isinstance(chat_id, str) or chat_id < 0:
                 await self._per_group.acquire(chat_id)
         # Overall slot last, so waiting for one chat never holds a slot others could use.
-        await (self._paid if data.get("allow_paid_broadcast") else self._overall).acquire()
+        await (self._paid if data.get("allow_paid_broadcast") else self._overall).acquire(priority)
+        if chat_id is not None:          # the chat's windows count from now, when it goes out
+            self._per_chat.restamp(chat_id)
+            if isinstance(chat_id, str) or chat_id < 0:
+                self._per_group.restamp(chat_id)
 
     async def process_request(
         self,
@@ -234,13 +322,17 @@ class PartnerbotRateLimiter(BaseRateLimiter[int]):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: int | None,
+        rate_limit_args: int | SendArgs | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        max_retries = self._max_retries if rate_limit_args is None else rate_limit_args
+        options = (rate_limit_args if isinstance(rate_limit_args, SendArgs)
+                   else SendArgs(max_retries=rate_limit_args))
+        max_retries = self._max_retries if options.max_retries is None else options.max_retries
         attempt = 0
         while True:
             await self._wait_out_pause()
-            await self._throttle(endpoint, data)
+            await self._throttle(endpoint, data, options.priority)
+            if self._paused_until > self._clock():
+                continue          # a 429 came in while we waited for a slot: wait it out too
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:

@@ -125,7 +125,7 @@ async def broadcast_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE
     async def run() -> None:
         # Recorded first: if another pass holds the lease, or the bot dies, the next pass
         # (resume_broadcasts) delivers it with the same guarantees. On SIGTERM (stop) it
-        # finishes the message in flight and leaves the rest to the next start: the
+        # finishes the messages in flight and leaves the rest to the next start: the
         # Application waits for this task before it exits.
         async with svc.delivery_lock, exclusive_pass(svc.store) as mine:
             if not mine:

@@ -21,7 +21,7 @@ from bot.clock import Clock, shifted_clock, system_clock
 from bot.config import Settings
 from bot.telegram.ordering import PerChatUpdateProcessor
 from bot.telegram.polling import ConfirmingPoller, with_retries
-from bot.reminders.delivery import delivery_pass
+from bot.reminders.delivery import IN_FLIGHT, delivery_pass
 from bot.reminders.lease import exclusive_pass
 from bot.reminders.ratelimit import PartnerbotRateLimiter
 from bot.telegram.services import KEY, Services, sender
@@ -37,6 +37,9 @@ PRUNE_INTERVAL = 3600.0           # stored question texts older than RETENTION g
 # flight (bot/telegram/transport.py) more in flight costs no extra CPU per reply (bench/conversation.py
 # at 0 ms latency: 2 in flight 0.82 of the echo floor, 8 -> 0.93, 16 -> 0.97).
 CONCURRENT_UPDATES = 8
+# Connections: every update being answered and every delivery send in flight holds one while
+# its request is on the wire (after the rate limiter), plus a few for jobs and start-up calls.
+CONNECTIONS = CONCURRENT_UPDATES + IN_FLIGHT + 4
 POLL_FRESHNESS = 60.0             # a successful getUpdates this recent counts as "polling"
 
 
@@ -126,7 +129,7 @@ def build_application(settings: Settings, brain: Brain, store: Store | None = No
                .defaults(Defaults(parse_mode=ParseMode.HTML,
                                   link_preview_options=LinkPreviewOptions(is_disabled=True)))
                .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
-               .request(JsonRequest(connection_pool_size=CONCURRENT_UPDATES + 4))
+               .request(JsonRequest(connection_pool_size=CONNECTIONS))
                .post_init(_post_init)
                .post_shutdown(_post_shutdown))
     if settings.api_base_url:

@@ -24,6 +24,7 @@ from bot.config import Settings
 from bot.privacy import RETENTION
 from bot.telegram.flood import FloodGuard
 from bot.reminders.delivery import Sender
+from bot.reminders.ratelimit import BULK_SEND
 from bot.storage import Store, StorageError
 
 log = logging.getLogger(__name__)
@@ -214,6 +215,10 @@ def sender(bot: Bot, store: Store | None = None) -> Sender:
     stop = {lang: InlineKeyboardMarkup([[InlineKeyboardButton(
         msg.tr("STOP_REMINDERS", lang), callback_data=f"do:unsub:{lang}")]]) for lang in ("sv", "en")}
 
+    # Marked BULK for the bot's rate limiter, so that replies to people asking questions take
+    # the shared 29/s window ahead of reminder and broadcast sends.
+    bulk = {"rate_limit_args": BULK_SEND} if getattr(bot, "rate_limiter", None) else {}
+
     async def send(chat_id: int, text: str) -> None:
         if text.startswith(BROADCAST_MARK):
             subscriber = await store.get_subscriber(chat_id) if store is not None else None
@@ -223,7 +228,7 @@ def sender(bot: Bot, store: Store | None = None) -> Sender:
         else:
             lang = written_in(text)
         await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
-                               link_preview_options=NO_PREVIEW, reply_markup=stop[lang])
+                               link_preview_options=NO_PREVIEW, reply_markup=stop[lang], **bulk)
     return send
 
 

@@ -12,8 +12,8 @@ from telegram.error import (BadRequest, ChatMigrated, Forbidden, InvalidToken, N
                             RetryAfter, TimedOut)
 
 from bot.clock import STOCKHOLM, parse_now
-from bot.reminders.delivery import (DeliveryReport, deliver, delivery_pass, resume_broadcasts,
-                          send_due_reminders, start_broadcast)
+from bot.reminders.delivery import (IN_FLIGHT, DeliveryReport, deliver, delivery_pass,
+                                   resume_broadcasts, send_due_reminders, start_broadcast)
 from bot.reminders.ratelimit import SlidingWindowLimiter
 from bot.reminders.schedule import ReminderConfig
 from bot.storage import Store
@@ -166,12 +166,12 @@ async def test_changed_deadline_schedules_new_keys_only(store: Store, send: Fake
 
 
 @pytest.mark.parametrize("crash", [asyncio.CancelledError, SystemExit])
-async def test_crash_mid_reminder_at_most_one_duplicate(store: Store, send: FakeSend,
-                                                        crash: type[BaseException]) -> None:
+async def test_crash_mid_reminder_one_at_a_time_at_most_one_duplicate(
+        store: Store, send: FakeSend, crash: type[BaseException]) -> None:
     await subscribe(store, range(1, 11))
     send.crash_on, send.crash_with = 4, crash
     with pytest.raises(crash):
-        await delivery_pass(store, send, CALL, D7)
+        await delivery_pass(store, send, CALL, D7, in_flight=1)
     assert await store.count_deliveries("reminder:2020-03-15:d7") == {"sent": 3, "pending": 1}
     send.crash_on = None
     await delivery_pass(store, send, CALL, D7 + timedelta(minutes=10))
@@ -181,12 +181,35 @@ async def test_crash_mid_reminder_at_most_one_duplicate(store: Store, send: Fake
     assert await store.count_deliveries("reminder:2020-03-15:d7") == {"sent": 10}
 
 
+async def test_crash_with_many_in_flight_repeats_only_those_in_flight(
+        store: Store, send: FakeSend) -> None:
+    """A crash leaves every message in flight 'pending' (maybe delivered): the next pass
+    repeats those and only those, each once; nobody is missed."""
+    chats = range(1, 61)
+    await subscribe(store, chats)
+    send.crash_on = 25
+    with pytest.raises(asyncio.CancelledError):
+        await delivery_pass(store, send, CALL, D7)
+    counts = await store.count_deliveries("reminder:2020-03-15:d7")
+    assert 1 <= counts["pending"] <= IN_FLIGHT
+    delivered_before = send.per_chat()
+    send.crash_on = None
+    await delivery_pass(store, send, CALL, D7 + timedelta(minutes=10))
+    per_chat = send.per_chat()
+    assert set(per_chat) == set(chats)                          # nobody missed
+    assert max(per_chat.values()) <= 2                          # at most one duplicate each
+    duplicates = sum(n - 1 for n in per_chat.values())
+    assert duplicates <= counts["pending"] <= IN_FLIGHT         # only those in flight
+    assert all(delivered_before[c] == 1 for c, n in per_chat.items() if n == 2)
+    assert await store.count_deliveries("reminder:2020-03-15:d7") == {"sent": len(chats)}
+
+
 async def test_crash_mid_broadcast_then_resume(store: Store, send: FakeSend) -> None:
     await subscribe(store, range(1, 11))
     send.crash_on = 6
     t0 = parse_now("2020-02-05T10:00")   # no reminder due yet
     with pytest.raises(asyncio.CancelledError):
-        await start_broadcast(store, send, "Hej från ICLD-boten!", t0)
+        await start_broadcast(store, send, "Hej från ICLD-boten!", t0, in_flight=1)
     (unfinished,) = await store.unfinished_broadcasts()
     key = f"broadcast:{unfinished.id}"
     assert await store.count_deliveries(key) == {"sent": 5, "pending": 1}
@@ -243,7 +266,8 @@ async def test_retry_after_beyond_budget_stops_the_pass(store: Store, send: Fake
                                                         sleep: FakeSleep) -> None:
     await subscribe(store, range(1, 4))
     send.fail(2, RetryAfter(3600))
-    report = await delivery_pass(store, send, CALL, D7, sleep=sleep, max_retry_wait=600)
+    report = await delivery_pass(store, send, CALL, D7, sleep=sleep, max_retry_wait=600,
+                                 in_flight=1)
     assert report.reminder == DeliveryReport(sent=1, failed=1)
     assert sleep.durations == []
     assert await store.delivery_status(3, "reminder:2020-03-15:d7") is None
@@ -287,7 +311,8 @@ async def test_stop_finishes_current_message_and_returns(store: Store, send: Fak
         if chat_id == 2:
             stop.set()
 
-    report = await deliver(store, stopping_send, "k", "hej", now=lambda: D7, stop=stop)
+    report = await deliver(store, stopping_send, "k", "hej", now=lambda: D7, stop=stop,
+                           in_flight=1)
     assert report == DeliveryReport(sent=2)
     assert await store.count_deliveries("k") == {"sent": 2}
     rest = await deliver(store, send, "k", "hej", now=lambda: D7)
@@ -329,7 +354,7 @@ async def test_invalid_token_aborts(store: Store, send: FakeSend) -> None:
     await subscribe(store, [1, 2])
     send.fail(1, InvalidToken())
     with pytest.raises(InvalidToken):
-        await delivery_pass(store, send, CALL, D7)
+        await delivery_pass(store, send, CALL, D7, in_flight=1)
     assert await store.delivery_status(1, "reminder:2020-03-15:d7") == "failed"
     assert await store.delivery_status(2, "reminder:2020-03-15:d7") is None
 
@@ -398,3 +423,101 @@ async def test_a_dead_holders_lease_is_taken_over_at_once(store: Store) -> None:
     assert await store.acquire_lease(LEASE_NAME, alive_elsewhere, now, LEASE_TTL)
     async with exclusive_pass(store) as mine:
         assert not mine                               # a live holder on another host is respected
+
+
+# ----------------------------------------------------------------------------- in flight
+class GatedSend(FakeSend):
+    """A sender whose requests stay in flight until the test lets them go."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    async def __call__(self, chat_id: int, text: str) -> None:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(0.01)       # a round trip: the other senders get to run
+            await super().__call__(chat_id, text)
+        finally:
+            self.in_flight -= 1
+
+
+async def test_several_sends_in_flight_each_chat_once(store: Store) -> None:
+    send = GatedSend()
+    await subscribe(store, range(1, 101))
+    report = await delivery_pass(store, send, CALL, D7)
+    assert report.reminder == DeliveryReport(sent=100)
+    assert send.per_chat() == {chat: 1 for chat in range(1, 101)}
+    assert send.most_in_flight == IN_FLIGHT
+    assert await store.count_deliveries("reminder:2020-03-15:d7") == {"sent": 100}
+
+
+async def test_retry_after_pauses_every_sender(store: Store) -> None:
+    send = GatedSend()
+    send.fail(30, RetryAfter(2))
+    await subscribe(store, range(1, 101))
+    during: list[tuple[int, int]] = []
+
+    async def pausing_sleep(delay: float) -> None:
+        before = len(send.calls)
+        await asyncio.sleep(0.1)         # time for dozens of sends, were the others not paused
+        during.append((before, len(send.calls)))
+
+    report = await delivery_pass(store, send, CALL, D7, sleep=pausing_sleep)
+    assert report.reminder == DeliveryReport(sent=100)
+    assert len(during) == 1
+    before, after = during[0]
+    # Only requests already on the wire when the 429 came back may still land.
+    assert after - before < IN_FLIGHT
+    assert send.per_chat() == {chat: 1 for chat in range(1, 101)}
+
+
+async def test_server_error_backs_off_one_sender_the_others_go_on(store: Store) -> None:
+    send = GatedSend()
+    send.fail(3, NetworkError("Bad Gateway"), NetworkError("Bad Gateway"))
+    await subscribe(store, range(1, 201))
+    progress: list[int] = []
+
+    async def backoff_sleep(delay: float) -> None:
+        before = len(send.calls)
+        await asyncio.sleep(0.1)
+        progress.append(len(send.calls) - before)
+
+    report = await delivery_pass(store, send, CALL, D7, sleep=backoff_sleep)
+    assert report.reminder == DeliveryReport(sent=200)
+    assert len(progress) == 2 and all(n > 0 for n in progress)   # others sent meanwhile
+    assert send.per_chat() == {chat: 1 for chat in range(1, 201)}
+
+
+async def test_a_dead_network_stops_the_pass_instead_of_spinning(store: Store,
+                                                                 sleep: FakeSleep) -> None:
+    attempts: list[int] = []
+
+    async def unreachable(chat_id: int, text: str) -> None:
+        attempts.append(chat_id)
+        await asyncio.sleep(0)
+        raise NetworkError("httpx.ConnectError: All connection attempts failed")
+
+    await subscribe(store, range(1, 501))
+    report = await delivery_pass(store, unreachable, CALL, D7, sleep=sleep, max_attempts=5)
+    assert report.reminder.sent == 0
+    assert report.reminder.failed <= 2 * IN_FLIGHT
+    assert len(attempts) <= 5 * IN_FLIGHT + IN_FLIGHT     # bounded, not 5 x 500
+    counts = await store.count_deliveries("reminder:2020-03-15:d7")
+    assert counts == {"failed": report.reminder.failed}  # the rest untouched for the next pass
+    later = FakeSend()
+    again = await delivery_pass(store, later, CALL, D7 + timedelta(minutes=1))
+    assert again.reminder == DeliveryReport(sent=500)
+
+
+async def test_invalid_token_stops_every_sender(store: Store) -> None:
+    send = GatedSend()
+    await subscribe(store, range(1, 101))
+    send.fail(5, InvalidToken())
+    with pytest.raises(InvalidToken):
+        await delivery_pass(store, send, CALL, D7)
+    counts = await store.count_deliveries("reminder:2020-03-15:d7")
+    assert counts["failed"] == 1 and counts.get("pending", 0) == 0
+    assert sum(counts.values()) <= 5 + 2 * IN_FLIGHT    # the ones in flight finished, no more

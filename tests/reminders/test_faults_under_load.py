@@ -29,6 +29,7 @@ import pytest
 
 from bot.telegram.messages import BROADCAST_FRAME
 from bot.clock import STOCKHOLM, to_utc
+from bot.reminders.delivery import IN_FLIGHT
 from bot.storage import Store
 from tests.botrunner import start_bot_process
 from tests.standin import Call, Sent, StandIn
@@ -245,9 +246,10 @@ def test_every_active_subscriber_gets_the_broadcast_exactly_once(load_run: LoadR
     missing = [c for c in ACTIVE if per_chat[c] == 0]
     assert not missing, f"{len(missing)} active subscribers never got it, e.g. {missing[:5]}"
     duplicates = {c: n for c, n in per_chat.items() if n > 1}
-    assert sum(n - 1 for n in duplicates.values()) <= 1, duplicates
-    # The restart resumed where the kill stopped it: only the row in flight was claimed again.
-    assert len(load_run.claimed_twice) <= 1, load_run.claimed_twice
+    assert max(per_chat.values()) <= 2, duplicates                 # one duplicate at most each
+    assert sum(n - 1 for n in duplicates.values()) <= IN_FLIGHT, duplicates
+    # The restart resumed where the kill stopped it: only the rows in flight were claimed again.
+    assert len(load_run.claimed_twice) <= IN_FLIGHT, load_run.claimed_twice
     assert set(duplicates) <= set(load_run.claimed_twice)
     assert set(per_chat) <= set(ACTIVE)
     assert all(load_run.deliveries.get(c) == "sent" for c in ACTIVE)

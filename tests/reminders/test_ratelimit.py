@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
 import json
 import random
 import time
@@ -12,7 +13,11 @@ from telegram.ext import ExtBot
 from telegram.request import BaseRequest
 
 from bot.reminders.ratelimit import (
+    BULK,
+    BULK_SEND,
+    REPLY,
     PartnerbotRateLimiter,
+    SendArgs,
     PerKeyLimiter,
     SlidingWindowLimiter,
     is_message_endpoint,
@@ -24,9 +29,10 @@ from bot.reminders.ratelimit import (
 class FakeTime:
     """A monotonic clock that only moves when someone sleeps."""
 
-    def __init__(self) -> None:
+    def __init__(self, turns: int = 1) -> None:
         self.now = 0.0
         self.sleeps: list[float] = []
+        self.turns = turns          # event-loop turns a sleep takes (others run meanwhile)
 
     def clock(self) -> float:
         return self.now
@@ -34,7 +40,40 @@ class FakeTime:
     async def sleep(self, delay: float) -> None:
         self.sleeps.append(delay)
         self.now += max(delay, 0.0)
-        await asyncio.sleep(0)
+        for _ in range(self.turns):
+            await asyncio.sleep(0)
+
+
+class VirtualTime:
+    """A monotonic clock for many concurrent sleepers: each sleep wakes at its own deadline
+    (FakeTime adds up concurrent sleeps). Time jumps to the earliest deadline once every task
+    has had its turn."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._wakeups: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._count = 0
+        self._ticker: asyncio.Task[None] | None = None
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, delay: float) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._count += 1
+        heapq.heappush(self._wakeups, (self.now + max(delay, 0.0), self._count, future))
+        if self._ticker is None or self._ticker.done():
+            self._ticker = asyncio.create_task(self._tick())
+        await future
+
+    async def _tick(self) -> None:
+        while self._wakeups:
+            for _ in range(20):                 # let every runnable task reach its next sleep
+                await asyncio.sleep(0)
+            when, _, future = heapq.heappop(self._wakeups)
+            self.now = max(self.now, when)
+            if not future.done():
+                future.set_result(None)
 
 
 def max_in_any_window(stamps: list[float], period: float) -> int:
@@ -143,7 +182,7 @@ async def test_rate_limiter_overall_window_for_many_chats() -> None:
 
 
 async def test_rate_limiter_per_chat_and_group_windows() -> None:
-    fake = FakeTime()
+    fake = VirtualTime()
     limiter = PartnerbotRateLimiter(clock=fake.clock, sleep=fake.sleep)
     private: list[float] = []
     group: list[float] = []
@@ -255,3 +294,56 @@ async def test_ext_bot_uses_the_limiter_and_retries_429() -> None:
     assert message.message_id == 7
     assert api.calls.count("sendMessage") == 2
     assert fake.sleeps and fake.sleeps[0] == pytest.approx(1.1)
+
+
+async def test_replies_go_ahead_of_bulk_waiters() -> None:
+    fake = FakeTime(turns=5)
+    limiter = SlidingWindowLimiter(2, 1.0, clock=fake.clock, sleep=fake.sleep)
+    order: list[str] = []
+
+    async def take(name: str, priority: int) -> None:
+        await limiter.acquire(priority)
+        order.append(name)
+
+    await limiter.acquire(BULK)
+    await limiter.acquire(BULK)                      # the window is full
+    bulk = [asyncio.create_task(take(f"bulk{i}", BULK)) for i in range(4)]
+    await asyncio.sleep(0)
+    reply = asyncio.create_task(take("reply", REPLY))   # asked after the bulk sends queued
+    await asyncio.gather(*bulk, reply)
+    assert order[0] == "reply"
+    assert order[1:] == ["bulk0", "bulk1", "bulk2", "bulk3"]
+    assert limiter.idle() is False and limiter.waiting() == 0
+
+
+async def test_a_cancelled_waiter_leaves_the_line() -> None:
+    fake = FakeTime()
+    limiter = SlidingWindowLimiter(1, 1.0, clock=fake.clock, sleep=fake.sleep)
+    await limiter.acquire()
+    gone = asyncio.create_task(limiter.acquire())
+    await asyncio.sleep(0)
+    gone.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await gone
+    assert limiter.waiting() == 0
+    await limiter.acquire()                          # the line still moves
+
+
+async def test_rate_limiter_serves_replies_before_bulk_sends() -> None:
+    fake = FakeTime()
+    fake.turns = 5
+    limiter = PartnerbotRateLimiter(overall_max_rate=3, clock=fake.clock, sleep=fake.sleep)
+    order: list[int] = []
+
+    async def send(chat_id: int, args: SendArgs | None) -> None:
+        await limiter.process_request(_ok, (), {}, "sendMessage", {"chat_id": chat_id}, args)
+        order.append(chat_id)
+
+    bulk = [asyncio.create_task(send(chat, BULK_SEND)) for chat in range(1, 11)]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    reply = asyncio.create_task(send(999, None))
+    await asyncio.gather(*bulk, reply)
+    # 3 bulk sends fill the window, a 4th sleeps at the head of the line; the reply takes the
+    # window's next free slots together with it, ahead of the 6 bulk sends queued before it.
+    assert order.index(999) <= 4

@@ -123,6 +123,13 @@ class Answer:
     related: tuple[Suggestion, ...] = ()
     lang: str = "sv"
     countries: tuple[str, ...] = field(default=())   # ISO codes mentioned, for analytics/tests
+    honest: bool = False         # an answer that says the announcement does not say
+
+    @property
+    def unanswered(self) -> bool:
+        """True for an honest "I don't know" / "the announcement does not say": a person
+        (ICLD, or staff behind the bot) would have to answer it."""
+        return self.match is None or self.honest
 
     def as_dict(self, question: str) -> dict[str, object]:
         return {"q": question, "answer": self.text, "match": self.match,
@@ -540,7 +547,8 @@ class Engine:
         if entry is None:
             return self.unknown(lang)
         return self._finish(Answer(self.render(entry, lang, now), entry.id, confidence,
-                                   related=self._related(entry, lang), lang=lang), now)
+                                   related=self._related(entry, lang), lang=lang,
+                                   honest=entry.honest), now)
 
     def _finish(self, answer: Answer, now: datetime) -> Answer:
         """After the deadline, an answer about applying says first that the call has closed;
@@ -769,7 +777,7 @@ class Engine:
             suggestions = tuple(self._suggestion(h.entry, lang) for h in hits[1:]
                                 if h.score >= SUGGESTION_FLOOR)[:MAX_SUGGESTIONS]
         return Answer(self.render(top.entry, lang, now), top.entry.id, top.score, suggestions,
-                      self._related(top.entry, lang), lang)
+                      self._related(top.entry, lang), lang, honest=top.entry.honest)
 
     def _covers(self, entry: FaqEntry, mentions: list[Mention]) -> bool:
         text = tokens(entry.answer)

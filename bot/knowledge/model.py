@@ -106,6 +106,7 @@ class FaqEntry:
     # Words or phrases that make a question about this entry whatever else it names ("kostar",
     # "medfinansiering"): the topics of the honest "the announcement does not say" answers.
     topics: tuple[str, ...] = ()
+    honest: bool = False       # "the announcement does not say": the answer states no fact
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,13 @@ class Reader:
                 f"'{key}' needs at least {minimum} entries, has {len(items)}", *path, key))
         return items
 
+    def flag(self, doc: Located, obj: dict[str, Any], key: str, *path: Any) -> bool:
+        value = obj.get(key, False)
+        if not isinstance(value, bool):
+            self.problems.append(doc.problem(f"'{key}' must be true or false", *path, key))
+            return False
+        return value
+
     def mapping(self, doc: Located | None, what: str) -> dict[str, Any] | None:
         if doc is None:
             return None
@@ -282,7 +289,8 @@ class Reader:
                 self.texts(doc, raw, "questions", *w, minimum=MIN_QUESTIONS),
                 self.texts(doc, raw, "questions_en", *w),
                 self.text(doc, raw, "answer", *w), self.text(doc, raw, "answer_en", *w),
-                self.texts(doc, raw, "related", *w), self.texts(doc, raw, "topics", *w))
+                self.texts(doc, raw, "related", *w), self.texts(doc, raw, "topics", *w),
+                self.flag(doc, raw, "honest", *w))
             if entry.id and not _ID.match(entry.id):
                 self.problems.append(doc.problem(f"id '{entry.id}' must be snake_case", *w, "id"))
             if any(e.id == entry.id for e in entries):

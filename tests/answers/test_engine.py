@@ -393,3 +393,10 @@ def test_the_last_day_is_today_never_until_midnight(engine) -> None:
     last_day = datetime(2020, 3, 15, 9, 0, tzinfo=STOCKHOLM)
     text = ask(engine, "när stänger ansökan?", last_day).text
     assert "I dag är sista ansökningsdagen" in text and "midnatt" not in text
+
+
+def test_honest_answers_are_marked_unanswered_for_a_person_to_take(engine) -> None:
+    assert ask(engine, "vad kostar det för kommunen?").unanswered
+    assert ask(engine, "när hämtas soporna i Ale?").unanswered
+    assert not ask(engine, "Kan vi samarbeta med Kenya?").unanswered
+    assert not ask(engine, "vem finansierar?").unanswered

@@ -149,11 +149,26 @@ def ask_batch(engine: Engine, path: Path, clock: Callable[[], datetime]) -> int:
     return 0
 
 
+SOURCE_COMMANDS = frozenset({"/kalla", "/källa", "/source"})
+
+
+def render_sources(answer: Answer | None, knowledge: Knowledge) -> str:
+    """The announcement's sentences behind the last answer, quoted as written."""
+    lang = answer.lang if answer is not None else "sv"
+    if answer is None or not answer.sources:
+        return ("That answer quotes nothing from the announcement." if lang == "en" else
+                "Det svaret citerar inget ur utlysningen.")
+    lead = "From the announcement" if lang == "en" else "Ur utlysningen"
+    quotes = "\n".join(f"  > {quote}" for quote in answer.sources)
+    return f"{lead} ”{knowledge.call.title}” (ICLD):\n{quotes}"
+
+
 def chat(engine: Engine, clock: Callable[[], datetime]) -> int:
     interactive = sys.stdin.isatty()
     if interactive:
         print(engine.answer_entry("greeting", clock()).text)
-        print("\n(Skriv din fråga och tryck Enter. Avsluta med Ctrl-D eller ”hejdå”.)")
+        print("\n(Skriv din fråga och tryck Enter. /kalla visar var i utlysningen svaret står. "
+              "Avsluta med Ctrl-D eller ”hejdå”.)")
     last: Answer | None = None
     while True:
         try:
@@ -163,6 +178,11 @@ def chat(engine: Engine, clock: Callable[[], datetime]) -> int:
         text = line.strip()
         if interactive and text.casefold() in {"hejdå", "hejda", "exit", "quit", "avsluta chatten"}:
             break
+        if text.casefold() in SOURCE_COMMANDS:
+            print(render_sources(last, engine.knowledge))
+            if not interactive:
+                print()
+            continue
         if last and last.suggestions and text.isdigit() and 1 <= int(text) <= len(last.suggestions):
             answer = engine.answer_entry(last.suggestions[int(text) - 1].id, clock(), last.lang)
         else:

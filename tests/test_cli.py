@@ -24,7 +24,7 @@ def test_ask_prints_the_answer_as_a_user_reads_it(capsys) -> None:
 def test_ask_json_has_the_documented_fields(capsys) -> None:
     assert main(["ask", "Kan vi samarbeta med Norge?", "--json", "--now", NOW]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert set(result) == {"q", "answer", "match", "confidence", "suggestions"}
+    assert set(result) == {"q", "answer", "match", "confidence", "suggestions", "sources"}
     assert result["match"] == "country" and result["answer"].startswith("Nej")
 
 
@@ -111,3 +111,26 @@ def test_eval_prints_a_confusion_summary_for_curators(tmp_path, capsys) -> None:
     out = capsys.readouterr().out
     assert "deadline -> country: 1" in out
     assert re.search(r"(?m)^plain\s+1\s+2\s+50.0%", out)
+
+
+def test_ask_json_quotes_the_announcement_for_facts_and_nothing_for_the_unknown(capsys) -> None:
+    announcement = " ".join((ROOT / "knowledge" / "announcement.txt").read_text(encoding="utf-8").split())
+    facts = ["Kan vi samarbeta med Kenya?", "när stänger ansökan?", "får en region söka?",
+             "vilka är kärnområdena?", "vad kan samarbetet handla om?", "vem finansierar?",
+             "hur hänger det ihop med Agenda 2030?", "vilken kommun nämns som exempel?"]
+    for question in facts:
+        assert main(["ask", question, "--json", "--now", NOW]) == 0
+        sources = json.loads(capsys.readouterr().out)["sources"]
+        assert sources, question
+        assert all(" ".join(s.split()) in announcement for s in sources), question
+    for question in ("vad kostar det för kommunen?", "när hämtas soporna i Ale?"):
+        assert main(["ask", question, "--json", "--now", NOW]) == 0
+        assert json.loads(capsys.readouterr().out)["sources"] == []
+
+
+def test_chat_shows_the_source_on_request() -> None:
+    result = subprocess.run([sys.executable, "-m", "bot", "chat", "--now", NOW],
+                            input="Kan vi samarbeta med Kenya?\n/kalla\n", capture_output=True,
+                            text=True, cwd=ROOT, timeout=60)
+    assert "Ur utlysningen ”Stärk arbetet med Agenda 2030" in result.stdout
+    assert "> Bosnien och Hercegovina, Georgien" in result.stdout

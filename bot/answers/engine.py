@@ -124,6 +124,7 @@ class Answer:
     lang: str = "sv"
     countries: tuple[str, ...] = field(default=())   # ISO codes mentioned, for analytics/tests
     honest: bool = False         # an answer that says the announcement does not say
+    sources: tuple[str, ...] = ()   # the announcement's sentences it rests on, word for word
 
     @property
     def unanswered(self) -> bool:
@@ -134,7 +135,7 @@ class Answer:
     def as_dict(self, question: str) -> dict[str, object]:
         return {"q": question, "answer": self.text, "match": self.match,
                 "confidence": round(self.confidence, 3),
-                "suggestions": [s.id for s in self.suggestions]}
+                "suggestions": [s.id for s in self.suggestions], "sources": list(self.sources)}
 
 
 @dataclass
@@ -297,8 +298,10 @@ class Engine:
             return unique[0]
         first = unique[0]
         countries = tuple(dict.fromkeys(c for a in unique for c in a.countries))
+        sources = tuple(dict.fromkeys(q for a in unique for q in a.sources))
         return Answer("\n\n".join(a.text for a in unique), first.match,
-                      min(a.confidence for a in unique), (), first.related, first.lang, countries)
+                      min(a.confidence for a in unique), (), first.related, first.lang, countries,
+                      sources=sources)
 
     def _parse(self, part: Part, frame: Frame, lang: str) -> _Question:
         """Everything the readers look at in one part, found once."""
@@ -364,6 +367,7 @@ class Engine:
         else:
             key = "date.too_late"
         return SCORE["date"], Answer(t(lang, key, **values).strip(), "deadline", 1.0,
+                                     sources=call.source,
                                      related=self._related_ids(("reminders", "how_to_apply"), lang),
                                      lang=lang)
 
@@ -385,12 +389,12 @@ class Engine:
         if form == "meaning" and q.core:
             area = q.core[0]
             return SCORE["core"], self._core_answer(
-                "core.meaning", lang, area=self._area_name(area, lang),
+                "core.meaning", lang, [area], area=self._area_name(area, lang),
                 explanation=area.explanation_en if lang == "en" else area.explanation)
         if form == "yesno":
             if q.core and (cue or len(q.rest) <= 3):
                 return SCORE["core"], self._core_answer(
-                    "core.yes", lang, area=self._area_name(q.core[0], lang).lower())
+                    "core.yes", lang, q.core[:1], area=self._area_name(q.core[0], lang).lower())
             item = [w for w in q.rest if w not in CORE_FILLER and not w.startswith(CORE_CUES)
                     and w not in YES_NO_VERBS]
             if cue and item and not CORE_CHOICE.intersection(q.toks):
@@ -401,7 +405,7 @@ class Engine:
         if q.core and len(q.rest) <= 2:
             area = q.core[0]
             return SCORE["core_list"], self._core_answer(
-                "core.meaning", lang, area=self._area_name(area, lang),
+                "core.meaning", lang, [area], area=self._area_name(area, lang),
                 explanation=area.explanation_en if lang == "en" else area.explanation)
         return None
 
@@ -419,11 +423,13 @@ class Engine:
             if len(regions) > 1:
                 lines.append(t(lang, "count.total", count=sum(len(r.countries) for r in regions)))
             return SCORE["count"], Answer(" ".join(lines), "region", 1.0, lang=lang,
+                                          sources=self.knowledge.sources.get("countries", ()),
                                           related=self._related_ids(("countries", "deadline"), lang))
         if q.starts_with(COUNTRY_WORDS):
             text = t(lang, "count.countries", count=len(self.knowledge.partners),
                      country_list=self.country_list(lang))
             return SCORE["count"], Answer(text, "countries", 1.0, lang=lang,
+                                          sources=self.knowledge.sources.get("countries", ()),
                                           related=self._related_ids(("who_can_apply", "deadline"), lang))
         if q.starts_with(KIND_WORDS) and _asks_to_apply(q.toks):
             eligible = [k for k in self.knowledge.applicants if k.eligible]
@@ -431,6 +437,7 @@ class Engine:
             text = t(lang, "count.applicants", count=count[:1].upper() + count[1:],
                      eligible=join_names([k.name_en if lang == "en" else k.name for k in eligible], lang))
             return SCORE["count"], Answer(text, "who_can_apply", 1.0, lang=lang,
+                                          sources=self.knowledge.sources.get("applicants", ()),
                                           related=self._related_ids(("countries", "deadline"), lang))
         return None
 
@@ -548,7 +555,7 @@ class Engine:
             return self.unknown(lang)
         return self._finish(Answer(self.render(entry, lang, now), entry.id, confidence,
                                    related=self._related(entry, lang), lang=lang,
-                                   honest=entry.honest), now)
+                                   honest=entry.honest, sources=entry.source), now)
 
     def _finish(self, answer: Answer, now: datetime) -> Answer:
         """After the deadline, an answer about applying says first that the call has closed;
@@ -558,11 +565,14 @@ class Engine:
         if call.is_open(now) or answer.match not in ABOUT_APPLYING:
             return answer
         deadline = format_day(call.deadline, lang)
+        sources = tuple(dict.fromkeys((*call.source, *answer.sources)))
         if answer.match in ("deadline", "is_open"):
             if answer.text.startswith(("Nej", "No", "Ja, tyvärr", "Yes, unfortunately")):
                 return answer                                  # already the closed verdict
-            return replace(answer, text=t(lang, "closed.deadline", deadline=deadline, url=call.url))
-        return replace(answer, text=f"{t(lang, 'closed.lead', deadline=deadline)}\n\n{answer.text}")
+            return replace(answer, text=t(lang, "closed.deadline", deadline=deadline, url=call.url),
+                           sources=call.source)
+        return replace(answer, text=f"{t(lang, 'closed.lead', deadline=deadline)}\n\n{answer.text}",
+                       sources=sources)
 
     def _topic_words(self, previous: Answer) -> tuple[str, ...]:
         """What a follow-up's "det" points at, as words the readers know."""
@@ -577,6 +587,22 @@ class Engine:
             return ("vem", "kan", "soka")
         entry = self.knowledge.faq_by_id.get(match)
         return tuple(tokens(entry.title)) if entry else ()
+
+    def sources_for(self, topic: str) -> tuple[str, ...]:
+        """The announcement's sentences behind an answer on ``topic`` (a FAQ id or an intent),
+        for a Källa button pressed after the answer itself is forgotten."""
+        entry = self.knowledge.faq_by_id.get(topic)
+        if entry is not None:
+            return entry.source
+        sources = self.knowledge.sources
+        if topic in ("country", "region"):
+            return sources.get("countries", ())
+        if topic == "applicant":
+            return sources.get("applicants", ())
+        if topic == "core_areas":
+            return (*sources.get("core_areas", ()), *(q for a in self.knowledge.core_areas
+                                                       for q in a.source))
+        return ()
 
     def unknown(self, lang: str = "sv") -> Answer:
         return Answer(t(lang, "unknown", url=self.knowledge.call.url), None, 0.0, lang=lang)
@@ -619,6 +645,7 @@ class Engine:
         text = t(lang, key, deadline=format_day(call.deadline, lang),
                  countdown=self.countdown(now, lang), url=call.url).strip()
         return Answer(text, "is_open", 1.0, related=self._related_ids(("deadline", "reminders"), lang),
+                      sources=call.source,
                       lang=lang)
 
     def _area_name(self, area: CoreArea, lang: str) -> str:
@@ -627,12 +654,18 @@ class Engine:
     def _area_list(self, lang: str) -> str:
         return "\n".join(f"• {self._area_name(a, lang)}" for a in self.knowledge.core_areas)
 
-    def _core_answer(self, key: str, lang: str, **values: str) -> Answer:
+    def _core_answer(self, key: str, lang: str, about: Sequence[CoreArea] | None = None,
+                     **values: str) -> Answer:
+        """A core-area answer; its sources are the announcement's introduction of the areas and
+        the bullets of those it is ``about`` (all of them when None)."""
         count = number_word(len(self.knowledge.core_areas), lang)
         values.setdefault("areas", self._area_list(lang))
         text = t(lang, key, count=count, **values)
+        areas = self.knowledge.core_areas if about is None else about
+        sources = (*self.knowledge.sources.get("core_areas", ()), *(q for a in areas for q in a.source))
         return Answer(text[:1].upper() + text[1:], "core_areas", 1.0, lang=lang,
-                      related=self._related_ids(("core_areas_choice", "theme"), lang))
+                      related=self._related_ids(("core_areas_choice", "theme"), lang),
+                      sources=tuple(dict.fromkeys(sources)))
 
     def _core_fit(self, q: _Question) -> Answer:
         """Which core area a described project fits, from the curated kinds of work."""
@@ -650,7 +683,7 @@ class Engine:
         names = join_names([f"”{self._area_name(a, lang)}”" for a in areas], lang)
         explanation = t(lang, "core.fit.explain",
                         explanation=areas[0].explanation_en if lang == "en" else areas[0].explanation)
-        return self._core_answer("core.fit", lang, areas=names, explanation=explanation)
+        return self._core_answer("core.fit", lang, areas, areas=names, explanation=explanation)
 
     def _empty_region_answer(self, region: EmptyRegion, lang: str) -> Answer:
         note = region.note_en if lang == "en" else region.note
@@ -658,7 +691,8 @@ class Engine:
                  region=region.name_en if lang == "en" else region.name,
                  note=f" {note}" if note else "", country_list=self.country_list(lang))
         return Answer(text, "region", 1.0, lang=lang,
-                      related=self._related_ids(("countries", "who_can_apply"), lang))
+                      related=self._related_ids(("countries", "who_can_apply"), lang),
+                      sources=self.knowledge.sources.get("countries", ()))
 
     def _country_answer(self, mentions: list[Mention], lang: str, now: datetime) -> Answer:
         count = len(self.knowledge.partners)
@@ -680,6 +714,7 @@ class Engine:
         text = "\n".join(lines)
         related = self._related_ids(("countries", "who_can_apply", "deadline"), lang)
         return Answer(text, "country", 1.0, related=related, lang=lang,
+                      sources=self.knowledge.sources.get("countries", ()),
                       countries=tuple(m.country.iso for m in mentions))
 
     def _applicant_answer(self, toks: list[str], kinds: list[Found[ApplicantKind]],
@@ -709,7 +744,10 @@ class Engine:
         if mentions and not any(self._foreign(f, mentions, toks) for f in kinds):
             text += "\n\n" + self._country_answer(mentions, lang, now).text
         related = self._related_ids(("who_can_apply", "countries", "deadline"), lang)
+        sources = self.knowledge.sources.get("applicants", ()) + (
+            self.knowledge.sources.get("countries", ()) if mentions else ())
         return Answer(text, "applicant", 1.0, related=related, lang=lang,
+                      sources=tuple(dict.fromkeys(sources)),
                       countries=tuple(m.country.iso for m in mentions))
 
     def _region_answer(self, regions: list[Region], lang: str, now: datetime) -> Answer:
@@ -719,7 +757,8 @@ class Engine:
                            countries=_names(region.countries, lang)))
         lines.append(t(lang, "region.all", count=len(self.knowledge.partners)))
         related = self._related_ids(("countries", "who_can_apply", "deadline"), lang)
-        return Answer(" ".join(lines), "region", 1.0, related=related, lang=lang)
+        return Answer(" ".join(lines), "region", 1.0, related=related, lang=lang,
+                      sources=self.knowledge.sources.get("countries", ()))
 
     @staticmethod
     def _partner_role(found: Found[ApplicantKind], q: _Question) -> bool:
@@ -776,8 +815,9 @@ class Engine:
         if top.score < ANSWER_THRESHOLD:
             suggestions = tuple(self._suggestion(h.entry, lang) for h in hits[1:]
                                 if h.score >= SUGGESTION_FLOOR)[:MAX_SUGGESTIONS]
-        return Answer(self.render(top.entry, lang, now), top.entry.id, top.score, suggestions,
-                      self._related(top.entry, lang), lang, honest=top.entry.honest)
+        return self._finish(Answer(self.render(top.entry, lang, now), top.entry.id, top.score,
+                                   suggestions, self._related(top.entry, lang), lang,
+                                   honest=top.entry.honest, sources=top.entry.source), now)
 
     def _covers(self, entry: FaqEntry, mentions: list[Mention]) -> bool:
         text = tokens(entry.answer)

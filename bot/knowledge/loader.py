@@ -36,7 +36,15 @@ def load_knowledge(directory: Path | str | None = None) -> Knowledge:
     faq = reader.faq(docs["faq.yaml"])
     core_areas = reader.core_areas(docs["core_areas.yaml"])
     empty_regions = reader.empty_regions(docs["countries.yaml"])
+    sources = {name: reader.file_quotes(docs[f"{name}.yaml"], f"{name}.yaml")
+               for name in ("countries", "applicants", "core_areas")}
+    if call is not None and call.announcement:
+        announcement = folder / call.announcement
+        try:
+            reader.check_quotes(announcement.read_text(encoding="utf-8"), call.announcement)
+        except OSError as exc:
+            problems.append(Problem(str(announcement), 1, f"file is missing or unreadable ({exc.strerror})"))
     if problems or call is None:
         raise KnowledgeError(problems or [Problem(str(folder / "call.yaml"), 1, "no call")])
     return Knowledge(call, regions, other, overrides, applicants, faq, str(folder),
-                     core_areas, empty_regions)
+                     core_areas, empty_regions, sources)

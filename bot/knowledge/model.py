@@ -7,7 +7,7 @@ should be able to fix them all in one go. The bot refuses to start on invalid kn
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -54,6 +54,9 @@ class Call:
     deadline: date
     tz: ZoneInfo
     reminders: ReminderSchedule
+    title: str = ""                          # the announcement's title, as published
+    announcement: str = "announcement.txt"   # its text, in the knowledge folder
+    source: tuple[str, ...] = ()             # the sentences the deadline rests on
 
     @property
     def closes_at(self) -> datetime:
@@ -107,6 +110,7 @@ class FaqEntry:
     # "medfinansiering"): the topics of the honest "the announcement does not say" answers.
     topics: tuple[str, ...] = ()
     honest: bool = False       # "the announcement does not say": the answer states no fact
+    source: tuple[str, ...] = ()   # the announcement's sentences the answer rests on, verbatim
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,7 @@ class CoreArea:
     work: tuple[str, ...]            # kinds of work that belong to it (curated guidance)
     explanation: str
     explanation_en: str
+    source: tuple[str, ...] = ()     # the announcement's bullet naming it, verbatim
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,9 @@ class Knowledge:
     source: str
     core_areas: tuple[CoreArea, ...] = ()
     empty_regions: tuple[EmptyRegion, ...] = ()
+    # Verbatim sentences of the announcement behind the facts of each file: "countries",
+    # "applicants", "core_areas" (the sentence introducing them); the deadline's are call.source.
+    sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @cached_property
     def partners(self) -> tuple[Country, ...]:

@@ -21,6 +21,20 @@ class Reader:
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
+        self.quoted: list[tuple[Located, tuple[Any, ...], str]] = []   # checked in check_quotes
+
+    def quotes(self, doc: Located, obj: dict[str, Any], *path: Any) -> tuple[str, ...]:
+        """The ``source`` quotes of ``obj``; each is checked against the announcement later."""
+        found = self.texts(doc, obj, "source", *path)
+        self.quoted += [(doc, (*path, "source", i), quote) for i, quote in enumerate(found)]
+        return found
+
+    def check_quotes(self, announcement: str, name: str) -> None:
+        """Every quote must stand word for word in the announcement (white space aside)."""
+        text = " ".join(announcement.split())
+        for doc, path, quote in self.quoted:
+            if " ".join(quote.split()) not in text:
+                self.problems.append(doc.problem(f"quote not found in {name}", *path))
 
     def text(self, doc: Located, obj: dict[str, Any], key: str, *path: Any,
              required: bool = True) -> str:
@@ -91,9 +105,12 @@ class Reader:
                                              "timezone"))
             tz = None
         reminders = self.reminders(doc, data.get("reminders"))
+        extra = {"title": self.text(doc, data, "title"),
+                 "announcement": self.text(doc, data, "announcement"),
+                 "source": self.quotes(doc, data)}
         if deadline is None or tz is None or reminders is None or any(not v for v in t.values()):
             return None
-        return Call(deadline=deadline, tz=tz, reminders=reminders, **t)
+        return Call(deadline=deadline, tz=tz, reminders=reminders, **t, **extra)
 
     def reminders(self, doc: Located, data: Any) -> ReminderSchedule | None:
         if not isinstance(data, dict):
@@ -217,6 +234,13 @@ class Reader:
             found.append(region)
         return tuple(found)
 
+    def file_quotes(self, doc: Located | None, what: str) -> tuple[str, ...]:
+        """The top-level ``source`` of a file: what all its facts rest on."""
+        data = self.mapping(doc, what)
+        if data is None or doc is None:
+            return ()
+        return self.quotes(doc, data)
+
     def core_areas(self, doc: Located | None) -> tuple[CoreArea, ...]:
         data = self.mapping(doc, "core_areas.yaml")
         if data is None or doc is None:
@@ -236,7 +260,7 @@ class Reader:
                             self.texts(doc, raw, "aliases", *w, minimum=1),
                             self.texts(doc, raw, "work", *w, minimum=1),
                             self.text(doc, raw, "explanation", *w),
-                            self.text(doc, raw, "explanation_en", *w))
+                            self.text(doc, raw, "explanation_en", *w), self.quotes(doc, raw, *w))
             if area.id and not _ID.match(area.id):
                 self.problems.append(doc.problem(f"id '{area.id}' must be snake_case", *w, "id"))
             if any(a.id == area.id for a in areas):
@@ -290,7 +314,10 @@ class Reader:
                 self.texts(doc, raw, "questions_en", *w),
                 self.text(doc, raw, "answer", *w), self.text(doc, raw, "answer_en", *w),
                 self.texts(doc, raw, "related", *w), self.texts(doc, raw, "topics", *w),
-                self.flag(doc, raw, "honest", *w))
+                self.flag(doc, raw, "honest", *w), self.quotes(doc, raw, *w))
+            if entry.honest and entry.source:
+                self.problems.append(doc.problem("an honest entry states no fact: it has no source",
+                                                 *w, "source"))
             if entry.id and not _ID.match(entry.id):
                 self.problems.append(doc.problem(f"id '{entry.id}' must be snake_case", *w, "id"))
             if any(e.id == entry.id for e in entries):

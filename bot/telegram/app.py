@@ -106,6 +106,7 @@ def add_handlers(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(handlers.button, pattern=r"^a:"))
     app.add_handler(CallbackQueryHandler(account.action, pattern=r"^do:"))
     app.add_handler(CallbackQueryHandler(handlers.feedback, pattern=r"^fb:"))
+    app.add_handler(CallbackQueryHandler(handlers.show_source, pattern=r"^src:"))
     app.add_handler(CallbackQueryHandler(account.forget_confirmed, pattern=r"^forget:"))
     app.add_handler(CallbackQueryHandler(admin.broadcast_confirmed, pattern=r"^bc:"))
     app.add_handler(CallbackQueryHandler(handlers.unknown_button))

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 CALLBACK_ANSWER = "a"     # a:<entry id>:<lang>
 CALLBACK_ACTION = "do"    # do:sub|unsub|mydata:<lang> - a button that does what a command does
 CALLBACK_FEEDBACK = "fb"  # fb:up|down under a free-text answer
+CALLBACK_SOURCE = "src"   # src:<answer topic>:<lang> - the announcement's quotes behind it
 REPLY_ATTEMPTS = 4        # a 5xx or a dropped connection should not cost anyone their answer
 MAX_BUTTONS = 3
 INLINE_RESULTS = 3
@@ -125,7 +126,8 @@ def keyboard(answer: Answer, engine: Engine, feedback: bool = False) -> InlineKe
         items = tuple((s.id, s.title) for s in answer.related[:MAX_BUTTONS])
     url = engine.knowledge.call.url
     refers = bool(url) and ("icld" in answer.text.lower() or url in answer.text)
-    return _buttons(items, answer.lang, url if refers else None, feedback)
+    source = answer.match if answer.sources else None
+    return _buttons(items, answer.lang, url if refers else None, feedback, source)
 
 
 @functools.lru_cache(maxsize=8)
@@ -161,14 +163,18 @@ class _Keyboard(InlineKeyboardMarkup):
 
 @functools.lru_cache(maxsize=1024)
 def _buttons(items: tuple[tuple[str, str], ...], lang: str, url: str | None = None,
-             feedback: bool = False) -> InlineKeyboardMarkup | None:
+             feedback: bool = False, source: str | None = None) -> InlineKeyboardMarkup | None:
     """Built once per set of topics: a few hundred distinct keyboards serve every answer, and
-    Telegram objects are immutable, so sharing them is safe."""
+    Telegram objects are immutable, so sharing them is safe. ``source``: the answer's topic,
+    when it quotes the announcement (a Källa button shows the quotes)."""
     rows = [[action_button(ACTION_FOR_ENTRY[i], lang) if i in ACTION_FOR_ENTRY else
              InlineKeyboardButton(title, callback_data=f"{CALLBACK_ANSWER}:{i}:{lang}")]
             for i, title in items]
-    if url:
-        rows.append([InlineKeyboardButton(msg.tr("ICLD_BUTTON", lang), url=url)])
+    link = [InlineKeyboardButton(msg.tr("ICLD_BUTTON", lang), url=url)] if url else []
+    quote = [InlineKeyboardButton(msg.tr("SOURCE_BUTTON", lang),
+                                  callback_data=f"{CALLBACK_SOURCE}:{source}:{lang}")] if source else []
+    if link or quote:
+        rows.append(quote + link)
     if feedback:
         rows.append([InlineKeyboardButton("👍", callback_data=f"{CALLBACK_FEEDBACK}:up"),
                      InlineKeyboardButton("👎", callback_data=f"{CALLBACK_FEEDBACK}:down")])
@@ -392,6 +398,30 @@ async def feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             log.debug("could not remove the feedback buttons: %s", exc)
 
 
+async def show_source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Källa: the announcement's sentences behind the answer, quoted under it, the answer
+    itself unchanged."""
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer()
+    svc = services(context)
+    engine = svc.brain.engine
+    _, topic, lang = ((query.data or "") + "::").split(":")[:3]
+    message = query.message
+    shown = svc.recent.sent(message.chat.id, message.message_id) if message is not None else None
+    quotes = shown.sources if shown is not None else engine.sources_for(topic)
+    if not quotes:
+        await send_html(update, escape(msg.tr("SOURCE_NONE", lang)))
+        return
+    await send_html(update, sources_html(quotes, engine, lang))
+
+
+def sources_html(quotes: tuple[str, ...], engine: Engine, lang: str) -> str:
+    title = escape(msg.tr("SOURCE_TITLE", lang).format(title=engine.knowledge.call.title))
+    return f"<b>{title}</b>\n" + "\n".join(f"<blockquote>{escape(q)}</blockquote>" for q in quotes)
+
+
 async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Forged or outdated callback data: answer it so the client stops spinning."""
     if update.callback_query is not None:
@@ -420,7 +450,10 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         title = (entry.title_en if answer.lang == "en" else entry.title) if entry else \
             answer.text.split("\n")[0]
         title = cut_at_word(title, INLINE_TITLE_CHARS) or "Partnerbot"
-        body = split_message(render_plain(answer.text))
+        html = render_plain(answer.text)
+        if answer.sources:                    # the quote travels with the card
+            html += "\n\n" + sources_html(answer.sources, engine, answer.lang)
+        body = split_message(html)
         results.append(InlineQueryResultArticle(
             id=f"{i}-{answer.match or 'none'}"[:64], title=title,
             description=answer.text.replace("\n", " ")[:120],

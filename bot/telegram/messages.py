@@ -54,6 +54,9 @@ REMIND_ME = "🔔 Påminn mig"
 STOP_REMINDERS = "🔕 Avsluta påminnelser"
 MY_DATA_BUTTON = "Mina uppgifter"
 ICLD_BUTTON = "🌐 Läs mer hos ICLD"
+SOURCE_BUTTON = "📄 Källa"
+SOURCE_TITLE = "Så står det i utlysningen ”{title}” (ICLD, 2020):"
+SOURCE_NONE = "Det svaret bygger inte på något citat ur utlysningen."
 WHICH_CORE_AREA = "Vilket passar vårt projekt?"
 FEEDBACK_THANKS = "Tack för att du sa vad du tyckte!"
 FEEDBACK_ALREADY = "Tack! Det här svaret har redan fått ditt omdöme."
@@ -164,6 +167,9 @@ EN: dict[str, str] = {
     "STOP_REMINDERS": "🔕 Stop reminders",
     "MY_DATA_BUTTON": "My data",
     "ICLD_BUTTON": "🌐 Read more at ICLD",
+    "SOURCE_BUTTON": "📄 Source",
+    "SOURCE_TITLE": "This is what the announcement “{title}” (ICLD, 2020) says, in Swedish:",
+    "SOURCE_NONE": "That answer does not rest on a quote from the announcement.",
     "WHICH_CORE_AREA": "Which one fits our project?",
     "FEEDBACK_THANKS": "Thank you for telling me what you think!",
     "FEEDBACK_ALREADY": "Thanks! This answer already has your rating.",

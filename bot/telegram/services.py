@@ -142,6 +142,11 @@ class RecentAnswers:
             if len(table) > self.LIMIT:
                 table.popitem(last=False)
 
+    def sent(self, chat_id: int, message_id: int) -> Answer | None:
+        """The answer in one of the bot's recent messages (for its Källa button)."""
+        found = self._sent.get((chat_id, message_id))
+        return found[0] if found else None
+
     def previous(self, chat_id: int, now: datetime, replied_to: int | None = None) -> Answer | None:
         """The answer a reply points at, else the chat's last one, if recent enough."""
         found = self._sent.get((chat_id, replied_to)) if replied_to is not None else None

@@ -154,3 +154,20 @@ def test_missing_core_areas_file_is_reported(knowledge_copy: Path) -> None:
     (knowledge_copy / "core_areas.yaml").unlink()
     with pytest.raises(KnowledgeError, match=r"core_areas.yaml:1: file is missing"):
         load_knowledge(knowledge_copy)
+
+
+def test_check_refuses_an_altered_quote_with_file_and_line(knowledge_copy: Path, capsys) -> None:
+    faq, call = knowledge_copy / "faq.yaml", knowledge_copy / "call.yaml"
+    _replace(faq, "svenska Ale och två lokala aktörer", "svenska Ale och tre lokala aktörer")
+    _replace(call, "stänger den 15 mars 2020.", "stänger den 16 mars 2020.")
+    assert main(["check", "--knowledge", str(knowledge_copy)]) == 2
+    err = capsys.readouterr().err
+    assert f"{faq}:{_line_of(faq, 'tre lokala aktörer')}: quote not found in announcement.txt" in err
+    assert f"{call}:{_line_of(call, '16 mars 2020')}: quote not found in announcement.txt" in err
+
+
+def test_an_honest_entry_may_not_quote(knowledge_copy: Path) -> None:
+    faq = knowledge_copy / "faq.yaml"
+    _replace(faq, "    honest: true\n", "    honest: true\n    source: [\"Sidansvarig\"]\n")
+    with pytest.raises(KnowledgeError, match="an honest entry states no fact"):
+        load_knowledge(knowledge_copy)

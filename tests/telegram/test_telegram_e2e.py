@@ -111,7 +111,7 @@ async def test_free_text_gets_engine_answer_with_related_buttons(tg) -> None:
     assert_html_reply(reply)
     assert "Kenya är ett av de 19 samarbetsländerna" in reply.plain_text
     assert [data for _, data in buttons(reply)] == [
-        "a:deadline:sv", "a:core_areas:sv", "do:sub:sv", "fb:up", "fb:down"]  # what comes next
+        "a:deadline:sv", "a:core_areas:sv", "do:sub:sv", "src:country:sv", "fb:up", "fb:down"]
     label, data = next(b for b in buttons(reply) if b[1] == "a:deadline:sv")
     assert label == "Sista ansökningsdag"
 

@@ -1,0 +1,91 @@
+"""The words the answer engine's readers look for, in folded form (lower case, å/ä/ö as a/a/o).
+
+Kept apart from the engine so that the readers' logic reads as logic; a curator adding a
+synonym edits one list here (or, for topics and core areas, the knowledge files).
+"""
+from __future__ import annotations
+
+from bot.answers.frame import ORDINALS
+
+# Confidence bands, calibrated on tests/data/labelled_questions.jsonl (see bench/).
+ANSWER_THRESHOLD = 0.62
+SUGGEST_THRESHOLD = 0.42
+SUGGESTION_FLOOR = 0.30
+MAX_SUGGESTIONS = 3
+
+APPLY_CUES = frozenset({
+    "soka", "ansoka", "soker", "ansoker", "sokt", "sokande", "ansokare", "apply", "applying",
+    "submit", "applicant", "applicants", "eligible", "berattigad", "berattigade", "behorig", "behoriga",
+    "delta", "medverka", "huvudsokande", "sokas",
+})
+APPLY_PHRASES = frozenset({("va", "med"), ("vara", "med"), ("ratt", "malgrupp"), ("fa", "pengar"),
+                           ("fa", "stod"), ("ga", "med"), ("be", "part")})
+GREETINGS = frozenset({"hej", "hejsan", "tjena", "tjenare", "hallo", "hello", "hi", "hey", "tack",
+                       "thanks", "god", "morgon", "dag"})
+DEADLINE_CUES = frozenset({
+    "deadline", "deadlinen", "sista", "ansokningsdag", "ansokningsdagen", "stanger", "stangt",
+    "stangde", "closes", "closing", "closed", "oppen", "oppet", "forsent", "hinner", "kvar",
+    "slutdatum", "sistadag", "due", "datum", "date", "still", "fortfarande", "oppna",
+})
+DEADLINE_PREFIXES = ("stang", "deadline", "sistadag", "ansokningsperiod", "ansokningstid")
+WE_WORDS = frozenset({"vi", "we"})   # "we" apply; "vår partnerkommun" is still foreign
+FOREIGN_LINKS = frozenset({"i", "in", "fran", "from", "pa"})
+# "vi är en kommun i Danmark": the writer describes themselves, so "we" are the foreign side.
+SELF_DESCRIPTION = (("vi", "ar"), ("we", "are"), ("jag", "jobbar"), ("i", "work"))
+THANKS = frozenset({"tack", "tackar", "thanks", "thank", "tusen", "stort"})
+BYE = frozenset({"hejda", "bye", "goodbye", "adjo"})
+# A yes/no about the call being open, and the words that turn its polarity ("för sent?").
+OPEN_WORDS = frozenset({"oppen", "oppet", "oppna", "open", "fortfarande", "still", "stangt",
+                        "stangd", "stangts", "stangde", "closed", "sent", "late", "forsent"})
+CLOSED_WORDS = frozenset({"stangt", "stangd", "stangts", "stangde", "closed", "sent", "late",
+                          "forsent"})
+# A date in a question is about the deadline unless it is about something else the call names.
+OTHER_DATES = frozenset({"skr", "skrs", "internationella", "international", "publicerad"})
+DATE_CHECK = frozenset({"hinner", "hinna", "racker", "okej", "ok", "bra", "sent", "tid", "skicka",
+                        "skickar", "lamna", "lamnar", "inne", "submit", "submitting", "send",
+                        "sending", "time", "late", "okay", "fine", "klara", "klart", "godkand",
+                        "funkar", "duger", "ihop", "hinns", "klarar", "funka", "fungerar", "gar",
+                        "efter", "fore", "innan", "before", "after", "senast"})
+DATE_SUBJECTS = frozenset({"ansokan", "ansokningen", "in", "inne", "datum", "deadline", "dagen",
+                           "application", "date"})
+DEADLINE_EQUALITY = frozenset({"stanger", "stangs", "deadline", "deadlinen", "sista", "closes",
+                               "closing", "slutdatum", "sistadag"})
+CORE_CUES = ("karnomrad", "fokusomrad", "omrade", "omraden", "omradet", "omradena")
+# "Måste vi ta med alla kärnområden?" asks how many to choose, not whether X is one of them.
+CORE_CHOICE = frozenset({"alla", "allihop", "samtliga", "flera", "racker", "valja", "valj",
+                         "bara", "endast", "all", "several", "enough", "choose", "only", "both",
+                         "bada", "kombinera", "combine", "maste", "must", "behover", "need"})
+CORE_FILLER = frozenset({"fyra", "four", "one", "ett", "en", "av", "de", "the", "of", "raknas",
+                         "ingar", "galler", "counted", "included", "core", "area", "areas",
+                         "nagot", "nagon", "dem", "those", "among", "bland", "kallade", "sa"})
+COUNTRY_WORDS = ("land", "lander", "samarbetsland", "partnerland", "countr", "nation", "stat")
+KIND_WORDS = ("typ", "slag", "sort", "organisation", "kind", "type", "aktor", "sokande")
+# "…söka med en kommun i Belarus": after these words a kind of organisation is the partner.
+PARTNER_LINKS = frozenset({"med", "with", "ihop", "tillsammans", "mot", "och", "and"})
+LIST_WORDS = frozenset({"lista", "listan", "alla", "hela", "vilka", "list", "all", "which",
+                        "samtliga", "rakna", "upprakning", "namn", "names"})
+PROJECT_FIT = frozenset({"funkar", "fungerar", "passa", "platsa", "platsar", "ok", "okej",
+                         "works", "work", "suitable", "eligible", "mojligt", "gar"})
+# "Stämmer det verkligen?" says nothing of its own: it asks about what was just said; so do
+# "förklara det första lite mer" and "vad betyder det tredje?".
+ECHO_WORDS = frozenset({"sa", "ocksa", "verkligen", "right", "true", "correct", "ratt", "sant",
+                        "lista", "rakna", "upp", "list", "forklara", "explain", "lite", "mer",
+                        "more", "beratta", "tell", "mean", "means", *ORDINALS})
+ACKNOWLEDGEMENTS = frozenset({"ok", "okej", "okay", "ja", "nej", "jaha", "aha", "japp", "nix",
+                              "yes", "no", "tack", "thanks", "bra", "fint", "toppen", "great"})
+FOLLOW_UP_WORDS = 6          # a follow-up is short; a longer message stands on its own
+ABOUT_APPLYING = frozenset({"country", "applicant", "who_can_apply", "how_to_apply", "deadline",
+                            "is_open", "region", "countries", "counterpart", "late_application",
+                            "opening_date", "deadline_time"})
+# Words that point back at a country ("går det dit?", "vilka av de länderna?"); a bare "det"
+# does too, unless the sentence before it is about something else (Engine._other_subject).
+COUNTRY_BACK = frozenset({"landet", "landerna", "dit", "dar", "de", "dem", "dom", "dessa",
+                          "country", "countries", "there", "them", "these", "those"})
+REFERS_BACK = frozenset({"landet", "dit", "dar", "det", "den", "de", "dem", "dom", "dessa",
+                         "country", "there", "it", "that", "them", "they", "these", "those"})
+# How sure each reader is when it applies; the arbiter takes the highest. A date compared with
+# the deadline or an explicit core-area question beats a curated topic word, which beats a
+# country named in passing ("hur hittar vi en kommun i Kenya?" is about finding a partner).
+SCORE = {"date": 0.99, "core": 0.97, "count": 0.97, "core_list": 0.965, "topic": 0.96,
+         "applicant_asked": 0.955, "country": 0.95, "applicant": 0.94, "empty_region": 0.93,
+         "region": 0.93, "country_list": 0.92, "deadline": 0.9}

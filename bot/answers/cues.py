@@ -15,11 +15,12 @@ MAX_SUGGESTIONS = 3
 
 APPLY_CUES = frozenset({
     "soka", "ansoka", "soker", "ansoker", "sokt", "sokande", "ansokare", "apply", "applying",
-    "submit", "applicant", "applicants", "eligible", "berattigad", "berattigade", "behorig", "behoriga",
+    "submit", "submits", "submitted", "applicant", "applicants", "eligible", "berattigad", "berattigade", "behorig", "behoriga",
     "delta", "medverka", "huvudsokande", "sokas",
 })
 APPLY_PHRASES = frozenset({("va", "med"), ("vara", "med"), ("ratt", "malgrupp"), ("fa", "pengar"),
-                           ("fa", "stod"), ("ga", "med"), ("be", "part")})
+                           ("fa", "stod"), ("ga", "med"), ("be", "part"), ("skicka", "in"),
+                           ("skickar", "in"), ("lamna", "in"), ("lamnar", "in")})
 GREETINGS = frozenset({"hej", "hejsan", "tjena", "tjenare", "hallo", "hello", "hi", "hey", "tack",
                        "thanks", "god", "morgon", "dag"})
 DEADLINE_CUES = frozenset({

@@ -17,6 +17,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 from bot.answers.countries import CountryFinder, Mention, unique_mentions
 from bot.answers.frame import FIT_VERBS, MONTHS, ORDINALS, YES_NO_VERBS, Frame, Part, read_frame
 from bot.answers.language import detect_language
@@ -122,6 +125,10 @@ def _conversation_words(toks: Sequence[str]) -> list[str]:
     return out
 
 
+def _month_end(month: int) -> int:
+    return (date(2020 + month // 12, month % 12 + 1, 1) - date.resolution).day
+
+
 def _without_greeting(toks: Sequence[str]) -> list[str]:
     """Content words: a greeting at the start ("Hej, god morgon!") says nothing about the
     topic, but "dag" later on may ("SKR:s internationella dag")."""
@@ -150,6 +157,10 @@ class Engine:
         self.core_names: PhraseIndex[CoreArea] = PhraseIndex(
             (alias, area) for area in knowledge.core_areas
             for alias in (area.name, area.name_en, *area.aliases))
+        self.core_words: dict[str, list[str]] = {}       # one-word names, by first letter
+        for key in self.core_names.phrases:
+            if " " not in key and len(key) >= 8:
+                self.core_words.setdefault(key[0], []).append(key)
         self.core_work: TopicWords[CoreArea] = TopicWords(
             (word, area) for area in knowledge.core_areas for word in area.work)
         self.topics: TopicWords[FaqEntry] = TopicWords(
@@ -239,7 +250,8 @@ class Engine:
         kinds = self.applicants.find(toks, taken)
         regions = [f.value for f in self.regions.find(toks, taken)]
         empty = [f.value for f in self.empty_regions.find(toks, taken)]
-        core = list(dict.fromkeys(f.value for f in self.core_names.find(toks, taken)))
+        core = list(dict.fromkeys([*(f.value for f in self.core_names.find(toks, taken)),
+                                   *self._misspelt_areas(toks, taken)]))
         mentions = unique_mentions([*mentions, *self.countries.find_fuzzy(toks, taken)])
         content = _without_greeting(toks)
         query = content if any(w not in STOP_WORDS for w in content) else toks
@@ -247,6 +259,21 @@ class Engine:
                 and w not in APPLY_CUES and len(w) > 2]
         return _Question(toks, lang, mentions, kinds, regions, empty, core, rest, part, frame,
                          lambda: self.faq.search(query))
+
+    def _misspelt_areas(self, toks: list[str], taken: list[bool]) -> list[CoreArea]:
+        """ "delaktihet", "transparns": a long word a typo or two from a core area's name, never
+        in its first letter (as for countries)."""
+        found = []
+        for i, tok in enumerate(toks):
+            if taken[i] or len(tok) < 8:
+                continue
+            limit = 2 if len(tok) >= 11 else 1
+            hit = process.extractOne(tok, self.core_words.get(tok[0], ()), scorer=OSA.distance,
+                                     score_cutoff=limit)
+            if hit:
+                found.append(self.core_names.phrases[hit[0]])
+                taken[i] = True
+        return found
 
     def _context(self, q: _Question) -> _Question | None:
         """The context clauses read like a part, for readers that may borrow entities."""
@@ -259,7 +286,8 @@ class Engine:
         """ "Hinner vi om vi skickar in den 14 mars?", "Stänger ansökan den 15 april?"."""
         toks = set(q.toks)
         dates = q.part.dates
-        if not dates and q.frame.context_dates and DATE_CHECK.intersection(toks):
+        if not dates and q.frame.context_dates and DATE_CHECK.intersection(toks) \
+                and not self.topics.find(q.toks):    # "… tar ni emot ansökningar efter sista dagen?"
             dates = q.frame.context_dates[-1:]
         if not dates or OTHER_DATES.intersection(toks):
             return None
@@ -272,6 +300,10 @@ class Engine:
             return None             # "vilken tid stänger den 15 mars?" asks something else
         call = self.knowledge.call
         day, month, year = dates[0]
+        if day == 0:                    # a whole month: "kan vi söka i april i stället?"
+            if month == call.deadline.month:
+                return None             # "i mars" is neither in time nor late: the deadline says
+            day = 1 if month > call.deadline.month else _month_end(month)
         if year is None:
             year = call.deadline.year if now.astimezone(call.tz).year <= call.deadline.year else now.year
         try:
@@ -407,8 +439,9 @@ class Engine:
             by_kind = (_asks_to_apply(q.toks) and context is not None and bool(context.kinds)
                        and not q.starts_with(COUNTRY_WORDS))
             if context and not by_kind:
-                # "Vilka av de länderna går?" asks about all of them; "går det?" about the last
-                mentions = context.mentions if q.part.form == "which" else context.mentions[-1:]
+                # "Vilka av de länderna går?" asks about all of them; "går det?" about the one
+                # named last in the sentence before it ("… Montenegro också borde vara det?")
+                mentions = context.mentions if q.part.form == "which" else self._last_named(q, context)
         if not mentions:
             return None
         top = q.top
@@ -420,8 +453,17 @@ class Engine:
             answer = replace(answer, text=text, confidence=0.5)
         return SCORE["country"], answer
 
+    def _last_named(self, q: _Question, context: _Question) -> list[Mention]:
+        last = self._parse(Part(q.frame.last_context, "open"), q.frame, q.lang) \
+            if q.frame.last_context else None
+        pool = last.mentions if last is not None and last.mentions else context.mentions
+        return [max(pool, key=lambda m: m.start)] if pool else []
+
     def _applicant_reader(self, q: _Question, now: datetime) -> Candidate | None:
-        """ "Kan en region söka?", "stiftelse?" — but "kenyansk kommun?" is about the country."""
+        """ "Kan en region söka?", "stiftelse?" — but "kenyansk kommun?" is about the country,
+        and "hur många kommuner har sökt?" is no question of who may."""
+        if q.part.form == "count":
+            return None
         borrow = _asks_to_apply(q.toks) or (q.part.form == "yesno" and REFERS_BACK.intersection(q.toks))
         if not q.kinds and borrow and q.part.form in ("yesno", "open"):
             context = self._context(q)           # "Vi är en dansk kommun, får vi söka?"

@@ -129,6 +129,9 @@ class Frame:
 def find_dates(text: str) -> tuple[tuple[int, int, int | None], ...]:
     """Day-month(-year) dates written in the text, in order; impossible ones are left out."""
     low = text.casefold()
+    if not _MAYBE_DATE.search(low):
+        return ()                       # most questions: no digit, month or holiday at all
+    folded = fold(low)
     found: list[tuple[int, tuple[int, int, int | None]]] = []
     for m in _DAY_MONTH.finditer(low):
         found.append((m.start(), (int(m.group(1)), MONTHS[m.group(2)], _year(m.group(3)))))
@@ -140,29 +143,36 @@ def find_dates(text: str) -> tuple[tuple[int, int, int | None], ...]:
         found.append((m.start(), (int(m.group(3)), int(m.group(2)), int(m.group(1)))))
     for m in _DOTTED.finditer(low):
         found.append((m.start(), (int(m.group(1)), int(m.group(2)), _year(m.group(3)))))
+    for m in _WHOLE_MONTH.finditer(low):
+        found.append((m.start(), (0, MONTHS[m.group(1)], None)))      # the whole month
     for m in _MONTH_EDGE.finditer(low):
         month = MONTHS[m.group(2)]
-        last = (date(2020, month % 12 + 1, 1).toordinal() - 1) if month < 12 else None
         start = m.group(1) in ("början av", "början på", "beginning of", "start of")
-        day = 1 if start else (date.fromordinal(last).day if last else 31)
-        found.append((m.start(), (day, month, None)))
+        found.append((m.start(), (1 if start else _last_day(month), month, None)))
     for m in _WEEK.finditer(low):
         found.append((m.start(), _week_day(int(m.group(1)))))
-    for m in _ORDINAL_DAY.finditer(fold(low)):
+    for m in _ORDINAL_DAY.finditer(folded):
         word, month = m.group(1), MONTHS[m.group(2)]
         day = _last_day(month) if word == "sista" else ORDINALS[word]
         found.append((m.start(), (day, month, None)))
-    if "pask" in fold(low):
-        found.append((low.find("pask"), _easter_after(low)))
-    dates = []
-    for _, (day, month, year) in sorted(found):
+    if "pask" in folded:
+        found.append((folded.find("pask"), _easter()))
+    dates: list[tuple[int, int, int | None]] = []
+    for start, (day, month, year) in sorted(found):
+        if day == 0:
+            if not dates and 1 <= month <= 12:
+                dates.append((0, month, year))
+            continue
         try:
-            date(year or 2020, month, day)
+            asked = date(year or 2020, month, day)
         except ValueError:
             continue
+        if _AFTER.search(low[max(0, start - 12):start]):        # "efter 15 mars": the day after
+            asked = date.fromordinal(asked.toordinal() + 1)
+            day, month = asked.day, asked.month
         if (day, month, year) not in dates:
             dates.append((day, month, year))
-    return tuple(dates)
+    return tuple(d for d in dates if d[0] or len(dates) == 1)
 
 
 _ONES = ["", "forsta", "andra", "tredje", "fjarde", "femte", "sjatte", "sjunde", "attonde",
@@ -178,6 +188,11 @@ _FOLDED_MONTH = "|".join(sorted({fold(m) for m in MONTHS}, key=len, reverse=True
 # "den tjugonde mars", "sista februari", "the last of March" (folded text)
 _ORDINAL_DAY = re.compile(r"\b(" + "|".join(sorted(ORDINALS, key=len, reverse=True)) +
                           r")\s+(?:of\s+)?(" + _FOLDED_MONTH + r")\b")
+_AFTER = re.compile(r"\b(efter|after)\s+(den\s+|the\s+)?$")
+# "i april", "in April", "under maj" with no day: the whole month (day 0).
+_WHOLE_MONTH = re.compile(r"\b(?:i|in|under|during)\s+(" + _MONTH + r")\b(?!\s+\d)")
+# A cheap first look: without a digit, a month's name or Easter there is no date to find.
+_MAYBE_DATE = re.compile(r"\d|påsk|pask|\b(?:" + _MONTH + r")\b")
 _WEEK = re.compile(r"\b(?:vecka|v\.?|week)\s*(\d{1,2})\b")
 
 
@@ -195,8 +210,9 @@ def _week_day(week: int) -> tuple[int, int, int | None]:
     return (day.day, day.month, None)
 
 
-def _easter_after(text: str) -> tuple[int, int, int | None]:
-    """Easter Sunday of 2020 (Gregorian computus); "efter påsk" is the Monday after."""
+def _easter() -> tuple[int, int, int | None]:
+    """Easter Sunday of 2020 (Gregorian computus); "efter påsk" is the day after, as for any
+    date after "efter"."""
     year = 2020
     a, b, c = year % 19, year // 100, year % 100
     d, e = divmod(b, 4)
@@ -207,10 +223,7 @@ def _easter_after(text: str) -> tuple[int, int, int | None]:
     m = (a + 11 * h + 19 * l) // 433
     month, day = divmod(h + l - 7 * m + 90, 25)
     day = (h + l - 7 * m + 33 * month + 19) % 32
-    easter = date(year, month, day)
-    if "efter" in text or "after" in text:
-        easter = date.fromordinal(easter.toordinal() + 1)
-    return (easter.day, easter.month, None)
+    return (day, month, None)
 
 
 def _year(text: str | None) -> int | None:

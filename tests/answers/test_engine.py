@@ -400,3 +400,37 @@ def test_honest_answers_are_marked_unanswered_for_a_person_to_take(engine) -> No
     assert ask(engine, "när hämtas soporna i Ale?").unanswered
     assert not ask(engine, "Kan vi samarbeta med Kenya?").unanswered
     assert not ask(engine, "vem finansierar?").unanswered
+
+
+def test_det_points_at_the_country_named_last_in_the_sentence_before(engine) -> None:
+    answer = ask(engine, "Vi har en vänort i Albanien. Eftersom Kosovo och Serbien är med borde "
+                         "Albanien också vara det. Stämmer det?")
+    assert answer.text.startswith("Nej, Albanien")
+
+
+@pytest.mark.parametrize("q,verdict", [("kan vi lämna in efter 15 mars?", NO),
+                                        ("går det att söka i maj?", NO),
+                                        ("räcker det om vi söker i februari?", YES)])
+def test_after_a_date_and_whole_months(engine, q, verdict) -> None:
+    answer = ask(engine, q, FEB_20)
+    assert verdict.search(answer.text) and "15 mars 2020" in answer.text, answer.text
+
+
+def test_a_late_application_question_is_not_a_date_check(engine) -> None:
+    answer = ask(engine, "Vi har fullmäktige den 25 mars. Tar ni emot ansökningar efter sista "
+                         "dagen?", FEB_20)
+    assert answer.match == "late_application" and not NO.search(answer.text)
+
+
+def test_how_many_have_applied_is_no_eligibility_question(engine) -> None:
+    answer = ask(engine, "hur många regioner har sökt i år?")
+    assert answer.unanswered and not YES.search(answer.text)
+
+
+def test_a_misspelt_core_area_is_still_one(engine) -> None:
+    assert YES.search(ask(engine, "är transparns ett kärnområde?").text)
+
+
+def test_a_foreign_partner_submitting_is_a_no_in_english(engine) -> None:
+    answer = ask(engine, "Could a municipality in Kenya be the one that submits the application?")
+    assert NO.search(answer.text) and "Sweden" in answer.text

@@ -59,7 +59,8 @@ def test_a_message_without_a_question_does_not_ask() -> None:
     ("går 14/3 bra", ((14, 3, None),)),
     ("2020-03-16 då?", ((16, 3, 2020),)),
     ("den 31 februari", ()),
-    ("vi har 19 länder i mars", ()),
+    ("vi har 19 länder", ()),
+    ("kan vi söka i april?", ((0, 4, None),)),              # the whole month
 ])
 def test_dates(text: str, expected: tuple) -> None:
     assert find_dates(text) == expected

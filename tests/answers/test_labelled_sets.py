@@ -37,12 +37,11 @@ def test_shared_samples(engine, path) -> None:
     assert result.accuracy == 1.0, result.report()
 
 
-@pytest.mark.parametrize("name", ["blind_tune", "blind_heldout"])
+@pytest.mark.parametrize("name", ["blind_tune", "blind_heldout", "blind_chat_c", "blind_chat_d"])
 def test_blind_sets(engine, name) -> None:
-    """Written from the announcement alone by people who never saw faq.yaml (tests/data/README.md).
-    The held-out half was measured only at the start and at the end of the work on issue 10."""
+    """Written from the announcement alone by people who never saw faq.yaml (tests/data/README.md)."""
     cases = load_cases(DATA / f"{name}.jsonl")
-    assert len(cases) == 170
+    assert len(cases) >= 150
     result = _run(engine, DATA / f"{name}.jsonl", OPEN)
     assert result.kind_accuracy("country_yes") == 1.0, result.report()
     assert result.kind_accuracy("country_no") == 1.0, result.report()

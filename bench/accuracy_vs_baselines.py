@@ -20,6 +20,7 @@ from bot.answers.evaluation import EvalResult, evaluate, load_cases
 from bot.knowledge.loader import load_knowledge
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=STOCKHOLM)
+OPEN = datetime(2020, 2, 20, 10, 0, tzinfo=STOCKHOLM)      # the blind sets: the call open
 WRATIO_CUTOFF = 60
 
 
@@ -106,6 +107,20 @@ def main() -> None:
         print(f"| {kind} | {n} | {row} |")
     overall = " | ".join(f"**{r.accuracy:.1%}**" for r in results.values())
     print(f"| **overall** | {len(cases)} | {overall} |")
+    blind_sets(engine)
+
+
+def blind_sets(engine: Engine) -> None:
+    """The sets written blind to the FAQ (tests/data/README.md), judged with the call open."""
+    print(f"\nBlind sets, now = {OPEN.date()} (tests/data/README.md says how each was measured)\n")
+    print("| set | n | engine | worst kinds |")
+    print("|---|---|---|---|")
+    for name in ("blind_tune", "blind_heldout", "blind_chat_c", "blind_chat_d"):
+        cases = load_cases(LABELLED.parent / f"{name}.jsonl")
+        result = evaluate(cases, lambda q: engine.answer_question(q, OPEN).text)
+        worst = sorted(result.total, key=result.kind_accuracy)[:2]
+        kinds = ", ".join(f"{k} {result.kind_accuracy(k):.0%}" for k in worst)
+        print(f"| {name} | {len(cases)} | {result.accuracy:.1%} | {kinds} |")
 
 
 if __name__ == "__main__":

@@ -171,3 +171,16 @@ async def ask(api: StandIn, chat: int, text: str, n: int = 1, **kw: object) -> l
     before = len(api.messages_to(chat))
     api.push_message(chat, text, **kw)  # type: ignore[arg-type]
     return (await api.wait_messages(chat, before + n))[before:]
+
+
+def buttons(sent: Sent) -> list[tuple[str, str]]:
+    """(label, callback data or URL) of every inline button under a sent message."""
+    rows = (sent.reply_markup or {}).get("inline_keyboard", [])
+    return [(b["text"], b.get("callback_data") or b.get("url", "")) for row in rows for b in row]
+
+
+async def press(api: StandIn, chat: int, data: str, message: Sent, n: int = 1) -> list[Sent]:
+    """Press the button with ``data`` under ``message``; the `n` new messages sent to the chat."""
+    before = len(api.messages_to(chat))
+    api.push_callback(chat, data, message_id=message.message_id)
+    return (await api.wait_messages(chat, before + n))[before:]

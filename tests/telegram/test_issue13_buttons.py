@@ -13,8 +13,8 @@ import pytest
 from bot import cli
 from bot.clock import STOCKHOLM
 from bot.telegram import messages as msg
-from tests.botrunner import RunningBot, ask, running_bot, seed, settle
-from tests.standin import Sent, StandIn
+from tests.botrunner import RunningBot, ask, buttons, press, running_bot, seed, settle
+from tests.standin import StandIn
 
 NOW = datetime(2020, 3, 8, 8, 0, tzinfo=STOCKHOLM)      # an hour before the 7-days reminder
 ADMIN = 42
@@ -26,15 +26,6 @@ async def tg(tmp_path: Path) -> AsyncIterator[tuple[StandIn, RunningBot]]:
         yield api, bot
 
 
-def buttons(sent: Sent) -> list[tuple[str, str]]:
-    rows = (sent.reply_markup or {}).get("inline_keyboard", [])
-    return [(b["text"], b.get("callback_data") or b.get("url", "")) for row in rows for b in row]
-
-
-async def press(api: StandIn, chat: int, data: str, message: Sent, n: int = 1) -> list[Sent]:
-    before = len(api.messages_to(chat))
-    api.push_callback(chat, data, message_id=message.message_id)
-    return (await api.wait_messages(chat, before + n))[before:]
 
 
 async def test_remind_me_button_on_start_and_in_free_text_subscribes(tg) -> None:

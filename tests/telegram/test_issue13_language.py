@@ -12,8 +12,8 @@ import pytest
 
 from bot.clock import STOCKHOLM
 from bot.telegram import messages as msg
-from tests.botrunner import RunningBot, ask, running_bot
-from tests.standin import Sent, StandIn
+from tests.botrunner import RunningBot, ask, buttons, running_bot
+from tests.standin import StandIn
 
 NOW = datetime(2020, 3, 8, 8, 0, tzinfo=STOCKHOLM)      # an hour before the 7-days reminder
 ENGLISH_USER, SWEDISH_USER = 3001, 3002
@@ -25,10 +25,6 @@ async def tg(tmp_path: Path) -> AsyncIterator[tuple[StandIn, RunningBot]]:
         api.set_user_language(ENGLISH_USER, "en-GB")
         yield api, bot
 
-
-def buttons(sent: Sent) -> list[tuple[str, str]]:
-    rows = (sent.reply_markup or {}).get("inline_keyboard", [])
-    return [(b["text"], b.get("callback_data") or b.get("url", "")) for row in rows for b in row]
 
 
 async def test_english_telegram_user_gets_english_all_the_way(tg) -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.botrunner import RunningBot, ask, running_bot
+from tests.botrunner import RunningBot, ask, buttons, press, running_bot
 from tests.conftest import BEFORE_DEADLINE, KNOWLEDGE_DIR
-from tests.standin import Sent, StandIn
+from tests.standin import StandIn
 
 ANNOUNCEMENT = " ".join((KNOWLEDGE_DIR / "announcement.txt").read_text(encoding="utf-8").split())
 
@@ -19,15 +19,6 @@ async def tg(tmp_path: Path) -> AsyncIterator[tuple[StandIn, RunningBot]]:
         yield api, bot
 
 
-def buttons(sent: Sent) -> list[tuple[str, str]]:
-    rows = (sent.reply_markup or {}).get("inline_keyboard", [])
-    return [(b["text"], b.get("callback_data") or b.get("url", "")) for row in rows for b in row]
-
-
-async def press(api: StandIn, chat: int, data: str, message: Sent) -> Sent:
-    before = len(api.messages_to(chat))
-    api.push_callback(chat, data, message_id=message.message_id)
-    return (await api.wait_messages(chat, before + 1))[before]
 
 
 async def test_the_source_button_quotes_the_announcement_under_the_answer(tg) -> None:
@@ -35,7 +26,7 @@ async def test_the_source_button_quotes_the_announcement_under_the_answer(tg) ->
     [answer] = await ask(api, 1001, "Kan vi samarbeta med Kenya?")
     label, data = next(b for b in buttons(answer) if b[1].startswith("src:"))
     assert label == "📄 Källa"
-    quote = await press(api, 1001, data, answer)
+    [quote] = await press(api, 1001, data, answer)
     assert "<blockquote>" in (quote.text or "")
     assert "Stärk arbetet med Agenda 2030 genom Kommunala Partnerskap" in quote.plain_text
     assert "Kenya" in quote.plain_text
@@ -55,7 +46,7 @@ async def test_a_source_button_still_works_after_the_answer_is_forgotten(tg) -> 
     api, bot = tg
     [answer] = await ask(api, 1001, "vilka är kärnområdena?")
     bot.services.recent = type(bot.services.recent)()                 # as after a restart
-    quote = await press(api, 1001, "src:core_areas:sv", answer)
+    [quote] = await press(api, 1001, "src:core_areas:sv", answer)
     assert "Transparens och insynsmöjligheter" in quote.plain_text
 
 
@@ -64,7 +55,7 @@ async def test_english_source_and_inline_results_carry_the_quote(tg) -> None:
     [answer] = await ask(api, 1001, "When is the deadline?")
     label, data = next(b for b in buttons(answer) if b[1].startswith("src:"))
     assert label == "📄 Source"
-    quote = await press(api, 1001, data, answer)
+    [quote] = await press(api, 1001, data, answer)
     assert "15 mars 2020" in quote.plain_text and quote.plain_text.startswith("This is what")
     query_id = api.push_inline_query(2001, "kan vi samarbeta med kenya")
     await api.wait_for(lambda: any(a["inline_query_id"] == query_id for a in api.inline_answers))

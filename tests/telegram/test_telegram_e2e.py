@@ -16,7 +16,7 @@ import pytest
 
 from bot.telegram import messages as msg
 from bot.clock import STOCKHOLM
-from tests.botrunner import RunningBot, ask, running_bot, settle
+from tests.botrunner import RunningBot, ask, buttons, running_bot, settle
 from tests.standin import BOT_USERNAME, Sent, StandIn
 
 NOW = datetime(2020, 3, 8, 10, 0, tzinfo=STOCKHOLM)      # one week before the 2020-03-15 deadline
@@ -34,10 +34,6 @@ async def tg(tmp_path: Path) -> AsyncIterator[tuple[StandIn, RunningBot]]:
 
 
 
-
-def buttons(sent: Sent) -> list[tuple[str, str]]:
-    rows = (sent.reply_markup or {}).get("inline_keyboard", [])
-    return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
 
 
 def assert_html_reply(sent: Sent) -> None:

@@ -60,6 +60,13 @@ class Reader:
                 f"'{key}' needs at least {minimum} entries, has {len(items)}", *path, key))
         return items
 
+    def check_id(self, doc: Located, item_id: str, earlier: list[str], *path: Any,
+                 snake_case: bool = True) -> None:
+        if snake_case and item_id and not _ID.match(item_id):
+            self.problems.append(doc.problem(f"id '{item_id}' must be snake_case", *path, "id"))
+        if item_id in earlier:
+            self.problems.append(doc.problem(f"duplicate id '{item_id}'", *path, "id"))
+
     def flag(self, doc: Located, obj: dict[str, Any], key: str, *path: Any) -> bool:
         value = obj.get(key, False)
         if not isinstance(value, bool):
@@ -261,10 +268,7 @@ class Reader:
                             self.texts(doc, raw, "work", *w, minimum=1),
                             self.text(doc, raw, "explanation", *w),
                             self.text(doc, raw, "explanation_en", *w), self.quotes(doc, raw, *w))
-            if area.id and not _ID.match(area.id):
-                self.problems.append(doc.problem(f"id '{area.id}' must be snake_case", *w, "id"))
-            if any(a.id == area.id for a in areas):
-                self.problems.append(doc.problem(f"duplicate id '{area.id}'", *w, "id"))
+            self.check_id(doc, area.id, [a.id for a in areas], *w)
             areas.append(area)
         return tuple(areas)
 
@@ -288,8 +292,7 @@ class Reader:
                                      self.texts(doc, raw, "aliases", *w, minimum=1), eligible,
                                      self.text(doc, raw, "note", *w, required=False),
                                      self.text(doc, raw, "note_en", *w, required=False))
-                if any(k.id == kind.id for k in kinds):
-                    self.problems.append(doc.problem(f"duplicate id '{kind.id}'", *w, "id"))
+                self.check_id(doc, kind.id, [k.id for k in kinds], *w, snake_case=False)
                 kinds.append(kind)
         return tuple(kinds)
 
@@ -318,10 +321,7 @@ class Reader:
             if entry.honest and entry.source:
                 self.problems.append(doc.problem("an honest entry states no fact: it has no source",
                                                  *w, "source"))
-            if entry.id and not _ID.match(entry.id):
-                self.problems.append(doc.problem(f"id '{entry.id}' must be snake_case", *w, "id"))
-            if any(e.id == entry.id for e in entries):
-                self.problems.append(doc.problem(f"duplicate id '{entry.id}'", *w, "id"))
+            self.check_id(doc, entry.id, [e.id for e in entries], *w)
             self.placeholders(doc, entry.answer, *w, "answer")
             self.placeholders(doc, entry.answer_en, *w, "answer_en")
             entries.append(entry)

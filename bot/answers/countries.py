@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -82,7 +83,7 @@ class CountryFinder:
 
     def _world(self) -> dict[str, WorldCountry]:
         sv, en = Locale("sv").territories, Locale("en").territories
-        zones: dict[str, list[str]] = get_global("territory_zones")
+        zones: Mapping[str, list[str]] = get_global("territory_zones")
         overrides = self.knowledge.continent_overrides
         world: dict[str, WorldCountry] = {}
         for iso, name in sv.items():

@@ -147,8 +147,8 @@ def find_dates(text: str) -> tuple[tuple[int, int, int | None], ...]:
         found.append((m.start(), (0, MONTHS[m.group(1)], None)))      # the whole month
     for m in _MONTH_EDGE.finditer(low):
         month = MONTHS[m.group(2)]
-        start = m.group(1) in ("början av", "början på", "beginning of", "start of")
-        found.append((m.start(), (1 if start else _last_day(month), month, None)))
+        first = m.group(1) in ("början av", "början på", "beginning of", "start of")
+        found.append((m.start(), (1 if first else _last_day(month), month, None)))
     for m in _WEEK.finditer(low):
         found.append((m.start(), _week_day(int(m.group(1)))))
     for m in _ORDINAL_DAY.finditer(folded):
@@ -372,7 +372,7 @@ def read_frame(message: str, today: date | None = None) -> Frame:
         for number, piece in enumerate(pieces):
             piece = _strip_connectors(piece)
             if piece:
-                form = forms.get(index) if number == 0 and index in forms else form_of(tuple(piece), dates)
+                form = forms[index] if number == 0 and index in forms else form_of(tuple(piece), dates)
                 parts.append(Part(tuple(piece), form, dates))
     if not parts:
         dates = find_dates(text)

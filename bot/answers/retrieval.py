@@ -77,11 +77,11 @@ class FaqIndex:
                 docs.append((i, " ".join(tokens(q)), content_stems(q)))
         answers = [set(content_stems(f"{e.answer} {e.answer_en}")) for e in entries]
         df: dict[str, set[int]] = defaultdict(set)
-        for i, _, stems in docs:
-            for s in stems:
+        for i, _, doc_stems in docs:
+            for s in doc_stems:
                 df[s].add(i)
-        for i, stems in enumerate(answers):
-            for s in stems:
+        for i, answer_stems in enumerate(answers):
+            for s in answer_stems:
                 df[s].add(i)
         n = len(entries)
         self.idf = {s: math.log(1 + n / len(ids)) for s, ids in df.items()}
@@ -109,8 +109,8 @@ class FaqIndex:
                 self.postings[s].append(len(self.phrasings))
             self.phrasings.append(p)
         self.answer_postings: dict[str, list[int]] = defaultdict(list)
-        for i, stems in enumerate(answers):
-            for s in stems:
+        for i, answer_stems in enumerate(answers):
+            for s in answer_stems:
                 self.answer_postings[s].append(i)
         self._resolved: dict[str, tuple[str, ...]] = {}
 

@@ -112,12 +112,12 @@ class Reader:
                                              "timezone"))
             tz = None
         reminders = self.reminders(doc, data.get("reminders"))
-        extra = {"title": self.text(doc, data, "title"),
-                 "announcement": self.text(doc, data, "announcement"),
-                 "source": self.quotes(doc, data)}
+        title, announcement = self.text(doc, data, "title"), self.text(doc, data, "announcement")
+        source = self.quotes(doc, data)
         if deadline is None or tz is None or reminders is None or any(not v for v in t.values()):
             return None
-        return Call(deadline=deadline, tz=tz, reminders=reminders, **t, **extra)
+        return Call(deadline=deadline, tz=tz, reminders=reminders, title=title,
+                    announcement=announcement, source=source, **t)
 
     def reminders(self, doc: Located, data: Any) -> ReminderSchedule | None:
         if not isinstance(data, dict):

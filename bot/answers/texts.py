@@ -11,6 +11,16 @@ from functools import lru_cache
 from babel.dates import format_date
 
 SV: dict[str, str] = {
+    "reminder.today": "⏰ I dag, {when}, är sista ansökningsdagen för {call}.",
+    "reminder.tomorrow": "⏰ 1 dag kvar: i morgon, {when}, är sista ansökningsdag för {call}.",
+    "reminder.days": "⏰ {n} dagar kvar till sista ansökningsdag {when} för {call}.",
+    "reminder.tail": "Läs mer: {url}\n\nVill du inte ha fler påminnelser? Skriv /avsluta.",
+    "ics.summary": "Sista ansökningsdag: {call}",
+    "ics.description": "Sista dagen att ansöka till {call} är {deadline}.\nMer information: {url}",
+    "ics.today": "i dag", "ics.tomorrow": "i morgon", "ics.days": "om {n} dagar",
+    "ics.reminder": "Sista ansökningsdag för {call} är {deadline} ({when}).",
+    "ics.reminder.summary": "Påminnelse: {call} – sista ansökningsdag {deadline}",
+    "ics.more": "Mer information: {url}",
     "region.europe": "Europa", "region.asia": "Asien", "region.africa": "Afrika",
     "region.americas": "Nord- och Sydamerika", "region.oceania": "Oceanien",
     "country.yes": "Ja! {country} är ett av de {count} samarbetsländerna ({region}). "
@@ -95,6 +105,16 @@ SV: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "reminder.today": "⏰ Today, {when}, is the last day to apply for {call}.",
+    "reminder.tomorrow": "⏰ 1 day left: tomorrow, {when}, is the application deadline for {call}.",
+    "reminder.days": "⏰ {n} days left until the application deadline {when} for {call}.",
+    "reminder.tail": "Read more: {url}\n\nDon't want any more reminders? Send /unsubscribe.",
+    "ics.summary": "Application deadline: {call}",
+    "ics.description": "The last day to apply for {call} is {deadline}.\nMore information: {url}",
+    "ics.today": "today", "ics.tomorrow": "tomorrow", "ics.days": "in {n} days",
+    "ics.reminder": "The application deadline for {call} is {deadline} ({when}).",
+    "ics.reminder.summary": "Reminder: {call} – application deadline {deadline}",
+    "ics.more": "More information: {url}",
     "region.europe": "Europe", "region.asia": "Asia", "region.africa": "Africa",
     "region.americas": "the Americas", "region.oceania": "Oceania",
     "country.yes": "Yes! {country} is one of the {count} partner countries ({region}). "

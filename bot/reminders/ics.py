@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Alarm, Calendar, Event
 
-from bot.answers.texts import format_day
+from bot.answers.texts import format_day, t
 
 __all__ = ["PRODID", "deadline_calendar"]
 
@@ -57,8 +57,8 @@ def deadline_calendar(
         raise ValueError(f"unknown time zone: {tz!r}") from None
 
     now_utc = _aware(now, zone).astimezone(timezone.utc)
-    en = lang == "en"
-    deadline_text = format_day(deadline, "en" if en else "sv")
+    lang = "en" if lang == "en" else "sv"
+    deadline_text = format_day(deadline, lang)
     key = hashlib.sha256(f"{deadline.isoformat()}|{call_name}".encode()).hexdigest()[:24]
 
     cal = Calendar()
@@ -72,17 +72,9 @@ def deadline_calendar(
     event.add("dtstamp", now_utc)
     event.add("dtstart", deadline)
     event.add("dtend", deadline + timedelta(days=1))
-    if en:
-        event.add("summary", f"Application deadline: {call_name}")
-        event.add("description", f"The last day to apply for {call_name} is {deadline_text}.\n"
-                                 f"More information: {url}")
-    else:
-        event.add("summary", f"Sista ansökningsdag: {call_name}")
-        event.add(
-            "description",
-            f"Sista dagen att ansöka till {call_name} är {deadline_text}.\n"
-            f"Mer information: {url}",
-        )
+    event.add("summary", t(lang, "ics.summary", call=call_name))
+    event.add("description", t(lang, "ics.description", call=call_name, deadline=deadline_text,
+                               url=url))
     event.add("url", url)
     event.add("transp", "TRANSPARENT")
     cal.add_component(event)
@@ -98,21 +90,16 @@ def deadline_calendar(
     for moment in moments:
         local = moment.astimezone(zone)
         days_left = (deadline - local.date()).days
-        if en:
-            when = {0: "today", 1: "tomorrow"}.get(days_left, f"in {days_left} days")
-            text = f"The application deadline for {call_name} is {deadline_text} ({when})."
-            summary = f"Reminder: {call_name} – application deadline {deadline_text}"
-        else:
-            when = {0: "i dag", 1: "i morgon"}.get(days_left, f"om {days_left} dagar")
-            text = f"Sista ansökningsdag för {call_name} är {deadline_text} ({when})."
-            summary = f"Påminnelse: {call_name} – sista ansökningsdag {deadline_text}"
+        when = t(lang, {0: "ics.today", 1: "ics.tomorrow"}.get(days_left, "ics.days"), n=days_left)
+        text = t(lang, "ics.reminder", call=call_name, deadline=deadline_text, when=when)
+        summary = t(lang, "ics.reminder.summary", call=call_name, deadline=deadline_text)
         reminder = Event()
         reminder.add("uid", f"reminder-{key}-{moment:%Y%m%dT%H%M%SZ}@{_UID_DOMAIN}")
         reminder.add("dtstamp", now_utc)
         reminder.add("dtstart", moment)
         reminder.add("dtend", moment + _REMINDER_LENGTH)
         reminder.add("summary", summary)
-        reminder.add("description", f"{text}\n{'More information' if en else 'Mer information'}: {url}")
+        reminder.add("description", f"{text}\n{t(lang, 'ics.more', url=url)}")
         reminder.add("url", url)
         reminder.add("transp", "TRANSPARENT")
         alarm = Alarm()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from bot.answers.texts import format_day
+from bot.answers.texts import format_day, t
 
 __all__ = [
     "Reminder",
@@ -165,20 +165,8 @@ def reminder_text(
     n = reminder.days_before if days_left is None else days_left
     if n < 0:
         raise ValueError(f"days_left must be >= 0, got {n}")
-    if lang == "en":
-        when = deadline_text_en or format_day(reminder.deadline, "en")
-        if n == 0:
-            head = f"⏰ Today, {when}, is the last day to apply for {call_name}."
-        elif n == 1:
-            head = f"⏰ 1 day left: tomorrow, {when}, is the application deadline for {call_name}."
-        else:
-            head = f"⏰ {n} days left until the application deadline {when} for {call_name}."
-        return f"{head}\nRead more: {url}\n\nDon't want any more reminders? Send /unsubscribe."
-    when = deadline_text_sv or format_day(reminder.deadline, "sv")
-    if n == 0:
-        head = f"⏰ Idag, {when}, är sista ansökningsdagen för {call_name}."
-    elif n == 1:
-        head = f"⏰ 1 dag kvar: i morgon, {when}, är sista ansökningsdag för {call_name}."
-    else:
-        head = f"⏰ {n} dagar kvar till sista ansökningsdag {when} för {call_name}."
-    return f"{head}\nLäs mer: {url}\n\nVill du inte ha fler påminnelser? Skriv /avsluta."
+    lang = "en" if lang == "en" else "sv"
+    when = (deadline_text_en if lang == "en" else deadline_text_sv) or format_day(reminder.deadline, lang)
+    key = {0: "reminder.today", 1: "reminder.tomorrow"}.get(n, "reminder.days")
+    head = t(lang, key, when=when, call=call_name, n=n)
+    return f"{head}\n{t(lang, 'reminder.tail', url=url)}"

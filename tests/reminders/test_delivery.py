@@ -96,7 +96,7 @@ async def test_each_reminder_exactly_once_over_many_passes(store: Store, send: F
     assert all("dagar" not in t and "dag kvar" not in t for t in texts_en)
     texts_sv = [text for chat, text in send.calls if chat == 1]
     assert "dagar kvar till sista ansökningsdag 15 mars 2020 för Kommunalt partnerskap" in texts_sv[0]
-    assert texts_sv[-1].startswith("⏰ Idag, 15 mars 2020, är sista ansökningsdagen")
+    assert texts_sv[-1].startswith("⏰ I dag, 15 mars 2020, är sista ansökningsdagen")
 
 
 async def test_second_pass_sends_nothing(store: Store, send: FakeSend) -> None:

@@ -125,7 +125,7 @@ def test_reminder_texts_swedish() -> None:
     assert one.startswith("⏰ 1 dag kvar: i morgon, 15 mars 2020, är sista ansökningsdag")
     assert "dagar" not in one.split("\n")[0]
     zero = reminder_text(_reminder(0), url=url)
-    assert zero.startswith("⏰ Idag, 15 mars 2020, är sista ansökningsdagen för Kommunalt partnerskap.")
+    assert zero.startswith("⏰ I dag, 15 mars 2020, är sista ansökningsdagen för Kommunalt partnerskap.")
     assert "/avsluta" in zero and url in zero
 
 

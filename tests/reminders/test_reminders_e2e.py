@@ -206,7 +206,7 @@ async def test_nothing_after_the_deadline_and_subscribing_says_closed(tmp_path: 
         await bot.store.subscribe(3002, "sv", parse_now("2020-03-15T10:00"))
         # The last minute of the deadline day: the morning-of reminder still goes out once.
         [last_day] = await api.wait_messages(3001, 1)
-        assert "Idag, 15 mars 2020, är sista ansökningsdagen" in last_day.plain_text
+        assert "I dag, 15 mars 2020, är sista ansökningsdagen" in last_day.plain_text
         assert LINK in last_day.plain_text
         await passes.wait(api)
         assert reminders_to(api, 3002) == []                # joined after 09:00 that day

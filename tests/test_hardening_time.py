@@ -122,7 +122,7 @@ def test_deadline_on_a_leap_day(knowledge_copy: Path) -> None:
     assert due[30] == utc(2024, 1, 30, 8) and due[1] == utc(2024, 2, 28, 8)
     assert due[0] == utc(2024, 2, 29, 8)
     last = next(r for r in brain.reminders.schedule() if r.days_before == 0)
-    assert "Idag, 29 februari 2024" in brain.reminders.texts(last, local(2024, 2, 29, 9))["sv"]
+    assert "I dag, 29 februari 2024" in brain.reminders.texts(last, local(2024, 2, 29, 9))["sv"]
     ics = deadline_calendar(call_name="Kommunalt partnerskap", deadline=date(2024, 2, 29),
                             tz="Europe/Stockholm", reminders=[due[1], due[0]],
                             url="https://icld.se/", now=local(2024, 2, 1)).decode()

@@ -18,7 +18,7 @@ from babel.core import get_global
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.knowledge.model import Country, Knowledge
+from bot.knowledge.model import Country, Knowledge, localized
 from bot.answers.normalize import fold, inflection_variants
 from bot.answers.phrases import PhraseIndex
 
@@ -39,7 +39,7 @@ class WorldCountry:
     partner: Country | None
 
     def display(self, lang: str) -> str:
-        return self.name_en if lang == "en" else self.name
+        return localized(self, "name", lang)
 
 
 @dataclass(frozen=True)

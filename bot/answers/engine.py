@@ -29,7 +29,7 @@ from bot.answers.retrieval import STOP_WORDS, FaqIndex, Hit
 from bot.answers.texts import format_day, format_day_month, join_names, number_word, t
 from bot.answers.topics import TopicWords
 from bot.knowledge.model import (ApplicantKind, CoreArea, Country, EmptyRegion, FaqEntry, Knowledge,
-                                 Region)
+                                 Region, localized)
 
 from bot.answers.cues import (
     ABOUT_APPLYING, ACKNOWLEDGEMENTS, ANSWER_THRESHOLD, APPLY_CUES, APPLY_PHRASES, BYE,
@@ -102,12 +102,12 @@ Candidate = tuple[float, Answer]
 
 
 def _label(region: Region, lang: str) -> str:
-    return region.name_en if lang == "en" else region.name
+    return localized(region, "name", lang)
 
 
 def _names(countries: Sequence[Country], lang: str) -> str:
     """ "Kenya, Namibia och Zambia" in the user's language."""
-    return join_names([c.name_en if lang == "en" else c.name for c in countries], lang)
+    return join_names([localized(c, "name", lang) for c in countries], lang)
 
 
 def _asks_to_apply(toks: Sequence[str]) -> bool:
@@ -350,7 +350,7 @@ class Engine:
             area = q.core[0]
             return SCORE["core"], self._core_answer(
                 "core.meaning", lang, [area], area=self._area_name(area, lang),
-                explanation=area.explanation_en if lang == "en" else area.explanation)
+                explanation=localized(area, "explanation", lang))
         if form == "yesno":
             if q.core and (cue or len(q.rest) <= 3):
                 return SCORE["core"], self._core_answer(
@@ -366,7 +366,7 @@ class Engine:
             area = q.core[0]
             return SCORE["core_list"], self._core_answer(
                 "core.meaning", lang, [area], area=self._area_name(area, lang),
-                explanation=area.explanation_en if lang == "en" else area.explanation)
+                explanation=localized(area, "explanation", lang))
         return None
 
     def _count_reader(self, q: _Question, now: datetime) -> Candidate | None:
@@ -395,7 +395,7 @@ class Engine:
             eligible = [k for k in self.knowledge.applicants if k.eligible]
             count = number_word(len(eligible), lang)
             text = t(lang, "count.applicants", count=count[:1].upper() + count[1:],
-                     eligible=join_names([k.name_en if lang == "en" else k.name for k in eligible], lang))
+                     eligible=join_names([localized(k, "name", lang) for k in eligible], lang))
             return SCORE["count"], Answer(text, "who_can_apply", 1.0, lang=lang,
                                           sources=self.knowledge.sources.get("applicants", ()),
                                           related=self._related_ids(("countries", "deadline"), lang))
@@ -593,11 +593,11 @@ class Engine:
     def render(self, entry: FaqEntry, lang: str, now: datetime) -> str:
         """Fill an entry's placeholders with facts from the knowledge and the clock."""
         call = self.knowledge.call
-        template = entry.answer_en if lang == "en" else entry.answer
+        template = localized(entry, "answer", lang)
         return template.format(
             deadline=format_day(call.deadline, lang), countdown=self.countdown(now, lang),
             country_list=self.country_list(lang), country_count=len(self.knowledge.partners),
-            url=call.url, organiser=call.organiser_en if lang == "en" else call.organiser).strip()
+            url=call.url, organiser=localized(call, "organiser", lang)).strip()
 
     def country_list(self, lang: str) -> str:
         return "\n".join(f"• {_label(region, lang)}: {_names(region.countries, lang)}"
@@ -619,7 +619,7 @@ class Engine:
                       lang=lang)
 
     def _area_name(self, area: CoreArea, lang: str) -> str:
-        return area.name_en if lang == "en" else area.name
+        return localized(area, "name", lang)
 
     def _area_list(self, lang: str) -> str:
         return "\n".join(f"• {self._area_name(a, lang)}" for a in self.knowledge.core_areas)
@@ -652,13 +652,13 @@ class Engine:
         areas = [a for a in self.knowledge.core_areas if scores.get(a.id) == best][:2]
         names = join_names([f"”{self._area_name(a, lang)}”" for a in areas], lang)
         explanation = t(lang, "core.fit.explain",
-                        explanation=areas[0].explanation_en if lang == "en" else areas[0].explanation)
+                        explanation=localized(areas[0], "explanation", lang))
         return self._core_answer("core.fit", lang, areas, areas=names, explanation=explanation)
 
     def _empty_region_answer(self, region: EmptyRegion, lang: str) -> Answer:
-        note = region.note_en if lang == "en" else region.note
+        note = localized(region, "note", lang)
         text = t(lang, "empty_region", count=len(self.knowledge.partners),
-                 region=region.name_en if lang == "en" else region.name,
+                 region=localized(region, "name", lang),
                  note=f" {note}" if note else "", country_list=self.country_list(lang))
         return Answer(text, "region", 1.0, lang=lang,
                       related=self._related_ids(("countries", "who_can_apply"), lang),
@@ -689,7 +689,7 @@ class Engine:
 
     def _applicant_answer(self, toks: list[str], kinds: list[Found[ApplicantKind]],
                           mentions: list[Mention], lang: str, now: datetime) -> Answer:
-        eligible = join_names([k.name_en if lang == "en" else k.name
+        eligible = join_names([localized(k, "name", lang)
                                for k in self.knowledge.applicants if k.eligible], lang)
         lines = []
         for found in kinds[:3]:
@@ -701,10 +701,10 @@ class Engine:
                 key = "applicant.foreign.partner" if foreign.country.partner else "applicant.foreign.not_partner"
                 lines.append(t(lang, key, country=name))
                 continue
-            name = kind.name_en if lang == "en" else kind.name
+            name = localized(kind, "name", lang)
             key = "applicant.yes" if kind.eligible else "applicant.no"
             line = t(lang, key, kind=name, eligible=eligible)
-            note = kind.note_en if lang == "en" else kind.note
+            note = localized(kind, "note", lang)
             lines.append(f"{line} {note}".strip())
         if any(line.startswith(("Nej", "No")) for line in lines) and any(
                 line.startswith(("Ja", "Yes")) for line in lines):
@@ -794,7 +794,7 @@ class Engine:
         return all(tokens(m.country.name)[0] in text for m in mentions)
 
     def _suggestion(self, entry: FaqEntry, lang: str) -> Suggestion:
-        return Suggestion(entry.id, entry.title_en if lang == "en" else entry.title)
+        return Suggestion(entry.id, localized(entry, "title", lang))
 
     def _related(self, entry: FaqEntry, lang: str) -> tuple[Suggestion, ...]:
         return self._related_ids(entry.related, lang)

@@ -28,6 +28,16 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _ISO = re.compile(r"^[A-Z]{2}$")
 
 
+def localized(item: object, field: str, lang: str) -> str:
+    """``item.field`` in the user's language: ``field_en`` for English when it is there (the
+    knowledge pairs every text a user reads with an English one), else the Swedish ``field``."""
+    if lang == "en":
+        english = getattr(item, f"{field}_en", "")
+        if english:
+            return str(english)
+    return str(getattr(item, field))
+
+
 class KnowledgeError(Exception):
     """Raised with every problem found; ``str()`` lists them one per line."""
 

@@ -258,7 +258,7 @@ async def test_reminders_follow_a_new_deadline_without_repeats_or_lost_subscribe
                        "14 dagar kvar till sista ansökningsdag 29 mars 2020")
         await reminder(at(2020, 3, 28, 9, 0, 1), "1 dag kvar: i morgon, 29 mars 2020")
         await quiet(at(2020, 3, 29, 8, 59, 59))               # summer time started at 02:00
-        await reminder(at(2020, 3, 29, 9, 0, 1), "Idag, 29 mars 2020, är sista ansökningsdagen")
+        await reminder(at(2020, 3, 29, 9, 0, 1), "I dag, 29 mars 2020, är sista ansökningsdagen")
         await quiet(at(2020, 3, 30, 9, 0, 1))
         assert await bot.store.count_active() == len(everyone)
         for chat in chats:

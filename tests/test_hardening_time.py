@@ -104,7 +104,7 @@ async def test_last_day_reminder_at_nine_local_through_the_bot(
         assert api.messages_to(1) == []
         bot.clock.now = on_time
         [reminder] = await api.wait_messages(1, 1)
-        assert f"Idag, {format_day(deadline, 'sv')}, är sista ansökningsdagen" in \
+        assert f"I dag, {format_day(deadline, 'sv')}, är sista ansökningsdagen" in \
             reminder.plain_text
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -84,11 +85,22 @@ class Subscriber:
     unsubscribed_at: datetime | None
 
 
+class DeliveryStatus(StrEnum):
+    """A delivery row's state; the values are what the database stores (and checks)."""
+    PENDING = "pending"      # claimed, being sent (or the process died while sending)
+    SENT = "sent"
+    BLOCKED = "blocked"      # the user blocked the bot: deactivated, never retried
+    FAILED = "failed"        # not delivered: the next pass retries it
+
+
+FINAL = frozenset({DeliveryStatus.SENT, DeliveryStatus.BLOCKED, DeliveryStatus.FAILED})
+
+
 @dataclass(frozen=True)
 class Delivery:
     chat_id: int
     key: str
-    status: str
+    status: DeliveryStatus
     attempts: int
     updated_at: datetime
 
@@ -460,7 +472,7 @@ class Store:
         if not rows:
             return None
         r = rows[0]
-        return Delivery(r["chat_id"], r["key"], r["status"], r["attempts"],
+        return Delivery(r["chat_id"], r["key"], DeliveryStatus(r["status"]), r["attempts"],
                         datetime.fromisoformat(r["updated_at"]))
 
     async def claim(self, chat_id: int, key: str, now: datetime) -> bool:
@@ -476,9 +488,9 @@ class Store:
             (chat_id, key, _ts(now)))
         return result.rowcount == 1
 
-    async def finish(self, chat_id: int, key: str, status: str, now: datetime) -> None:
-        """Record the outcome ('sent' | 'blocked' | 'failed'). A 'sent' row is never changed."""
-        if status not in ("sent", "blocked", "failed"):
+    async def finish(self, chat_id: int, key: str, status: DeliveryStatus, now: datetime) -> None:
+        """Record the outcome (sent, blocked or failed). A 'sent' row is never changed."""
+        if status not in FINAL:
             raise ValueError(f"finish status must be sent, blocked or failed, got {status!r}")
         await self._write1(
             "INSERT INTO deliveries (chat_id, key, status, attempts, updated_at)"
@@ -487,14 +499,14 @@ class Store:
             " WHERE deliveries.status <> 'sent'", (chat_id, key, status, _ts(now)))
 
     async def recipients(self, key: str, subscribed_before: datetime | None = None,
-                         batch: int = 1000) -> AsyncIterator[int]:
+                         batch: int = 1000) -> AsyncGenerator[int, None]:
         """Active chats (subscribed at or before `subscribed_before`, if given) that have no
         'sent'/'blocked' delivery for `key`; ascending chat_id, `batch` per query."""
         async for chat_id, _ in self.recipient_languages(key, subscribed_before, batch):
             yield chat_id
 
     async def recipient_languages(self, key: str, subscribed_before: datetime | None = None,
-                                  batch: int = 1000) -> AsyncIterator[tuple[int, str]]:
+                                  batch: int = 1000) -> AsyncGenerator[tuple[int, str], None]:
         """`recipients` with each chat's language, so a delivery needs no lookup per chat."""
         sql = ("SELECT s.chat_id, s.language FROM subscribers AS s WHERE s.active = 1"
                " AND (? IS NULL OR s.subscribed_at <= ?) AND NOT EXISTS (SELECT 1 FROM"

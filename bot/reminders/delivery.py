@@ -43,6 +43,7 @@ from telegram.error import (BadRequest, ChatMigrated, EndPointNotFound, Forbidde
 from bot.reminders.ratelimit import (BULK, PerKeyLimiter, SlidingWindowLimiter,
                                     retry_after_seconds, sleep_unless_stopped)
 from bot.reminders.schedule import Reminder, ReminderConfig, due_reminder
+from bot.storage import DeliveryStatus, Store
 
 __all__ = ["IN_FLIGHT", "DeliveryReport", "PassReport", "Sender", "broadcast_key", "broadcast_report", "deliver",
            "delivery_pass", "resume_broadcasts", "send_due_reminders",
@@ -73,6 +74,15 @@ class DeliveryReport:
     skipped: int = 0
     blocked: int = 0
     failed: int = 0
+
+    def count(self, status: DeliveryStatus) -> None:
+        """One more message with this final status."""
+        if status is DeliveryStatus.SENT:
+            self.sent += 1
+        elif status is DeliveryStatus.BLOCKED:
+            self.blocked += 1
+        else:
+            self.failed += 1
 
     def merge(self, other: DeliveryReport) -> DeliveryReport:
         """A new report with both reports' counts added up."""
@@ -190,7 +200,7 @@ class _Pipeline:
 
 
 async def deliver(
-    store: Any, send: Sender, key: str, text_for: TextFor | str, *, now: Clock,
+    store: Store, send: Sender, key: str, text_for: TextFor | str, *, now: Clock,
     subscribed_before: datetime | None = None, max_attempts: int = 5, backoff: float = 0.5,
     max_backoff: float = 30.0, max_retry_wait: float = 600.0, sleep: Sleep = asyncio.sleep,
     stop: asyncio.Event | None = None, limiter: SlidingWindowLimiter | None = None,
@@ -245,22 +255,22 @@ async def deliver(
                     chat_limiter=chat_limiter,
                 )
             except _FloodAbort:
-                status = "failed"
+                status = DeliveryStatus.FAILED
                 if not pipe.halted:
                     _LOG.warning("%s: Telegram flood wait exceeds the %.0f s left of %.0f s; "
                                  "stopping this pass", key, pipe.budget, max_retry_wait)
                 pipe.halt()
             except _NetworkDown:
-                status = "failed"
+                status = DeliveryStatus.FAILED
                 if not pipe.halted:
                     _LOG.warning("%s: %d network errors in a row; the network looks down, "
                                  "stopping this pass", key, pipe.streak)
                 pipe.halt()
             except (InvalidToken, EndPointNotFound) as exc:
-                status = "failed"
+                status = DeliveryStatus.FAILED
                 pipe.halt(exc)
             await store.finish(chat_id, key, status, now())
-            setattr(report, status, getattr(report, status) + 1)
+            report.count(status)
 
         async def sender_loop() -> None:
             try:
@@ -287,10 +297,10 @@ async def deliver(
 
 
 async def _send_one(
-    store: Any, send: Sender, chat_id: int, text: str, *, now: Clock, max_attempts: int,
+    store: Store, send: Sender, chat_id: int, text: str, *, now: Clock, max_attempts: int,
     backoff: float, max_backoff: float, pipe: _Pipeline, limiter: SlidingWindowLimiter | None,
     chat_limiter: PerKeyLimiter | None,
-) -> str:
+) -> DeliveryStatus:
     """Send one message with retries; return the status to record."""
     failures = 0
     while True:
@@ -303,14 +313,14 @@ async def _send_one(
         try:
             await send(chat_id, text)
             pipe.succeeded()
-            return "sent"
+            return DeliveryStatus.SENT
         except RetryAfter as exc:
             wait = retry_after_seconds(exc)
             _LOG.info("chat %s: flood limit, every sender waits %.1f s", chat_id, wait)
             await pipe.pause(wait)
         except Forbidden:
             await store.deactivate(chat_id, now())
-            return "blocked"
+            return DeliveryStatus.BLOCKED
         except ChatMigrated as exc:
             # A group became a supergroup: the old id is dead. Keep the subscription under
             # the new id (it will get the next message, not this one).
@@ -318,13 +328,13 @@ async def _send_one(
             await store.deactivate(chat_id, now())
             if old is not None:
                 await store.subscribe(exc.new_chat_id, old.language, now())
-            return "blocked"
+            return DeliveryStatus.BLOCKED
         except BadRequest as exc:  # before NetworkError: BadRequest subclasses it
             if "chat not found" in exc.message.lower():
                 await store.deactivate(chat_id, now())
-                return "blocked"
+                return DeliveryStatus.BLOCKED
             _LOG.error("chat %s: Telegram refused the message: %s", chat_id, exc.message)
-            return "failed"
+            return DeliveryStatus.FAILED
         except (InvalidToken, EndPointNotFound):
             raise
         except NetworkError as exc:  # includes TimedOut and HTTP 5xx
@@ -333,14 +343,14 @@ async def _send_one(
                 raise _NetworkDown from exc
             if failures >= max_attempts:
                 _LOG.warning("chat %s: giving up after %d attempts: %s", chat_id, failures, exc)
-                return "failed"
+                return DeliveryStatus.FAILED
             await sleep_unless_stopped(pipe.sleep, min(backoff * 2 ** (failures - 1), max_backoff),
                                        pipe.stop)
         except TelegramError as exc:
             _LOG.error("chat %s: unexpected Telegram error: %s", chat_id, exc)
-            return "failed"
+            return DeliveryStatus.FAILED
         if pipe.stop is not None and pipe.stop.is_set():
-            return "failed"  # not delivered; the next pass retries it
+            return DeliveryStatus.FAILED  # not delivered; the next pass retries it
 
 
 def _pass_clock(now: datetime, kw: dict[str, Any]) -> Clock:
@@ -349,7 +359,7 @@ def _pass_clock(now: datetime, kw: dict[str, Any]) -> Clock:
 
 
 async def send_due_reminders(
-    store: Any, send: Sender, call: ReminderConfig, now: datetime, **kw: Any
+    store: Store, send: Sender, call: ReminderConfig, now: datetime, **kw: Any
 ) -> tuple[Reminder | None, DeliveryReport]:
     """Deliver the reminder due at `now` (if any) to subscribers who joined by its due time.
 
@@ -371,7 +381,7 @@ async def send_due_reminders(
     return reminder, report
 
 
-async def _has_recipients(store: Any, key: str, subscribed_before: datetime) -> bool:
+async def _has_recipients(store: Store, key: str, subscribed_before: datetime) -> bool:
     async with contextlib.aclosing(store.recipients(key, subscribed_before)) as recipients:
         async for _ in recipients:
             return True
@@ -382,14 +392,15 @@ def broadcast_key(broadcast_id: int) -> str:
     return f"broadcast:{broadcast_id}"
 
 
-async def broadcast_report(store: Any, broadcast_id: int) -> DeliveryReport:
+async def broadcast_report(store: Store, broadcast_id: int) -> DeliveryReport:
     """The recorded outcome of a broadcast, whichever passes (or processes) delivered it."""
     counts = await store.count_deliveries(broadcast_key(broadcast_id))
-    return DeliveryReport(sent=counts.get("sent", 0), blocked=counts.get("blocked", 0),
-                          failed=counts.get("failed", 0) + counts.get("pending", 0))
+    return DeliveryReport(sent=counts.get(DeliveryStatus.SENT, 0),
+                          blocked=counts.get(DeliveryStatus.BLOCKED, 0),
+                          failed=counts.get(DeliveryStatus.FAILED, 0) + counts.get(DeliveryStatus.PENDING, 0))
 
 
-async def _deliver_broadcast(store: Any, send: Sender, broadcast_id: int, text: str,
+async def _deliver_broadcast(store: Store, send: Sender, broadcast_id: int, text: str,
                              created_at: datetime, now: datetime, kw: dict[str, Any]) -> DeliveryReport:
     clock = _pass_clock(now, kw)
     key = broadcast_key(broadcast_id)
@@ -406,7 +417,7 @@ async def _deliver_broadcast(store: Any, send: Sender, broadcast_id: int, text: 
 
 
 async def start_broadcast(
-    store: Any, send: Sender, text: str, now: datetime, **kw: Any
+    store: Store, send: Sender, text: str, now: datetime, **kw: Any
 ) -> tuple[int, DeliveryReport]:
     """Record a broadcast (text already formatted) and deliver it to active subscribers."""
     broadcast_id = await store.create_broadcast(text, now)
@@ -414,12 +425,12 @@ async def start_broadcast(
     return broadcast_id, report
 
 
-async def resume_broadcasts(store: Any, send: Sender, now: datetime, **kw: Any) -> DeliveryReport:
+async def resume_broadcasts(store: Store, send: Sender, now: datetime, **kw: Any) -> DeliveryReport:
     """Continue every unfinished broadcast (after a crash, or to retry failed recipients)."""
     return (await _resume(store, send, now, kw))[1]
 
 
-async def _resume(store: Any, send: Sender, now: datetime,
+async def _resume(store: Store, send: Sender, now: datetime,
                   kw: dict[str, Any]) -> tuple[tuple[int, ...], DeliveryReport]:
     total, ids = DeliveryReport(), []
     stop: asyncio.Event | None = kw.get("stop")
@@ -434,7 +445,7 @@ async def _resume(store: Any, send: Sender, now: datetime,
 
 
 async def delivery_pass(
-    store: Any, send: Sender, call: ReminderConfig, now: datetime, **kw: Any
+    store: Store, send: Sender, call: ReminderConfig, now: datetime, **kw: Any
 ) -> PassReport:
     """One delivery pass: the due reminder, then every unfinished broadcast.
 

@@ -17,10 +17,9 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from typing import Any
 
 from bot.clock import system_clock
-from bot.storage import StorageError
+from bot.storage import StorageError, Store
 
 LEASE_NAME = "delivery"
 LEASE_TTL = timedelta(seconds=30)
@@ -50,7 +49,7 @@ def holder_is_dead(holder: str) -> bool:
 
 
 @asynccontextmanager
-async def exclusive_pass(store: Any, wall_clock: Callable[[], datetime] = system_clock,
+async def exclusive_pass(store: Store, wall_clock: Callable[[], datetime] = system_clock,
                          owner: str | None = None) -> AsyncIterator[bool]:
     """Yield True while this process holds the delivery lease, False if another one does.
 

@@ -199,10 +199,19 @@ class _Pipeline:
         return self.streak >= self.dead_after
 
 
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard a pass tries before it leaves a message to the next pass."""
+    max_attempts: int = 5            # tries per message on network errors, timeouts and 5xx
+    backoff: float = 0.5             # first wait between them, doubled each time …
+    max_backoff: float = 30.0        # … up to this
+    max_retry_wait: float = 600.0    # all 429 pauses of one pass together
+
+
 async def deliver(
     store: Store, send: Sender, key: str, text_for: TextFor | str, *, now: Clock,
-    subscribed_before: datetime | None = None, max_attempts: int = 5, backoff: float = 0.5,
-    max_backoff: float = 30.0, max_retry_wait: float = 600.0, sleep: Sleep = asyncio.sleep,
+    subscribed_before: datetime | None = None, policy: RetryPolicy = RetryPolicy(),
+    sleep: Sleep = asyncio.sleep,
     stop: asyncio.Event | None = None, limiter: SlidingWindowLimiter | None = None,
     chat_limiter: PerKeyLimiter | None = None, in_flight: int | None = None,
 ) -> DeliveryReport:
@@ -213,14 +222,14 @@ async def deliver(
     message at a time: claim, send, finish. Outcome per chat:
       sent    - delivered;
       blocked - Forbidden (the user blocked the bot) or "chat not found": subscriber deactivated;
-      failed  - NetworkError/TimedOut/5xx still failing after `max_attempts` tries with
+      failed  - NetworkError/TimedOut/5xx still failing after `policy.max_attempts` tries with
                 exponential backoff (backoff * 2**i, capped at max_backoff; only that sender
                 waits), or another BadRequest; a later pass retries it;
       skipped - someone else already finished it (claim refused).
     A TimedOut may hide a delivered message; retrying it risks a duplicate, which we accept
     (a reminder missed is worse than one repeated).
     RetryAfter: every sender pauses for retry_after, then the same message is resent; this is
-    not an attempt, but the pauses of one call are bounded by `max_retry_wait` seconds: when
+    not an attempt, but the pauses of one call are bounded by `policy.max_retry_wait`: when
     a wait would exceed what is left, the message is marked failed and the call stops taking
     recipients (the rest waits for the next pass). So does a run of network errors with no
     success in between longer than every sender's attempts together (a dead network). When
@@ -233,7 +242,8 @@ async def deliver(
     if in_flight < 1:
         raise ValueError(f"in_flight must be at least 1, got {in_flight}")
     report = DeliveryReport()
-    pipe = _Pipeline(sleep, stop, max_retry_wait, dead_after=max_attempts * in_flight + 1)
+    pipe = _Pipeline(sleep, stop, policy.max_retry_wait,
+                     dead_after=policy.max_attempts * in_flight + 1)
     async with contextlib.aclosing(store.recipient_languages(key, subscribed_before)) as recipients:
         taking = asyncio.Lock()          # an async generator serves one caller at a time
 
@@ -250,15 +260,14 @@ async def deliver(
             text = text_for if isinstance(text_for, str) else text_for(Recipient(chat_id, language))
             try:
                 status = await _send_one(
-                    store, send, chat_id, text, now=now, max_attempts=max_attempts,
-                    backoff=backoff, max_backoff=max_backoff, pipe=pipe, limiter=limiter,
+                    store, send, chat_id, text, now=now, policy=policy, pipe=pipe, limiter=limiter,
                     chat_limiter=chat_limiter,
                 )
             except _FloodAbort:
                 status = DeliveryStatus.FAILED
                 if not pipe.halted:
                     _LOG.warning("%s: Telegram flood wait exceeds the %.0f s left of %.0f s; "
-                                 "stopping this pass", key, pipe.budget, max_retry_wait)
+                                 "stopping this pass", key, pipe.budget, policy.max_retry_wait)
                 pipe.halt()
             except _NetworkDown:
                 status = DeliveryStatus.FAILED
@@ -297,8 +306,8 @@ async def deliver(
 
 
 async def _send_one(
-    store: Store, send: Sender, chat_id: int, text: str, *, now: Clock, max_attempts: int,
-    backoff: float, max_backoff: float, pipe: _Pipeline, limiter: SlidingWindowLimiter | None,
+    store: Store, send: Sender, chat_id: int, text: str, *, now: Clock, policy: RetryPolicy,
+    pipe: _Pipeline, limiter: SlidingWindowLimiter | None,
     chat_limiter: PerKeyLimiter | None,
 ) -> DeliveryStatus:
     """Send one message with retries; return the status to record."""
@@ -341,10 +350,10 @@ async def _send_one(
             failures += 1
             if pipe.network_failed():
                 raise _NetworkDown from exc
-            if failures >= max_attempts:
+            if failures >= policy.max_attempts:
                 _LOG.warning("chat %s: giving up after %d attempts: %s", chat_id, failures, exc)
                 return DeliveryStatus.FAILED
-            await sleep_unless_stopped(pipe.sleep, min(backoff * 2 ** (failures - 1), max_backoff),
+            await sleep_unless_stopped(pipe.sleep, min(policy.backoff * 2 ** (failures - 1), policy.max_backoff),
                                        pipe.stop)
         except TelegramError as exc:
             _LOG.error("chat %s: unexpected Telegram error: %s", chat_id, exc)

@@ -12,7 +12,7 @@ from telegram.error import (BadRequest, ChatMigrated, Forbidden, InvalidToken, N
                             RetryAfter, TimedOut)
 
 from bot.clock import STOCKHOLM, parse_now
-from bot.reminders.delivery import (IN_FLIGHT, DeliveryReport, deliver, delivery_pass,
+from bot.reminders.delivery import (IN_FLIGHT, DeliveryReport, RetryPolicy, deliver, delivery_pass,
                                    resume_broadcasts, send_due_reminders, start_broadcast)
 from bot.reminders.ratelimit import SlidingWindowLimiter
 from bot.reminders.schedule import ReminderConfig
@@ -266,8 +266,8 @@ async def test_retry_after_beyond_budget_stops_the_pass(store: Store, send: Fake
                                                         sleep: FakeSleep) -> None:
     await subscribe(store, range(1, 4))
     send.fail(2, RetryAfter(3600))
-    report = await delivery_pass(store, send, CALL, D7, sleep=sleep, max_retry_wait=600,
-                                 in_flight=1)
+    report = await delivery_pass(store, send, CALL, D7, sleep=sleep, in_flight=1,
+                                 policy=RetryPolicy(max_retry_wait=600))
     assert report.reminder == DeliveryReport(sent=1, failed=1)
     assert sleep.durations == []
     assert await store.delivery_status(3, "reminder:2020-03-15:d7") is None
@@ -281,7 +281,8 @@ async def test_network_errors_back_off_then_fail_then_retry_next_pass(
 ) -> None:
     await subscribe(store, range(1, 4))
     send.fail(2, *([error] * 5))
-    report = await delivery_pass(store, send, CALL, D7, sleep=sleep, max_attempts=5, backoff=0.5)
+    report = await delivery_pass(store, send, CALL, D7, sleep=sleep,
+                                 policy=RetryPolicy(max_attempts=5, backoff=0.5))
     assert report.reminder == DeliveryReport(sent=2, failed=1)
     assert sleep.durations == [0.5, 1.0, 2.0, 4.0]
     key = "reminder:2020-03-15:d7"
@@ -295,8 +296,8 @@ async def test_network_errors_back_off_then_fail_then_retry_next_pass(
 async def test_backoff_is_capped(store: Store, send: FakeSend, sleep: FakeSleep) -> None:
     await subscribe(store, [1])
     send.fail(1, *([NetworkError("502")] * 7))
-    await deliver(store, send, "k", "hej", now=lambda: D7, max_attempts=8, backoff=1.0,
-                  max_backoff=10.0, sleep=sleep)
+    await deliver(store, send, "k", "hej", now=lambda: D7, sleep=sleep,
+                  policy=RetryPolicy(max_attempts=8, backoff=1.0, max_backoff=10.0))
     assert sleep.durations == [1.0, 2.0, 4.0, 8.0, 10.0, 10.0, 10.0]
     assert send.calls == [(1, "hej")]
 
@@ -501,7 +502,8 @@ async def test_a_dead_network_stops_the_pass_instead_of_spinning(store: Store,
         raise NetworkError("httpx.ConnectError: All connection attempts failed")
 
     await subscribe(store, range(1, 501))
-    report = await delivery_pass(store, unreachable, CALL, D7, sleep=sleep, max_attempts=5)
+    report = await delivery_pass(store, unreachable, CALL, D7, sleep=sleep,
+                                 policy=RetryPolicy(max_attempts=5))
     assert report.reminder.sent == 0
     assert report.reminder.failed <= 2 * IN_FLIGHT
     assert len(attempts) <= 5 * IN_FLIGHT + IN_FLIGHT     # bounded, not 5 x 500

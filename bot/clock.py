@@ -8,13 +8,16 @@ Rules used everywhere:
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 __all__ = [
     "STOCKHOLM",
     "Clock",
+    "Sleep",
+    "sleep_unless_stopped",
     "fixed_clock",
     "local_day",
     "parse_now",
@@ -27,6 +30,23 @@ __all__ = [
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[object]]       # asyncio.sleep, or a fake one in tests
+
+
+async def sleep_unless_stopped(sleep: Sleep, delay: float, stop: asyncio.Event | None) -> None:
+    """sleep(delay), cut short when `stop` gets set (clean shutdown during a long wait)."""
+    if stop is None:
+        await sleep(delay)
+        return
+    if stop.is_set():
+        return
+    sleeper = asyncio.ensure_future(sleep(delay))
+    waiter = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({sleeper, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (sleeper, waiter):
+            task.cancel()
 
 
 def system_clock() -> datetime:

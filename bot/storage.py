@@ -22,13 +22,13 @@ from urllib.parse import quote
 
 import aiosqlite
 
+from bot.answers.normalize import MAX_QUESTION_CHARS      # a stored question: what the engine reads
 from bot.clock import local_day, to_utc
 from bot.privacy import scrub
 
 APPLICATION_ID = 0x50544E42  # "PTNB" in PRAGMA application_id marks a Partnerbot database
 SQLITE_MAGIC = b"SQLite format 3\x00"
 LANGUAGES = ("sv", "en")
-MAX_QUESTION_CHARS = 500
 
 # Append-only: entry i upgrades user_version i -> i+1. Never edit a shipped entry.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (

@@ -40,8 +40,8 @@ from typing import Any
 from telegram.error import (BadRequest, ChatMigrated, EndPointNotFound, Forbidden, InvalidToken,
                             NetworkError, RetryAfter, TelegramError)
 
-from bot.reminders.ratelimit import (BULK, PerKeyLimiter, SlidingWindowLimiter,
-                                    retry_after_seconds, sleep_unless_stopped)
+from bot.clock import Clock, Sleep, sleep_unless_stopped
+from bot.reminders.ratelimit import BULK, PerKeyLimiter, SlidingWindowLimiter, retry_after_seconds
 from bot.reminders.schedule import Reminder, ReminderConfig, due_reminder
 from bot.storage import DeliveryStatus, Store
 
@@ -53,8 +53,6 @@ _LOG = logging.getLogger(__name__)
 
 Sender = Callable[[int, str], Awaitable[None]]
 TextFor = Callable[["Recipient"], str]
-Clock = Callable[[], datetime]
-Sleep = Callable[[float], Awaitable[Any]]
 
 # A broadcast whose failed recipients still fail this long after it was created is closed.
 BROADCAST_RETRY_WINDOW = timedelta(days=3)
@@ -353,8 +351,8 @@ async def _send_one(
             if failures >= policy.max_attempts:
                 _LOG.warning("chat %s: giving up after %d attempts: %s", chat_id, failures, exc)
                 return DeliveryStatus.FAILED
-            await sleep_unless_stopped(pipe.sleep, min(policy.backoff * 2 ** (failures - 1), policy.max_backoff),
-                                       pipe.stop)
+            wait = min(policy.backoff * 2 ** (failures - 1), policy.max_backoff)
+            await sleep_unless_stopped(pipe.sleep, wait, pipe.stop)
         except TelegramError as exc:
             _LOG.error("chat %s: unexpected Telegram error: %s", chat_id, exc)
             return DeliveryStatus.FAILED

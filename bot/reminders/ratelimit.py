@@ -23,13 +23,15 @@ import logging
 import time
 import warnings
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
+
+from bot.clock import Sleep, sleep_unless_stopped
 
 __all__ = [
     "BULK",
@@ -46,7 +48,6 @@ __all__ = [
 
 _LOG = logging.getLogger(__name__)
 
-Sleep = Callable[[float], Coroutine[Any, Any, Any]]
 
 # Who goes first when several requests wait for the same window: answers to people, then bulk
 # deliveries (reminders, broadcasts). Lower goes first.
@@ -218,24 +219,6 @@ def retry_after_seconds(exc: RetryAfter) -> float:
     if isinstance(value, timedelta):
         return value.total_seconds()
     return float(value)
-
-
-async def sleep_unless_stopped(
-    sleep: Callable[[float], Awaitable[Any]], delay: float, stop: asyncio.Event | None
-) -> None:
-    """sleep(delay), cut short when `stop` gets set (clean shutdown during a long wait)."""
-    if stop is None:
-        await sleep(delay)
-        return
-    if stop.is_set():
-        return
-    sleeper = asyncio.ensure_future(sleep(delay))
-    waiter = asyncio.ensure_future(stop.wait())
-    try:
-        await asyncio.wait({sleeper, waiter}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in (sleeper, waiter):
-            task.cancel()
 
 
 _NOT_MESSAGES = frozenset({"sendChatAction"})

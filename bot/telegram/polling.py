@@ -20,6 +20,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
+from bot.clock import sleep_unless_stopped
 from bot.reminders.ratelimit import retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -50,13 +51,9 @@ async def with_retries(call: Callable[[], Awaitable[T]], stop: asyncio.Event | N
             else:
                 wait, delay = delay, min(delay * 2, MAX_BACKOFF)
             log.warning("%s failed (%s); retrying in %.1f s", what, exc, wait)
-        if stop is None:
-            await asyncio.sleep(wait)
-            continue
-        if stop.is_set():
+        if stop is not None and stop.is_set():
             raise asyncio.CancelledError
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(stop.wait(), wait)
+        await sleep_unless_stopped(asyncio.sleep, wait, stop)
     raise AssertionError("unreachable")
 
 
@@ -137,8 +134,7 @@ class ConfirmingPoller:
 
     @staticmethod
     async def _pause(stop: asyncio.Event, seconds: float) -> None:
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(stop.wait(), seconds)
+        await sleep_unless_stopped(asyncio.sleep, seconds, stop)
 
     async def _handle(self, update: Update) -> None:
         await handle_update(self.app, update)

@@ -116,7 +116,10 @@ async def test_window_holds_with_real_clock_and_staggered_arrivals() -> None:
         stamps.append(time.monotonic())
 
     await asyncio.gather(*(worker(rng.uniform(0, 0.3)) for _ in range(40)))
-    assert max_in_any_window(stamps, 0.2) <= 10
+    # A stamp is taken a scheduling delay after the grant; on a loaded machine that delay
+    # differs between workers by a few ms, so the window checked is 10 ms shorter than the
+    # limiter's (seen once in a full-suite run on 2 busy cores).
+    assert max_in_any_window(stamps, 0.19) <= 10
 
 
 async def test_leaky_bucket_burst_would_break_the_window() -> None:

@@ -375,12 +375,18 @@ async def test_forget_chat_leaves_nothing_about_the_chat(store: Store, db_path: 
         await store.claim(chat, "broadcast:1", T0)
     await store.record_unanswered("Hur söker man?", T0)
     await store.record_question(T0)
+    case, _ = await store.open_case("77:m5", 77, "sv", "Vad kostar det?", T0)   # issue 12
+    await store.link_case_message(-100123, 9, case.id)
+    await store.link_case_message(77, 12, case.id)
+    await store.add_case_answer(case.id, "staff", "Fråga ICLD.", T0)
 
     report = await store.chat_report(77)
     assert report["subscriber"]["chat_id"] == 77 and len(report["deliveries"]) == 2
+    assert [c["question"] for c in report["cases"]] == ["Vad kostar det?"]
 
-    assert await store.forget_chat(77) == 3
-    assert await store.chat_report(77) == {"subscriber": None, "deliveries": []}
+    assert await store.forget_chat(77) == 4
+    assert await store.chat_report(77) == {"subscriber": None, "deliveries": [], "cases": []}
+    assert await store.case_for_message(-100123, 9) is None
     assert await store.get_subscriber(77) is None
     con = raw(db_path)
     for (table,) in con.execute("SELECT name FROM sqlite_schema WHERE type = 'table'"):
@@ -416,6 +422,7 @@ async def test_chat_report_lists_everything_stored(store: Store) -> None:
                        "unsubscribed_at": None},
         "deliveries": [{"key": "reminder:x", "status": "sent", "attempts": 1,
                         "updated_at": "2020-03-02T09:00:05.000000+00:00"}],
+        "cases": [],
     }
 
 

@@ -6,12 +6,16 @@ replies elsewhere not), the user's reply going back, /stang, and the bad-input c
 """
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
+
+from bot import cli
 
 from bot.clock import STOCKHOLM
 from bot.telegram import messages as msg
@@ -260,3 +264,37 @@ async def test_without_the_setting_there_is_no_button(tmp_path: Path) -> None:
         api.push_callback(USER, "ho:ask:sv", message_id=answer.message_id)
         await settle(api, bot)
         assert api.messages_to(STAFF) == []
+
+
+async def test_partnerbot_cases_lists_them_and_exports_answered_ones_as_drafts(
+        tg, tmp_path: Path, monkeypatch, capsys) -> None:
+    api, bot = tg
+    post, _ = await hand_over(api)                                 # case 1: answered below
+    bot.clock.advance(hours=1)
+    await hand_over(api, 3003, "Behöver kommunfullmäktige besluta om ansökan?")   # case 2: open
+    bot.clock.advance(hours=1)
+    await hand_over(api, 4004, "Kan vi få pengar för resor?")      # case 3: open, newer
+    api.push_message(STAFF, "Nej, det finns inget fast belopp.\nFråga ICLD om budgeten.",
+                     chat_type="supergroup", user_id=STAFF_MEMBER,
+                     reply_to_message_id=post.message_id)
+    await api.wait_for(lambda: api.messages_to(STAFF)[-1].plain_text == msg.STAFF_RELAYED.format(case=1))
+    await settle(api, bot)
+
+    monkeypatch.setenv("PARTNERBOT_DB", str(bot.settings.db_path))
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert await asyncio.to_thread(cli.main, ["cases"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[:2] for line in lines] == [["open", "#2"], ["open", "#3"],
+                                                    ["answered", "#1"]]
+    assert "Behöver kommunfullmäktige besluta om ansökan?" in lines[0]
+    assert "2020-03-08 10:00" in lines[2] and "first answer 2020-03-08 12:00" in lines[2]
+
+    drafts = tmp_path / "drafts.yaml"
+    assert await asyncio.to_thread(cli.main, ["cases", "--export", str(drafts)]) == 0
+    text = drafts.read_text(encoding="utf-8")
+    assert 'source: "handläggare, 2020-03-08"' in text
+    [entry] = yaml.safe_load(text)["entries"]
+    assert entry == {"id": "case_1", "title": HONEST, "questions": [HONEST],
+                     "answer": "Nej, det finns inget fast belopp.\nFråga ICLD om budgeten.",
+                     "source": "handläggare, 2020-03-08"}

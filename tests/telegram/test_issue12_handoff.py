@@ -298,3 +298,19 @@ async def test_partnerbot_cases_lists_them_and_exports_answered_ones_as_drafts(
     assert entry == {"id": "case_1", "title": HONEST, "questions": [HONEST],
                      "answer": "Nej, det finns inget fast belopp.\nFråga ICLD om budgeten.",
                      "source": "handläggare, 2020-03-08"}
+
+
+async def test_a_failed_post_to_the_staff_group_loses_nothing(tg) -> None:
+    api, bot = tg
+    [answer] = await ask(api, USER, HONEST)
+    [offer] = await press(api, USER, answer, msg.HANDOFF_BUTTON)
+    api.block_chat(STAFF)                                  # the bot was removed from the group
+    before = len(api.messages_to(USER))
+    api.push_callback(USER, data_of(offer, msg.HANDOFF_YES), message_id=offer.message_id)
+    [failed] = (await api.wait_messages(USER, before + 1))[before:]
+    assert failed.plain_text == msg.HANDOFF_FAILED
+    assert await bot.store.list_cases() == []                       # no case without a post
+    api.unblock_chat(STAFF)
+    api.push_callback(USER, data_of(offer, msg.HANDOFF_YES), message_id=offer.message_id)
+    [post] = await api.wait_messages(STAFF, 1)                      # the same offer, again
+    assert HONEST in post.plain_text and len(await bot.store.list_cases()) == 1

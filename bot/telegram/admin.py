@@ -61,7 +61,8 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     unanswered = "\n".join(f"  {count} × {text[:80]}" for text, count, _ in top) or "  (inga)"
     text = msg.STATS.format(active=active, today=today, unanswered=unanswered,
                             thumbs_down=thumbs_down)
-    text += "\n" + msg.STATS_CASES.format(open=open_cases, median=_duration(median))
+    if svc.settings.handoff_chat is not None or open_cases or median is not None:
+        text += "\n" + msg.STATS_CASES.format(open=open_cases, median=_duration(median))
     await send_html(update, escape(text))
 
 

@@ -296,9 +296,12 @@ async def _to_staff(context: ContextTypes.DEFAULT_TYPE, message: Message, text: 
 
 
 async def close_usage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/stang outside a reply: in the staff group, say how it is used; elsewhere nothing."""
+    """/stang outside a reply: in the staff group, say how it is used; elsewhere it is an
+    unknown command like any other."""
     svc = services(context)
     message = update.message
     if message is not None and message.chat.id == svc.settings.handoff_chat:
         await _to_staff(context, message, msg.STAFF_CLOSE_USAGE)
+        return
+    await handlers.topic(update, context)
 

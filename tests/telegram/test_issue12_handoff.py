@@ -183,11 +183,24 @@ async def test_english_user_gets_english_texts(tg) -> None:
 async def test_stang_closes_and_blocked_chat_closes_with_a_note(tg) -> None:
     api, bot = tg
     post, _ = await hand_over(api)
+    api.push_message(STAFF, "Svar", chat_type="supergroup", user_id=STAFF_MEMBER,
+                     reply_to_message_id=post.message_id)
+    [relayed] = (await api.wait_messages(USER, 3))[2:]      # answer, offer, relayed
     api.push_message(STAFF, "/stang", chat_type="supergroup", user_id=STAFF_MEMBER,
                      reply_to_message_id=post.message_id)
     await api.wait_for(lambda: api.messages_to(STAFF)[-1].plain_text == msg.STAFF_CLOSED.format(case=1))
     case = await bot.store.get_case(1)
     assert case is not None and case.state == "closed"
+    # After closing: the user's reply and a staff reply are not passed on, and both are told.
+    [told] = await ask(api, USER, "En sak till", reply_to_message_id=relayed.message_id)
+    assert told.plain_text == msg.HANDOFF_CASE_CLOSED.format(case=1)
+    api.push_message(STAFF, "Ett sent svar", chat_type="supergroup", user_id=STAFF_MEMBER,
+                     reply_to_message_id=post.message_id)
+    await api.wait_for(lambda: api.messages_to(STAFF)[-1].plain_text
+                       == msg.STAFF_CASE_IS_CLOSED.format(case=1))
+    assert not [m for m in api.messages_to(USER) if "Ett sent svar" in (m.plain_text or "")]
+    api.push_message(STAFF, "/stang", chat_type="supergroup", user_id=STAFF_MEMBER)
+    await api.wait_for(lambda: api.messages_to(STAFF)[-1].plain_text == msg.STAFF_CLOSE_USAGE)
 
     post2, _ = await hand_over(api, 3003)
     api.block_chat(3003)
@@ -261,7 +274,9 @@ async def test_without_the_setting_there_is_no_button(tmp_path: Path) -> None:
         [help_] = await ask(api, USER, "/hjalp")
         for sent in (answer, help_):
             assert not [d for _, d in buttons(sent) if d.startswith("ho:")]
-        api.push_callback(USER, "ho:ask:sv", message_id=answer.message_id)
+        api.push_callback(USER, "ho:ask:sv", message_id=answer.message_id)   # an old button
+        [said] = await api.wait_for(lambda: api.callback_answers)
+        assert said["text"] == msg.HANDOFF_OFF
         await settle(api, bot)
         assert api.messages_to(STAFF) == []
 

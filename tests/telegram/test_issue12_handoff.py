@@ -129,6 +129,8 @@ async def test_replies_elsewhere_relay_nothing(tg) -> None:
     # The same message id in another group, a reply to another message, a plain message.
     api.push_message(other_group, "svar", chat_type="supergroup", user_id=STAFF_MEMBER,
                      reply_to_bot=True)
+    replied = api.pushed_updates[-1]["message"]["reply_to_message"]
+    assert replied["message_id"] == post.message_id          # same message id, another chat
     api.push_message(STAFF, "Hej alla", chat_type="supergroup", user_id=STAFF_MEMBER)
     api.push_message(STAFF, "svar på fel meddelande", chat_type="supergroup", user_id=STAFF_MEMBER,
                      reply_to_message_id=post.message_id + 1)          # the "Hej alla" above

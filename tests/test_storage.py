@@ -645,3 +645,23 @@ async def test_backup_refuses_to_overwrite_the_live_file(store: Store, db_path: 
     with pytest.raises(StorageError, match="onto itself"):
         await store.backup(db_path)
     assert await store.count_active() == 1
+
+
+# -- cases (issue 12: a person to ask) ---------------------------------------------------------
+
+async def test_cases_one_per_token_scrubbed_listed_open_first_and_pruned_after_closing(
+        store: Store) -> None:
+    first, new = await store.open_case("5:m1", 5, "sv", "Ring mig på 070-123 45 67", T0)
+    again, new2 = await store.open_case("5:m1", 5, "sv", "något annat", T0)
+    assert new and not new2 and again.id == first.id and first.question == "Ring mig på [telefon]"
+    second, _ = await store.open_case("6:m1", 6, "en", "Older?", T0 - timedelta(hours=1))
+    third, _ = await store.open_case("7:u3", 7, "sv", "Third", T0 + timedelta(hours=1))
+    await store.add_case_answer(second.id, "staff", "Yes.", T0)                # 1 h to answer
+    await store.add_case_answer(third.id, "staff", "Ja.", T0 + timedelta(hours=4))   # 3 h
+    assert [c.id for c in await store.list_cases()] == [first.id, second.id, third.id]
+    assert [c.state for c in await store.list_cases()] == ["open", "answered", "answered"]
+    assert await store.case_stats() == (1, timedelta(hours=2))               # median of 1 h, 3 h
+    assert await store.close_case(second.id, T0) and not await store.close_case(second.id, T0)
+    assert await store.prune(T0 + timedelta(days=1) - timedelta(days=90)) == 0
+    assert await store.prune(T0 + timedelta(days=91) - timedelta(days=90)) == 1
+    assert await store.get_case(second.id) is None and await store.get_case(first.id) is not None

@@ -150,41 +150,57 @@ async def _confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE, key: st
     assert chat is not None and staff is not None
     token = f"{chat.id}:{key}"
     held = svc.handoff.held(chat.id, key)
-    if held is None:                   # pressed again, or an offer from before a restart
-        ok, case = await _stored(update, svc, svc.store.case_by_token(token), lang)
-        if ok:
-            await _edit_or_send(update, msg.tr("HANDOFF_ALREADY", lang).format(case=case.id)
-                                if case is not None else msg.tr("STALE_BUTTON", lang))
+    ok, case = await _stored(update, svc, svc.store.case_by_token(token), lang)
+    if not ok:
         return
-    if not yes:
-        svc.handoff.release(chat.id, key)
-        await _edit_or_send(update, msg.tr("HANDOFF_CANCELLED", lang))
-        return
-    question, asked_lang = held
-    now = svc.clock()
-    ok, made = await _stored(update, svc, svc.store.open_case(token, chat.id, asked_lang,
-                                                              question, now), lang)
-    if not ok or made is None:
-        return
-    case, new = made
-    if new:
-        post = msg.STAFF_CASE.format(case=case.id, when=_local(svc, case.asked_at),
-                                     language=msg.STAFF_LANGUAGES[case.language],
-                                     question=case.question)
-        try:
-            sent = await with_retries(lambda: context.bot.send_message(
-                staff, escape(post), parse_mode=ParseMode.HTML), None, "posting a case",
-                attempts=REPLY_ATTEMPTS)
-        except TelegramError as exc:
-            log.warning("could not post case %s to the staff group: %s", case.id, exc)
-            await svc.best_effort(svc.store.drop_case(case.id))   # the offer stays: try again
-            await handlers.send_html(update, escape(msg.tr("HANDOFF_FAILED", lang)))
+    new = False
+    if case is None:
+        if held is None:               # cancelled already, or an offer from before a restart
+            await _edit_or_send(update, msg.tr("STALE_BUTTON", lang))
             return
-        await svc.best_effort(svc.store.link_case_message(staff, sent.message_id, case.id))
-        log.info("case %s passed to the staff group", case.id)
+        if not yes:
+            svc.handoff.release(chat.id, key)
+            await _edit_or_send(update, msg.tr("HANDOFF_CANCELLED", lang))
+            return
+        question, asked_lang = held
+        ok, made = await _stored(update, svc, svc.store.open_case(
+            token, chat.id, asked_lang, question, svc.clock()), lang)
+        if not ok or made is None:
+            return
+        case, new = made
+    # The case is in the store; make sure it is in the staff group too. A post that failed, or
+    # a crash between posting and recording the post, is made good by the next press (or by
+    # Telegram delivering this press again): at worst the staff group sees a case twice.
+    ok, first = await _stored(update, svc, svc.store.case_staff_post(case.id, staff), lang)
+    if not ok:
+        return
+    if first is None and not await _post_case(context, svc, case, staff):
+        if new:                          # nothing kept; the offer stays, to press again
+            await svc.best_effort(svc.store.drop_case(case.id))
+        await handlers.send_html(update, escape(msg.tr("HANDOFF_FAILED", lang)))
+        return
     svc.handoff.release(chat.id, key)
-    await _edit_or_send(update, msg.tr("HANDOFF_SENT" if new else "HANDOFF_ALREADY",
+    sent_now = first is None
+    await _edit_or_send(update, msg.tr("HANDOFF_SENT" if sent_now else "HANDOFF_ALREADY",
                                        lang).format(case=case.id))
+
+
+async def _post_case(context: ContextTypes.DEFAULT_TYPE, svc: Services, case: Case,
+                     staff: int) -> bool:
+    """Post the case in the staff group and record the post (the route for staff replies)."""
+    post = msg.STAFF_CASE.format(case=case.id, when=_local(svc, case.asked_at),
+                                 language=msg.STAFF_LANGUAGES[case.language],
+                                 question=case.question)
+    try:
+        sent = await with_retries(lambda: context.bot.send_message(
+            staff, escape(post), parse_mode=ParseMode.HTML), None, "posting a case",
+            attempts=REPLY_ATTEMPTS)
+    except TelegramError as exc:
+        log.warning("could not post case %s to the staff group: %s", case.id, exc)
+        return False
+    await svc.best_effort(svc.store.link_case_message(staff, sent.message_id, case.id))
+    log.info("case %s passed to the staff group", case.id)
+    return True
 
 
 async def _user_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, case: Case) -> None:

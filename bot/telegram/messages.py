@@ -136,8 +136,8 @@ HANDOFF_SENT = ("Klart! Din fråga är skickad till en handläggare som ärende 
 HANDOFF_ALREADY = ("Din fråga är redan skickad som ärende #{case}, så jag skickar den inte igen. "
                    "Svaret kommer här i chatten.")
 HANDOFF_CANCELLED = "Okej, jag har inte skickat något."
-HANDOFF_FAILED = ("Jag kunde inte skicka frågan till handläggarna just nu. Inget är sparat – "
-                  "tryck på knappen igen om en stund.")
+HANDOFF_FAILED = ("Jag kunde inte skicka frågan till handläggarna just nu. Tryck på ”Ja, skicka” "
+                  "igen om en stund.")
 HANDOFF_OFF = "Det går inte att fråga en handläggare här just nu."
 HANDOFF_ANSWER_HEAD = "💬 Svar från en handläggare (ärende #{case}):"
 HANDOFF_ANSWER_FOOT = ("Det här skrev en människa, inte jag. Svara på det här meddelandet om du "
@@ -291,8 +291,8 @@ EN: dict[str, str] = {
     "HANDOFF_ALREADY": ("Your question has already been passed on as case #{case}, so I will not "
                         "send it again. The answer will come here in this chat."),
     "HANDOFF_CANCELLED": "OK, I have not sent anything.",
-    "HANDOFF_FAILED": ("I could not pass your question on to the case officers just now. Nothing "
-                       "has been stored – please press the button again in a moment."),
+    "HANDOFF_FAILED": ("I could not pass your question on to the case officers just now. Please "
+                       "press “Yes, send it” again in a moment."),
     "HANDOFF_OFF": "Asking a case officer is not available here right now.",
     "HANDOFF_ANSWER_HEAD": "💬 Answer from a case officer (case #{case}):",
     "HANDOFF_ANSWER_FOOT": ("A person wrote this, not me. Reply to this message if you want to "

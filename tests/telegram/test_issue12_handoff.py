@@ -331,3 +331,35 @@ async def test_a_failed_post_to_the_staff_group_loses_nothing(tg) -> None:
     api.push_callback(USER, data_of(offer, msg.HANDOFF_YES), message_id=offer.message_id)
     [post] = await api.wait_messages(STAFF, 1)                      # the same offer, again
     assert HONEST in post.plain_text and len(await bot.store.list_cases()) == 1
+
+
+async def test_a_restart_loses_neither_the_case_nor_its_route(tmp_path: Path) -> None:
+    env = {"PARTNERBOT_HANDOFF_CHAT": str(STAFF)}
+    async with StandIn() as api:
+        async with running_bot(tmp_path, api, now=NOW, env=env) as first:
+            post, _ = await hand_over(api)
+            await settle(api, first)
+        async with running_bot(tmp_path, api, now=NOW, env=env) as bot:   # the same database
+            before = len(api.messages_to(USER))
+            api.push_message(STAFF, "Svar efter omstart", chat_type="supergroup",
+                             user_id=STAFF_MEMBER, reply_to_message_id=post.message_id)
+            [relayed] = (await api.wait_messages(USER, before + 1))[before:]
+            assert "Svar efter omstart" in relayed.plain_text
+            assert (await bot.store.get_case(1)).state == "answered"    # type: ignore[union-attr]
+
+
+async def test_a_case_whose_post_was_not_recorded_is_posted_again_on_the_next_press(tg) -> None:
+    api, bot = tg
+    [answer] = await ask(api, USER, HONEST)
+    [offer] = await press(api, USER, answer, msg.HANDOFF_BUTTON)
+    # As if the bot died after storing the case and before posting it (memory gone too).
+    case, _ = await bot.store.open_case(f"{USER}:m{answer.message_id}", USER, "sv", HONEST, NOW)
+    bot.services.handoff.release(USER, f"m{answer.message_id}")
+    api.push_callback(USER, data_of(offer, msg.HANDOFF_YES), message_id=offer.message_id)
+    [post] = await api.wait_messages(STAFF, 1)
+    assert post.plain_text.startswith(f"#{case.id} · ny fråga")
+    await api.wait_for(lambda: edits(api, USER))
+    assert edits(api, USER)[-1].plain_text == msg.HANDOFF_SENT.format(case=case.id)
+    api.push_callback(USER, data_of(offer, msg.HANDOFF_YES), message_id=offer.message_id)
+    await settle(api, bot)
+    assert len(api.messages_to(STAFF)) == 1                      # posted once

@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--now", type=_now_arg, help=now_help)
     command("unanswered", "questions the bot could not answer, most frequent first")
     command("feedback", "questions whose answer got 👎, with the answer, most frequent first")
+    cases = command("cases", "questions handed to a person: open ones (oldest first), then answered")
+    cases.add_argument("--export", type=Path, metavar="FILE",
+                       help="write the answered cases as draft FAQ entries (YAML) for a curator")
     backup = command("backup", "online backup of the database")
     backup.add_argument("file", type=Path)
     command("health", "exit 0 while the running bot keeps polling (Docker)")
@@ -87,7 +90,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
         args.now = None
         if not has_token:
             print("Ingen TELEGRAM_BOT_TOKEN satt – startar terminalchatten i stället.\n", file=sys.stderr)
-    if args.command in {"run", "send-reminders", "unanswered", "feedback", "backup", "health"}:
+    if args.command in {"run", "send-reminders", "unanswered", "feedback", "cases", "backup",
+                        "health"}:
         from bot.operations import run_operation
         return run_operation(args)
     try:

@@ -83,6 +83,7 @@ class Settings:
     delivery_interval: float = 60.0       # seconds between reminder/broadcast passes
     busy_timeout: float = 5.0             # how long a write waits for a database locked elsewhere
     pretend_now: datetime | None = None   # PARTNERBOT_NOW: rehearse with a shifted clock
+    handoff_chat: int | None = None       # PARTNERBOT_HANDOFF_CHAT: the staff group; None = off
 
     def secret_values(self) -> tuple[str, ...]:
         """Revealed secrets, for :func:`bot.logsafe.setup_logging`."""
@@ -264,6 +265,15 @@ def load_settings(
     busy_timeout = _parse_seconds("PARTNERBOT_BUSY_TIMEOUT", get("PARTNERBOT_BUSY_TIMEOUT"),
                                   5.0, 0.1, 600)
 
+    handoff_raw = get("PARTNERBOT_HANDOFF_CHAT")
+    if not handoff_raw:
+        handoff_chat = None
+    elif re.fullmatch(r"-?[0-9]+", handoff_raw) and int(handoff_raw) != 0:
+        handoff_chat = int(handoff_raw)
+    else:
+        raise ConfigError("PARTNERBOT_HANDOFF_CHAT must be the numeric Telegram chat id of the "
+                          "staff group, e.g. -1001234567890 (leave it empty to turn it off)")
+
     pretend_raw = get("PARTNERBOT_NOW")
     pretend_now = None
     if pretend_raw:
@@ -287,4 +297,5 @@ def load_settings(
         delivery_interval=delivery_interval,
         busy_timeout=busy_timeout,
         pretend_now=pretend_now,
+        handoff_chat=handoff_chat,
     )

@@ -6,9 +6,10 @@ import asyncio
 import logging
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
-from bot.clock import system_clock
+from bot.clock import STOCKHOLM, system_clock
 from bot.config import ConfigError, Settings, load_settings
 from bot.knowledge.model import KnowledgeError, knowledge_warnings
 from bot.logsafe import setup_logging
@@ -40,6 +41,8 @@ def run_operation(args: argparse.Namespace) -> int:
             return asyncio.run(list_unanswered(settings))
         if args.command == "feedback":
             return asyncio.run(list_feedback(settings))
+        if args.command == "cases":
+            return asyncio.run(cases(settings, args.export))
         if args.command == "backup":
             return asyncio.run(backup(settings, args.file))
         return health(settings)
@@ -163,6 +166,80 @@ async def list_feedback(settings: Settings) -> int:
     for text, answer, count, last in rows:
         print(f"{count:>5}  {last:%Y-%m-%d}  {answer or '-'}  {text}")
     return 0
+
+
+def _local_time(when: datetime) -> str:
+    return when.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+
+
+async def cases(settings: Settings, export: Path | None) -> int:
+    """`partnerbot cases`: open cases (oldest first), then answered ones; with --export the
+    answered ones as draft FAQ entries for a curator to review and merge."""
+    store = await Store.open(settings.db_path, busy_timeout=settings.busy_timeout)
+    try:
+        if export is not None:
+            answered = await store.answered_cases()
+        else:
+            listed = await store.list_cases()
+    finally:
+        await store.close()
+    if export is not None:
+        try:
+            export.write_text(draft_faq(answered, system_clock()), encoding="utf-8")
+        except OSError as exc:
+            return _fail(f"cannot write {export}: {exc.strerror}", 1)
+        print(f"Wrote {len(answered)} draft FAQ entr{'y' if len(answered) == 1 else 'ies'} "
+              f"to {export}; review them before merging into knowledge/faq.yaml.")
+        return 0
+    if not listed:
+        print("No open or answered cases.")
+    for case in listed:
+        answered_at = f"  (first answer {_local_time(case.answered_at)})" if case.answered_at else ""
+        print(f"{case.state:<9} #{case.id:<5} {_local_time(case.asked_at)}  {case.language}  "
+              f"{' '.join(case.question.split())}{answered_at}")
+    return 0
+
+
+def draft_faq(answered: list, now: datetime) -> str:  # noqa: ANN001 - [(Case, [CaseAnswer])]
+    """YAML drafts in the shape of knowledge/faq.yaml entries, one per answered case, each with
+    `source: "handläggare, DATE"` (a person's answer, not the announcement's)."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+            super().increase_indent(flow, False)          # "  - id:" as in knowledge/faq.yaml
+
+    class Quoted(str):
+        pass
+
+    def text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+        style = '"' if isinstance(value, Quoted) else "|" if "\n" in value else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    Dumper.add_representer(str, text)
+    Dumper.add_representer(Quoted, text)
+    entries = []
+    for case, answers in answered:
+        staff = [a for a in answers if a.author == "staff"]
+        if not staff:
+            continue
+        day = staff[0].at.astimezone(STOCKHOLM).date().isoformat()
+        title = " ".join(case.question.split())
+        entries.append({
+            "id": f"case_{case.id}",
+            "title": title if len(title) <= 60 else title[:59].rsplit(" ", 1)[0] + "…",
+            "questions": [title],
+            "answer": "\n\n".join(a.text.strip() for a in staff),
+            "source": Quoted(f"handläggare, {day}"),
+        })
+    head = (f"# Draft FAQ entries from answered cases (partnerbot cases --export, "
+            f"{now.astimezone(STOCKHOLM):%Y-%m-%d %H:%M}).\n"
+            "# For a curator: check each answer, add phrasings (at least five), title_en and "
+            "answer_en,\n# then merge the entries you keep into knowledge/faq.yaml. `source` "
+            "says who answered:\n# a case officer, not the call announcement.\n")
+    body = yaml.dump({"entries": entries}, Dumper=Dumper, allow_unicode=True, sort_keys=False,
+                     width=100, default_flow_style=False)
+    return head + body
 
 
 async def backup(settings: Settings, dest: Path) -> int:

@@ -29,6 +29,7 @@ from bot.privacy import scrub
 APPLICATION_ID = 0x50544E42  # "PTNB" in PRAGMA application_id marks a Partnerbot database
 SQLITE_MAGIC = b"SQLite format 3\x00"
 LANGUAGES = ("sv", "en")
+MAX_CASE_CHARS = 2000      # a question handed to a person may be longer than a logged one
 
 # Append-only: entry i upgrades user_version i -> i+1. Never edit a shipped entry.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -59,6 +60,27 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         " answer TEXT NOT NULL, asked_at TEXT NOT NULL)",
         "CREATE INDEX feedback_asked_at ON feedback (asked_at)",
         "CREATE INDEX unanswered_asked_at ON unanswered (asked_at)",
+    ),
+    (   # 4: questions handed to a person (PARTNERBOT_HANDOFF_CHAT). The chat id only routes the
+        # answers back; the question is scrubbed. `token` makes a second confirm press no second
+        # case. case_messages maps the posts in the staff group and the relayed answers in the
+        # user's chat to their case, so replies to either find it.
+        "CREATE TABLE cases (id INTEGER PRIMARY KEY AUTOINCREMENT, token TEXT NOT NULL UNIQUE,"
+        " chat_id INTEGER NOT NULL, language TEXT NOT NULL CHECK (language IN ('sv', 'en')),"
+        " question TEXT NOT NULL, asked_at TEXT NOT NULL,"
+        " state TEXT NOT NULL CHECK (state IN ('open', 'answered', 'closed')),"
+        " answered_at TEXT, closed_at TEXT, note TEXT)",
+        "CREATE INDEX cases_chat ON cases (chat_id)",
+        "CREATE INDEX cases_state ON cases (state, asked_at)",
+        "CREATE TABLE case_answers (id INTEGER PRIMARY KEY,"
+        " case_id INTEGER NOT NULL REFERENCES cases (id) ON DELETE CASCADE,"
+        " author TEXT NOT NULL CHECK (author IN ('staff', 'user')), text TEXT NOT NULL,"
+        " at TEXT NOT NULL)",
+        "CREATE INDEX case_answers_case ON case_answers (case_id)",
+        "CREATE TABLE case_messages (chat_id INTEGER NOT NULL, message_id INTEGER NOT NULL,"
+        " case_id INTEGER NOT NULL REFERENCES cases (id) ON DELETE CASCADE,"
+        " PRIMARY KEY (chat_id, message_id)) WITHOUT ROWID",
+        "CREATE INDEX case_messages_case ON case_messages (case_id)",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -111,6 +133,27 @@ class Broadcast:
     text: str
     created_at: datetime
     finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Case:
+    """A question handed to a person. ``chat_id`` is only for routing the answers back."""
+    id: int
+    chat_id: int
+    language: str
+    question: str
+    asked_at: datetime
+    state: str                      # 'open' | 'answered' | 'closed'
+    answered_at: datetime | None    # the first staff answer
+    closed_at: datetime | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class CaseAnswer:
+    author: str                     # 'staff' | 'user' (a user's reply to a relayed answer)
+    text: str
+    at: datetime
 
 
 class _Result(NamedTuple):
@@ -438,10 +481,13 @@ class Store:
             after, op = rows[-1]["chat_id"], ">"
 
     async def forget_chat(self, chat_id: int) -> int:
-        """Erase the subscriber row and every delivery of the chat; returns rows deleted."""
+        """Erase the subscriber row, every delivery and every case of the chat (with their
+        answers and message links); returns rows deleted."""
         async with self._write():
             gone = (await self._execute("DELETE FROM deliveries WHERE chat_id = ?",
                                         (chat_id,))).rowcount
+            gone += (await self._execute("DELETE FROM cases WHERE chat_id = ?",
+                                         (chat_id,))).rowcount
             gone += (await self._execute("DELETE FROM subscribers WHERE chat_id = ?",
                                          (chat_id,))).rowcount
         return gone
@@ -454,11 +500,16 @@ class Store:
             dels = (await self._execute(
                 "SELECT key, status, attempts, updated_at FROM deliveries WHERE chat_id = ?"
                 " ORDER BY updated_at, key", (chat_id,))).rows
+            cases = (await self._execute(
+                "SELECT id, question, asked_at, state, answered_at, closed_at,"
+                " (SELECT COUNT(*) FROM case_answers AS a WHERE a.case_id = c.id) AS messages"
+                " FROM cases AS c WHERE chat_id = ? ORDER BY id", (chat_id,))).rows
         subscriber = None
         if subs:
             subscriber = dict(subs[0])
             subscriber["active"] = bool(subscriber["active"])
-        return {"subscriber": subscriber, "deliveries": [dict(r) for r in dels]}
+        return {"subscriber": subscriber, "deliveries": [dict(r) for r in dels],
+                "cases": [dict(r) for r in cases]}
 
     # -- deliveries -------------------------------------------------------------------------
     async def delivery_status(self, chat_id: int, key: str) -> str | None:
@@ -594,7 +645,9 @@ class Store:
         before `before`; returns the rows deleted. Writes nothing when nothing has expired."""
         expired = await self._read(
             "SELECT EXISTS (SELECT 1 FROM unanswered WHERE asked_at < ?)"
-            " OR EXISTS (SELECT 1 FROM feedback WHERE asked_at < ?)", (_ts(before), _ts(before)))
+            " OR EXISTS (SELECT 1 FROM feedback WHERE asked_at < ?)"
+            " OR EXISTS (SELECT 1 FROM cases WHERE state = 'closed' AND closed_at < ?)",
+            (_ts(before),) * 3)
         if not expired[0][0]:
             return 0
         async with self._write():
@@ -602,7 +655,109 @@ class Store:
                                         (_ts(before),))).rowcount
             gone += (await self._execute("DELETE FROM feedback WHERE asked_at < ?",
                                          (_ts(before),))).rowcount
+            # Cases go `before` after they close (answers and message links cascade).
+            gone += (await self._execute("DELETE FROM cases WHERE state = 'closed'"
+                                         " AND closed_at < ?", (_ts(before),))).rowcount
         return gone
+
+    # -- cases (questions handed to a person) ------------------------------------------------
+    async def open_case(self, token: str, chat_id: int, language: str, question: str,
+                        now: datetime) -> tuple[Case, bool]:
+        """The case for ``token``: a new open one (True), or the one already made for it
+        (False), so a second press of the same confirm button makes no second case. The
+        question is scrubbed before it is stored."""
+        if language not in LANGUAGES:
+            raise ValueError(f"language must be one of {LANGUAGES}, got {language!r}")
+        clean = scrub(question)[:MAX_CASE_CHARS]
+        async with self._write():
+            inserted = (await self._execute(
+                "INSERT INTO cases (token, chat_id, language, question, asked_at, state)"
+                " VALUES (?, ?, ?, ?, ?, 'open') ON CONFLICT (token) DO NOTHING",
+                (token, chat_id, language, clean, _ts(now)))).rowcount == 1
+            rows = (await self._execute("SELECT * FROM cases WHERE token = ?", (token,))).rows
+        return _case(rows[0]), inserted
+
+    async def case_by_token(self, token: str) -> Case | None:
+        rows = await self._read("SELECT * FROM cases WHERE token = ?", (token,))
+        return _case(rows[0]) if rows else None
+
+    async def get_case(self, case_id: int) -> Case | None:
+        rows = await self._read("SELECT * FROM cases WHERE id = ?", (case_id,))
+        return _case(rows[0]) if rows else None
+
+    async def drop_case(self, case_id: int) -> None:
+        """Undo a case that could not be posted to the staff group (the user may try again)."""
+        await self._write1("DELETE FROM cases WHERE id = ?", (case_id,))
+
+    async def link_case_message(self, chat_id: int, message_id: int, case_id: int) -> None:
+        """A message (a post in the staff group, a relayed answer) that belongs to a case."""
+        await self._write1("INSERT OR IGNORE INTO case_messages (chat_id, message_id, case_id)"
+                           " VALUES (?, ?, ?)", (chat_id, message_id, case_id))
+
+    async def case_for_message(self, chat_id: int, message_id: int) -> Case | None:
+        rows = await self._read("SELECT c.* FROM case_messages AS m JOIN cases AS c"
+                                " ON c.id = m.case_id WHERE m.chat_id = ? AND m.message_id = ?",
+                                (chat_id, message_id))
+        return _case(rows[0]) if rows else None
+
+    async def case_staff_post(self, case_id: int, staff_chat: int) -> int | None:
+        """The case's first post in the staff group (what a user's reply is threaded under)."""
+        rows = await self._read("SELECT MIN(message_id) FROM case_messages WHERE case_id = ?"
+                                " AND chat_id = ?", (case_id, staff_chat))
+        return int(rows[0][0]) if rows and rows[0][0] is not None else None
+
+    async def add_case_answer(self, case_id: int, author: str, text: str,
+                              now: datetime) -> None:
+        """A staff answer (marks an open case answered) or a user's reply to one (scrubbed)."""
+        if author not in ("staff", "user"):
+            raise ValueError(f"author must be staff or user, got {author!r}")
+        if author == "user":
+            text = scrub(text)
+        async with self._write():
+            await self._execute("INSERT INTO case_answers (case_id, author, text, at)"
+                                " VALUES (?, ?, ?, ?)", (case_id, author, text, _ts(now)))
+            if author == "staff":
+                await self._execute("UPDATE cases SET state = 'answered', answered_at = ?"
+                                    " WHERE id = ? AND state = 'open'", (_ts(now), case_id))
+
+    async def close_case(self, case_id: int, now: datetime, note: str | None = None) -> bool:
+        """Close the case (kept RETENTION after this, then pruned); False if already closed."""
+        result = await self._write1("UPDATE cases SET state = 'closed', closed_at = ?, note = ?"
+                                    " WHERE id = ? AND state <> 'closed'",
+                                    (_ts(now), note, case_id))
+        return result.rowcount == 1
+
+    async def list_cases(self) -> list[Case]:
+        """Open cases, oldest first, then answered ones, oldest first (closed ones left out)."""
+        rows = await self._read("SELECT * FROM cases WHERE state IN ('open', 'answered')"
+                                " ORDER BY state = 'answered', asked_at, id")
+        return [_case(r) for r in rows]
+
+    async def case_answers(self, case_id: int) -> list[CaseAnswer]:
+        rows = await self._read("SELECT author, text, at FROM case_answers WHERE case_id = ?"
+                                " ORDER BY at, id", (case_id,))
+        return [CaseAnswer(str(r["author"]), str(r["text"]), datetime.fromisoformat(r["at"]))
+                for r in rows]
+
+    async def answered_cases(self) -> list[tuple[Case, list[CaseAnswer]]]:
+        """Every stored case with at least one staff answer, oldest first, with its answers."""
+        rows = await self._read("SELECT * FROM cases WHERE answered_at IS NOT NULL"
+                                " ORDER BY asked_at, id")
+        return [(case, await self.case_answers(case.id)) for case in map(_case, rows)]
+
+    async def case_stats(self) -> tuple[int, timedelta | None]:
+        """Open cases, and the median time from question to first staff answer."""
+        async with self._lock:
+            open_count = (await self._execute(
+                "SELECT COUNT(*) FROM cases WHERE state = 'open'")).rows[0][0]
+            rows = (await self._execute("SELECT asked_at, answered_at FROM cases"
+                                        " WHERE answered_at IS NOT NULL")).rows
+        waits = sorted(datetime.fromisoformat(r[1]) - datetime.fromisoformat(r[0]) for r in rows)
+        if not waits:
+            return int(open_count), None
+        mid = len(waits) // 2
+        median = waits[mid] if len(waits) % 2 else (waits[mid - 1] + waits[mid]) / 2
+        return int(open_count), median
 
     # -- feedback (👎 on an answer; never linked to a chat) -----------------------------------
     async def record_feedback(self, question: str, answer: str | None, now: datetime) -> None:
@@ -700,6 +855,13 @@ class Store:
             " (SELECT COUNT(*) FROM unanswered) AS unanswered,"
             " (SELECT COALESCE(SUM(count), 0) FROM question_days) AS questions")
         return {k: int(rows[0][k]) for k in rows[0].keys()}
+
+
+def _case(row: sqlite3.Row) -> Case:
+    return Case(id=int(row["id"]), chat_id=int(row["chat_id"]), language=str(row["language"]),
+                question=str(row["question"]), asked_at=datetime.fromisoformat(row["asked_at"]),
+                state=str(row["state"]), answered_at=_dt(row["answered_at"]),
+                closed_at=_dt(row["closed_at"]), note=row["note"])
 
 
 def _subscriber(row: sqlite3.Row) -> Subscriber:

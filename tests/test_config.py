@@ -237,3 +237,12 @@ def test_settings_are_frozen() -> None:
     settings = load({})
     with pytest.raises(AttributeError):
         settings.log_level = "DEBUG"  # type: ignore[misc]
+
+
+def test_handoff_chat_is_off_when_unset_and_a_chat_id_when_set() -> None:
+    assert load({}).handoff_chat is None
+    assert load({"PARTNERBOT_HANDOFF_CHAT": " "}).handoff_chat is None
+    assert load({"PARTNERBOT_HANDOFF_CHAT": "-1001234567890"}).handoff_chat == -1001234567890
+    for bad in ("@staffgroup", "0", "-100 123", "12.5"):
+        with pytest.raises(ConfigError, match="PARTNERBOT_HANDOFF_CHAT"):
+            load({"PARTNERBOT_HANDOFF_CHAT": bad})

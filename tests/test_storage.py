@@ -375,12 +375,18 @@ async def test_forget_chat_leaves_nothing_about_the_chat(store: Store, db_path: 
         await store.claim(chat, "broadcast:1", T0)
     await store.record_unanswered("Hur söker man?", T0)
     await store.record_question(T0)
+    case, _ = await store.open_case("77:m5", 77, "sv", "Vad kostar det?", T0)   # issue 12
+    await store.link_case_message(-100123, 9, case.id)
+    await store.link_case_message(77, 12, case.id)
+    await store.add_case_answer(case.id, "staff", "Fråga ICLD.", T0)
 
     report = await store.chat_report(77)
     assert report["subscriber"]["chat_id"] == 77 and len(report["deliveries"]) == 2
+    assert [c["question"] for c in report["cases"]] == ["Vad kostar det?"]
 
-    assert await store.forget_chat(77) == 3
-    assert await store.chat_report(77) == {"subscriber": None, "deliveries": []}
+    assert await store.forget_chat(77) == 4
+    assert await store.chat_report(77) == {"subscriber": None, "deliveries": [], "cases": []}
+    assert await store.case_for_message(-100123, 9) is None
     assert await store.get_subscriber(77) is None
     con = raw(db_path)
     for (table,) in con.execute("SELECT name FROM sqlite_schema WHERE type = 'table'"):
@@ -416,6 +422,7 @@ async def test_chat_report_lists_everything_stored(store: Store) -> None:
                        "unsubscribed_at": None},
         "deliveries": [{"key": "reminder:x", "status": "sent", "attempts": 1,
                         "updated_at": "2020-03-02T09:00:05.000000+00:00"}],
+        "cases": [],
     }
 
 
@@ -638,3 +645,23 @@ async def test_backup_refuses_to_overwrite_the_live_file(store: Store, db_path: 
     with pytest.raises(StorageError, match="onto itself"):
         await store.backup(db_path)
     assert await store.count_active() == 1
+
+
+# -- cases (issue 12: a person to ask) ---------------------------------------------------------
+
+async def test_cases_one_per_token_scrubbed_listed_open_first_and_pruned_after_closing(
+        store: Store) -> None:
+    first, new = await store.open_case("5:m1", 5, "sv", "Ring mig på 070-123 45 67", T0)
+    again, new2 = await store.open_case("5:m1", 5, "sv", "något annat", T0)
+    assert new and not new2 and again.id == first.id and first.question == "Ring mig på [telefon]"
+    second, _ = await store.open_case("6:m1", 6, "en", "Older?", T0 - timedelta(hours=1))
+    third, _ = await store.open_case("7:u3", 7, "sv", "Third", T0 + timedelta(hours=1))
+    await store.add_case_answer(second.id, "staff", "Yes.", T0)                # 1 h to answer
+    await store.add_case_answer(third.id, "staff", "Ja.", T0 + timedelta(hours=4))   # 3 h
+    assert [c.id for c in await store.list_cases()] == [first.id, second.id, third.id]
+    assert [c.state for c in await store.list_cases()] == ["open", "answered", "answered"]
+    assert await store.case_stats() == (1, timedelta(hours=2))               # median of 1 h, 3 h
+    assert await store.close_case(second.id, T0) and not await store.close_case(second.id, T0)
+    assert await store.prune(T0 + timedelta(days=1) - timedelta(days=90)) == 0
+    assert await store.prune(T0 + timedelta(days=91) - timedelta(days=90)) == 1
+    assert await store.get_case(second.id) is None and await store.get_case(first.id) is not None

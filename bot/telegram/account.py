@@ -148,7 +148,7 @@ async def my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     words = msg.WORDS[lang]
     sub = report["subscriber"]
-    if sub is None and not report["deliveries"]:
+    if sub is None and not report["deliveries"] and not report["cases"]:
         await send_html(update, escape(f"{msg.tr('MY_DATA_NONE', lang)}\n\n"
                                        f"{msg.tr('PRIVACY', lang)}"))
         return
@@ -164,6 +164,10 @@ async def my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         latest = words["latest"].format(when=_local(deliveries[-1]["updated_at"], svc))
         lines.append(msg.tr("MY_DATA_DELIVERIES", lang).format(
             count=words["count"].format(n=len(deliveries)), latest=latest))
+    for case in report["cases"]:
+        lines.append(msg.tr("MY_DATA_CASE", lang).format(
+            case=case["id"], state=words[case["state"]], when=_local(case["asked_at"], svc),
+            question=case["question"]))
     lines += ["", msg.tr("PRIVACY", lang), "", msg.tr("MY_DATA_FOOT", lang)]
     await send_html(update, escape("\n".join(lines)))
 
@@ -194,6 +198,7 @@ async def forget_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     ok, removed = await _stored(update, svc, svc.store.forget_chat(chat.id), lang)
     if not ok:
         return
+    svc.handoff.forget_chat(chat.id)
     await _edit_or_send(update, msg.tr("FORGET_DONE" if removed else "FORGET_NOTHING", lang))
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
@@ -52,13 +53,29 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         today = await svc.store.questions_on(local_day(now)) + svc.questions.unsaved(local_day(now))
         top = await svc.store.top_unanswered(5)
         thumbs_down = await svc.store.count_feedback()
+        open_cases, median = await svc.store.case_stats()
     except StorageError as exc:
         svc.alarm.failed(exc)
         await send_html(update, escape(msg.STORE_BROKEN))
         return
     unanswered = "\n".join(f"  {count} × {text[:80]}" for text, count, _ in top) or "  (inga)"
-    await send_html(update, escape(msg.STATS.format(active=active, today=today,
-                                                    unanswered=unanswered, thumbs_down=thumbs_down)))
+    text = msg.STATS.format(active=active, today=today, unanswered=unanswered,
+                            thumbs_down=thumbs_down)
+    if svc.settings.handoff_chat is not None or open_cases or median is not None:
+        text += "\n" + msg.STATS_CASES.format(open=open_cases, median=_duration(median))
+    await send_html(update, escape(text))
+
+
+def _duration(span: timedelta | None) -> str:
+    """"2 h 5 min", "3 d 4 h", "12 min"; "–" when no case has been answered."""
+    if span is None:
+        return "–"
+    minutes = int(span.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h"
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
 
 
 async def broadcast(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -14,7 +14,7 @@ from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler,
                           ContextTypes, Defaults, InlineQueryHandler, MessageHandler, TypeHandler,
                           filters)
 
-from bot.telegram import account, admin, handlers
+from bot.telegram import account, admin, handlers, handoff
 from bot.telegram import messages as msg
 from bot.brain import Brain
 from bot.clock import Clock, shifted_clock, system_clock
@@ -90,9 +90,16 @@ async def heartbeat_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 def add_handlers(app: Application) -> None:
     app.add_handler(TypeHandler(Update, handlers.flood_gate), group=-1)
     only_new = filters.UpdateType.MESSAGE
+    staff = app.bot_data[KEY].settings.handoff_chat
+    if staff is not None:
+        # Replies in the staff group are answers to cases (or /stang), never questions.
+        app.add_handler(MessageHandler(only_new & filters.Chat(staff) & filters.REPLY,
+                                       handoff.staff_reply))
     # Free text first: most updates are questions, and python-telegram-bot tries handlers in
     # order. It cannot take a command from the handlers below (its filter excludes commands).
-    app.add_handler(MessageHandler(only_new & filters.TEXT & ~filters.COMMAND, handlers.question))
+    # handoff.text_message routes a reply to a relayed answer to its case, else asks the engine.
+    app.add_handler(MessageHandler(only_new & filters.TEXT & ~filters.COMMAND,
+                                   handoff.text_message if staff is not None else handlers.question))
     app.add_handler(CommandHandler("start", handlers.start))
     app.add_handler(CommandHandler(list(msg.TOPIC_COMMANDS), handlers.topic))
     app.add_handler(CommandHandler(list(msg.SUBSCRIBE_COMMANDS), account.subscribe))
@@ -103,12 +110,14 @@ def add_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("stats", admin.stats))
     app.add_handler(CommandHandler("broadcast", admin.broadcast))
     app.add_handler(CommandHandler("reload", admin.reload_knowledge))
+    app.add_handler(CommandHandler(msg.CLOSE_CASE_COMMAND, handoff.close_usage))
     app.add_handler(CallbackQueryHandler(handlers.button, pattern=r"^a:"))
     app.add_handler(CallbackQueryHandler(account.action, pattern=r"^do:"))
     app.add_handler(CallbackQueryHandler(handlers.feedback, pattern=r"^fb:"))
     app.add_handler(CallbackQueryHandler(handlers.show_source, pattern=r"^src:"))
     app.add_handler(CallbackQueryHandler(account.forget_confirmed, pattern=r"^forget:"))
     app.add_handler(CallbackQueryHandler(admin.broadcast_confirmed, pattern=r"^bc:"))
+    app.add_handler(CallbackQueryHandler(handoff.button, pattern=rf"^{handlers.CALLBACK_HANDOFF}:"))
     app.add_handler(CallbackQueryHandler(handlers.unknown_button))
     app.add_handler(InlineQueryHandler(handlers.inline_query))
     app.add_handler(MessageHandler(only_new & filters.COMMAND, handlers.topic))   # unknown /x

@@ -32,6 +32,7 @@ CALLBACK_ANSWER = "a"     # a:<entry id>:<lang>
 CALLBACK_ACTION = "do"    # do:sub|unsub|mydata:<lang> - a button that does what a command does
 CALLBACK_FEEDBACK = "fb"  # fb:up|down under a free-text answer
 CALLBACK_SOURCE = "src"   # src:<answer topic>:<lang> - the announcement's quotes behind it
+CALLBACK_HANDOFF = "ho"   # ho:ask:<lang>, then ho:yes|no:<key> (bot/telegram/handoff.py)
 REPLY_ATTEMPTS = 4        # a 5xx or a dropped connection should not cost anyone their answer
 MAX_BUTTONS = 3
 INLINE_RESULTS = 3
@@ -114,9 +115,11 @@ def next_topics(answer: Answer, partners: frozenset[str]) -> tuple[str, ...]:
     return ()
 
 
-def keyboard(answer: Answer, engine: Engine, feedback: bool = False) -> InlineKeyboardMarkup | None:
+def keyboard(answer: Answer, engine: Engine, feedback: bool = False,
+             handoff: bool = False) -> InlineKeyboardMarkup | None:
     """'Menade du …?' suggestions, or what comes next, as buttons; a button to ICLD's site when
-    the answer refers to it; 👍/👎 under free-text answers."""
+    the answer refers to it; "Fråga en handläggare" when ``handoff``; 👍/👎 under free-text
+    answers."""
     faq = engine.knowledge.faq_by_id
     if answer.suggestions:
         items = tuple((s.id, s.title) for s in answer.suggestions[:MAX_BUTTONS])
@@ -127,7 +130,13 @@ def keyboard(answer: Answer, engine: Engine, feedback: bool = False) -> InlineKe
     url = engine.knowledge.call.url
     refers = bool(url) and ("icld" in answer.text.lower() or url in answer.text)
     source = answer.match if answer.sources else None
-    return _buttons(items, answer.lang, url if refers else None, feedback, source)
+    return _buttons(items, answer.lang, url if refers else None, feedback, handoff, source)
+
+
+def offers_handoff(answer: Answer, handoff_chat: int | None) -> bool:
+    """With a staff group set, an honest "the announcement does not say" answer (or the
+    engine not knowing) and the help offer a person to ask."""
+    return handoff_chat is not None and (answer.unanswered or answer.match == "help")
 
 
 @functools.lru_cache(maxsize=8)
@@ -163,7 +172,8 @@ class _Keyboard(InlineKeyboardMarkup):
 
 @functools.lru_cache(maxsize=1024)
 def _buttons(items: tuple[tuple[str, str], ...], lang: str, url: str | None = None,
-             feedback: bool = False, source: str | None = None) -> InlineKeyboardMarkup | None:
+             feedback: bool = False, handoff: bool = False,
+             source: str | None = None) -> InlineKeyboardMarkup | None:
     """Built once per set of topics: a few hundred distinct keyboards serve every answer, and
     Telegram objects are immutable, so sharing them is safe. ``source``: the answer's topic,
     when it quotes the announcement (a Källa button shows the quotes)."""
@@ -175,6 +185,9 @@ def _buttons(items: tuple[tuple[str, str], ...], lang: str, url: str | None = No
                                   callback_data=f"{CALLBACK_SOURCE}:{source}:{lang}")] if source else []
     if link or quote:
         rows.append(quote + link)
+    if handoff:
+        rows.append([InlineKeyboardButton(msg.tr("HANDOFF_BUTTON", lang),
+                                          callback_data=f"{CALLBACK_HANDOFF}:ask:{lang}")])
     if feedback:
         rows.append([InlineKeyboardButton("👍", callback_data=f"{CALLBACK_FEEDBACK}:up"),
                      InlineKeyboardButton("👎", callback_data=f"{CALLBACK_FEEDBACK}:down")])
@@ -216,7 +229,9 @@ async def send_html(update: Update, html: str,
 async def send_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, answer: Answer,
                       feedback: bool = False) -> Message | None:
     svc = services(context)
-    sent = await send_html(update, answer_html(answer), keyboard(answer, svc.brain.engine, feedback))
+    handoff = offers_handoff(answer, svc.settings.handoff_chat)
+    sent = await send_html(update, answer_html(answer),
+                           keyboard(answer, svc.brain.engine, feedback, handoff))
     if sent is not None and answer.match is not None:     # what a follow-up may point at
         svc.recent.remember(sent.chat_id, sent.message_id, answer, svc.clock())
     return sent
@@ -308,6 +323,8 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     sent = await send_answer(update, context, answer, feedback=True)   # first the answer
     if sent is not None:            # what 👎 under it records: the question and the answer
         svc.answered.remember(sent.chat_id, sent.message_id, text[:MAX_QUESTION_CHARS], answer.match)
+        if offers_handoff(answer, svc.settings.handoff_chat) and answer.match != "help":
+            svc.handoff.remember_question(sent.chat_id, sent.message_id, text)
     # Written in batches by the heartbeat job (text and time only, never who asked).
     svc.questions.add(now, scrub(text)[:MAX_QUESTION_CHARS] if answer.match is None else None)
     if svc.questions.backlog:

@@ -46,8 +46,9 @@ ENGLISH_COMMANDS = frozenset({"help", "countries", "areas", "who", "subscribe", 
                               "stop", "calendar", "mydata", "my_data", "forgetme", "forget_me"})
 SWEDISH_COMMANDS = frozenset({"hjalp", "lander", "omraden", "vem", "prenumerera", "avsluta",
                               "stopp", "kalender", "mina_uppgifter", "glom_mig"})
+CLOSE_CASE_COMMAND = "stang"     # staff, in the staff group, as a reply to a case
 ALL_COMMANDS: frozenset[str] = ENGLISH_COMMANDS | SWEDISH_COMMANDS | {
-    "start", "deadline", "stats", "broadcast", "reload"}
+    "start", "deadline", "stats", "broadcast", "reload", CLOSE_CASE_COMMAND}
 START_TOPICS: tuple[str, ...] = ("countries", "deadline", "who_can_apply", "core_areas")
 
 REMIND_ME = "🔔 Påminn mig"
@@ -99,6 +100,11 @@ PRIVACY = ("Så här hanterar jag uppgifter:\n"
            "text och tid, utan koppling till dig. Namn, telefonnummer, e-postadresser, "
            "personnummer och användarnamn tas bort innan något sparas. Texterna hjälper oss att "
            "förbättra svaren och raderas efter 90 dagar.\n"
+           "• Om du trycker på ”Fråga en handläggare” och bekräftar sparar jag frågan (utan namn "
+           "och kontaktuppgifter), tiden, svaren och chattens id – id:t bara för att kunna "
+           "skicka svaret hit. Handläggarna ser bara frågan, tiden, språket och ett "
+           "ärendenummer. Ärendet raderas 90 dagar efter att det har avslutats, eller när du "
+           "skriver /glom_mig.\n"
            "• Hur många frågor som ställs per dag (bara en siffra).\n"
            "Inget annat sparas – varken vem du är eller dina andra meddelanden.")
 MY_DATA_NONE = "Jag har inget sparat som är kopplat till den här chatten."
@@ -106,6 +112,7 @@ MY_DATA_HEAD = "Det här har jag sparat om den här chatten:"
 MY_DATA_SUB = ("• Prenumeration: {state}, språk {language}, startad {since}"
                "{until}")
 MY_DATA_DELIVERIES = "• Skickade påminnelser och utskick: {count}{latest}"
+MY_DATA_CASE = "• Fråga till en handläggare, ärende #{case} ({state}), ställd {when}: ”{question}”"
 MY_DATA_FOOT = "Skriv /glom_mig för att radera allt som är kopplat till den här chatten."
 
 FORGET_ASK = ("Vill du att jag raderar allt som är sparat om den här chatten? "
@@ -115,6 +122,51 @@ FORGET_NO = "Nej, avbryt"
 FORGET_DONE = "Klart! Jag har raderat allt jag hade sparat om den här chatten."
 FORGET_NOTHING = "Det fanns inget sparat om den här chatten, så det finns inget att radera."
 FORGET_CANCELLED = "Okej, jag har inte raderat något."
+
+# Handing a question to a person (PARTNERBOT_HANDOFF_CHAT): what the user reads.
+HANDOFF_BUTTON = "Fråga en handläggare"
+HANDOFF_WRITE = ("Skriv din fråga till handläggaren i ett meddelande. Innan något skickas visar "
+                 "jag exakt vad handläggaren får se, och du får bekräfta.")
+HANDOFF_CONFIRM = ("Vill du att en handläggare svarar? Då skickar jag det här till "
+                   "handläggarna:\n\n”{question}”\n\n– och ett ärendenummer, inget annat. Ditt "
+                   "namn, ditt användarnamn och chattens id skickas inte, och namn, "
+                   "telefonnummer, e-postadresser och personnummer i frågan har jag tagit bort. "
+                   "Svaret kommer här i chatten.")
+HANDOFF_YES = "Ja, skicka"
+HANDOFF_NO = "Nej, avbryt"
+HANDOFF_SENT = ("Klart! Din fråga är skickad till en handläggare som ärende #{case}. Svaret "
+                "kommer här i chatten – under tiden kan du fortsätta fråga mig.")
+HANDOFF_ALREADY = ("Din fråga är redan skickad som ärende #{case}, så jag skickar den inte igen. "
+                   "Svaret kommer här i chatten.")
+HANDOFF_CANCELLED = "Okej, jag har inte skickat något."
+HANDOFF_FAILED = ("Jag kunde inte skicka frågan till handläggarna just nu. Tryck på ”Ja, skicka” "
+                  "igen om en stund.")
+HANDOFF_OFF = "Det går inte att fråga en handläggare här just nu."
+HANDOFF_ANSWER_HEAD = "💬 Svar från en handläggare (ärende #{case}):"
+HANDOFF_ANSWER_FOOT = ("Det här skrev en människa, inte jag. Svara på det här meddelandet om du "
+                       "vill skriva till handläggaren.")
+HANDOFF_FOLLOWUP_SENT = "Jag har skickat det till handläggaren (ärende #{case})."
+HANDOFF_CASE_CLOSED = ("Ärende #{case} är avslutat, så jag skickar inte det här vidare. Har du en "
+                       "ny fråga kan du skriva /hjalp och trycka på ”Fråga en handläggare”.")
+
+# What the staff group reads (Swedish only, like the other texts for those who run the bot).
+STAFF_CASE = ("#{case} · ny fråga · {when} · {language}\n\n{question}\n\n"
+              "Svara på det här meddelandet så skickar jag svaret till den som frågade. "
+              "Svara /stang för att stänga ärendet.")
+STAFF_FOLLOWUP = "#{case} · den som frågade svarar · {when}\n\n{text}"
+STAFF_RELAYED = "Skickat till den som frågade (ärende #{case})."
+STAFF_CLOSED = "Ärende #{case} är stängt."
+STAFF_ALREADY_CLOSED = "Ärende #{case} var redan stängt."
+STAFF_CASE_IS_CLOSED = ("Ärende #{case} är stängt, så svaret skickades inte. Den som frågade kan "
+                        "ställa en ny fråga.")
+STAFF_BLOCKED = ("Ärende #{case} är stängt: den som frågade har blockerat boten, så svaret kunde "
+                 "inte lämnas fram.")
+STAFF_NOT_DELIVERED = ("Svaret på ärende #{case} kunde inte skickas just nu (Telegram svarade "
+                       "inte). Skicka det gärna igen om en stund.")
+STAFF_TEXT_ONLY = "Bara text kan skickas vidare. Skriv svaret som text, som svar på ärendet."
+STAFF_CLOSE_USAGE = "Svara /stang på ett ärendes meddelande för att stänga ärendet."
+STAFF_LANGUAGES = {"sv": "svenska", "en": "engelska"}
+STATS_CASES = "• Ärenden hos handläggare: {open} öppna; mediantid till första svar: {median}"
 
 # The bot's profile (Telegram shows the description in an empty chat, the short one on its page).
 DESCRIPTION = ("Jag är Partnerbot, en automatisk assistent (ingen människa) för dig som arbetar i "
@@ -208,12 +260,18 @@ EN: dict[str, str] = {
                 "addresses, personal identity numbers and usernames are removed before anything "
                 "is stored. The texts help us improve the answers and are deleted after 90 "
                 "days.\n"
+                "• If you press “Ask a case officer” and confirm, I keep the question (without "
+                "names or contact details), the time, the answers and this chat's id – the id "
+                "only to send the answer here. The case officers see only the question, the "
+                "time, the language and a case number. The case is deleted 90 days after it "
+                "is closed, or when you type /forgetme.\n"
                 "• How many questions are asked per day (just a number).\n"
                 "Nothing else is stored – neither who you are nor your other messages."),
     "MY_DATA_NONE": "I have nothing stored that is linked to this chat.",
     "MY_DATA_HEAD": "This is what I have stored about this chat:",
     "MY_DATA_SUB": "• Subscription: {state}, language {language}, started {since}{until}",
     "MY_DATA_DELIVERIES": "• Reminders and announcements sent: {count}{latest}",
+    "MY_DATA_CASE": "• Question to a case officer, case #{case} ({state}), asked {when}: “{question}”",
     "MY_DATA_FOOT": "Type /forgetme to erase everything linked to this chat.",
     "FORGET_ASK": ("Do you want me to erase everything stored about this chat? "
                    "You will then also stop getting reminders."),
@@ -223,6 +281,31 @@ EN: dict[str, str] = {
     "FORGET_NOTHING": "There was nothing stored about this chat, so there is nothing to erase.",
     "FORGET_CANCELLED": "OK, I have not erased anything.",
     "INLINE_PRIVATE": "Ask me in a private chat",
+    "HANDOFF_BUTTON": "Ask a case officer",
+    "HANDOFF_WRITE": ("Write your question to the case officer in one message. Before anything is "
+                      "sent I will show you exactly what the case officer gets to see, and you "
+                      "confirm it."),
+    "HANDOFF_CONFIRM": ("Do you want a case officer to answer? Then I will send this to the case "
+                        "officers:\n\n“{question}”\n\n– and a case number, nothing else. Your "
+                        "name, your username and this chat's id are not sent, and I have removed "
+                        "names, phone numbers, e-mail addresses and personal identity numbers "
+                        "from the question. The answer will come here in this chat."),
+    "HANDOFF_YES": "Yes, send it",
+    "HANDOFF_NO": "No, cancel",
+    "HANDOFF_SENT": ("Done! Your question has been passed on to a case officer as case #{case}. "
+                     "The answer will come here in this chat – meanwhile you can keep asking me."),
+    "HANDOFF_ALREADY": ("Your question has already been passed on as case #{case}, so I will not "
+                        "send it again. The answer will come here in this chat."),
+    "HANDOFF_CANCELLED": "OK, I have not sent anything.",
+    "HANDOFF_FAILED": ("I could not pass your question on to the case officers just now. Please "
+                       "press “Yes, send it” again in a moment."),
+    "HANDOFF_OFF": "Asking a case officer is not available here right now.",
+    "HANDOFF_ANSWER_HEAD": "💬 Answer from a case officer (case #{case}):",
+    "HANDOFF_ANSWER_FOOT": ("A person wrote this, not me. Reply to this message if you want to "
+                            "write to the case officer."),
+    "HANDOFF_FOLLOWUP_SENT": "I have passed that on to the case officer (case #{case}).",
+    "HANDOFF_CASE_CLOSED": ("Case #{case} is closed, so I will not pass this on. If you have a new "
+                            "question, type /help and press “Ask a case officer”."),
     "BROADCAST_FRAME": ("📣 A message from the people who run Partnerbot:\n\n{text}\n\n"
                         "You get this because you subscribe to reminders. Press the button below "
                         "or type /unsubscribe if you want no more."),
@@ -230,8 +313,10 @@ EN: dict[str, str] = {
 # Words inside the /mina_uppgifter lines, by language.
 WORDS: dict[str, dict[str, str]] = {
     "sv": {"active": "aktiv", "ended": "avslutad", "sv": "svenska", "en": "engelska",
+           "open": "väntar på svar", "answered": "besvarad", "closed": "avslutad",
            "ended_at": ", avslutad {when}", "latest": ", senast {when}", "count": "{n} st"},
     "en": {"active": "active", "ended": "ended", "sv": "Swedish", "en": "English",
+           "open": "waiting for an answer", "answered": "answered", "closed": "closed",
            "ended_at": ", ended {when}", "latest": ", latest {when}", "count": "{n}"},
 }
 

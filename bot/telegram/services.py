@@ -175,6 +175,59 @@ class ChatLanguages:
             self._langs.popitem(last=False)
 
 
+class HandoffState:
+    """Memory for handing a question to a person, before anything is stored: the question
+    behind each recent answer that offers "Fråga en handläggare", the offers waiting for the
+    user's confirmation, and the chats whose next message is the question (the button under an
+    answer without one, e.g. /hjalp). Each offer has a key made from the message it came from,
+    so pressing a button twice, or confirming two copies of the offer, gives one case."""
+
+    LIMIT = 5_000
+    TTL = timedelta(minutes=30)
+
+    def __init__(self) -> None:
+        self._questions: OrderedDict[tuple[int, int], str] = OrderedDict()
+        self._pending: OrderedDict[tuple[int, str], tuple[str, str]] = OrderedDict()
+        self._awaiting: OrderedDict[int, datetime] = OrderedDict()
+
+    @staticmethod
+    def _put(table: OrderedDict, key: object, value: object, limit: int) -> None:  # type: ignore[type-arg]
+        table[key] = value
+        table.move_to_end(key)
+        if len(table) > limit:
+            table.popitem(last=False)
+
+    def remember_question(self, chat_id: int, message_id: int, question: str) -> None:
+        self._put(self._questions, (chat_id, message_id), question, self.LIMIT)
+
+    def question_for(self, chat_id: int, message_id: int) -> str | None:
+        return self._questions.get((chat_id, message_id))
+
+    def expect_question(self, chat_id: int, now: datetime) -> None:
+        self._put(self._awaiting, chat_id, now, self.LIMIT)
+
+    def take_expected(self, chat_id: int, now: datetime) -> bool:
+        """True (once) when the chat was asked to write its question, recently enough."""
+        since = self._awaiting.pop(chat_id, None)
+        return since is not None and now - since <= self.TTL
+
+    def hold(self, chat_id: int, key: str, question: str, lang: str) -> None:
+        self._put(self._pending, (chat_id, key), (question, lang), self.LIMIT)
+
+    def held(self, chat_id: int, key: str) -> tuple[str, str] | None:
+        return self._pending.get((chat_id, key))
+
+    def release(self, chat_id: int, key: str) -> None:
+        self._pending.pop((chat_id, key), None)
+
+    def forget_chat(self, chat_id: int) -> None:
+        """/glom_mig: nothing about the chat stays in memory either."""
+        for table in (self._questions, self._pending):
+            for key in [k for k in table if k[0] == chat_id]:
+                del table[key]
+        self._awaiting.pop(chat_id, None)
+
+
 @dataclass
 class Services:
     brain: Brain
@@ -187,6 +240,7 @@ class Services:
     answered: AnsweredQuestions = field(default_factory=AnsweredQuestions)
     languages: ChatLanguages = field(default_factory=ChatLanguages)
     recent: RecentAnswers = field(default_factory=RecentAnswers)
+    handoff: HandoffState = field(default_factory=HandoffState)
     # One delivery pass at a time in this process (the scheduled job or an admin broadcast).
     delivery_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 

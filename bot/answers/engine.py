@@ -594,6 +594,8 @@ class Engine:
         """Fill an entry's placeholders with facts from the knowledge and the clock."""
         call = self.knowledge.call
         template = localized(entry, "answer", lang)
+        if entry.answered_by:    # a person's answer, as written (no placeholders), says whose
+            return f"{template.strip()}\n\n{t(lang, 'answered_by', source=entry.answered_by)}"
         return template.format(
             deadline=format_day(call.deadline, lang), countdown=self.countdown(now, lang),
             country_list=self.country_list(lang), country_count=len(self.knowledge.partners),

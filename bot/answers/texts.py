@@ -11,6 +11,7 @@ from functools import lru_cache
 from babel.dates import format_date
 
 SV: dict[str, str] = {
+    "answered_by": "(Källa: {source} – ett svar från en person, inte ur utlysningen.)",
     "reminder.today": "⏰ I dag, {when}, är sista ansökningsdagen för {call}.",
     "reminder.tomorrow": "⏰ 1 dag kvar: i morgon, {when}, är sista ansökningsdag för {call}.",
     "reminder.days": "⏰ {n} dagar kvar till sista ansökningsdag {when} för {call}.",
@@ -105,6 +106,7 @@ SV: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "answered_by": "(Source: {source} – an answer from a person, not from the announcement.)",
     "reminder.today": "⏰ Today, {when}, is the last day to apply for {call}.",
     "reminder.tomorrow": "⏰ 1 day left: tomorrow, {when}, is the application deadline for {call}.",
     "reminder.days": "⏰ {n} days left until the application deadline {when} for {call}.",

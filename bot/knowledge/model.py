@@ -121,6 +121,7 @@ class FaqEntry:
     topics: tuple[str, ...] = ()
     honest: bool = False       # "the announcement does not say": the answer states no fact
     source: tuple[str, ...] = ()   # the announcement's sentences the answer rests on, verbatim
+    answered_by: str = ""      # a person's answer ("handläggare, 2026-12-01"), not the call's
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,9 @@ from bot.knowledge.model import (CONTINENTS, MIN_QUESTIONS, PLACEHOLDERS, REGION
 from bot.knowledge.yamlsource import Located, Problem
 
 
+PERSON_SOURCES = ("handläggare", "case officer", "staff")
+
+
 class Reader:
     """Turns located YAML into dataclasses, collecting problems instead of stopping."""
 
@@ -28,6 +31,18 @@ class Reader:
         found = self.texts(doc, obj, "source", *path)
         self.quoted += [(doc, (*path, "source", i), quote) for i, quote in enumerate(found)]
         return found
+
+    def person(self, doc: Located, obj: dict[str, Any], *path: Any) -> str:
+        """``source: "handläggare, DATE"`` (one text, not a list): an entry a person answered,
+        merged from `partnerbot cases --export`; it is shown with that source."""
+        source = obj.get("source")
+        if not isinstance(source, str):
+            return ""
+        if not source.strip().casefold().startswith(PERSON_SOURCES):
+            self.problems.append(doc.problem(
+                "a 'source' text must name a person (\"handläggare, DATE\"); quotes of the "
+                "announcement go in a list", *path, "source"))
+        return source.strip()
 
     def check_quotes(self, announcement: str, name: str) -> None:
         """Every quote must stand word for word in the announcement (white space aside)."""
@@ -317,13 +332,16 @@ class Reader:
                 self.texts(doc, raw, "questions_en", *w),
                 self.text(doc, raw, "answer", *w), self.text(doc, raw, "answer_en", *w),
                 self.texts(doc, raw, "related", *w), self.texts(doc, raw, "topics", *w),
-                self.flag(doc, raw, "honest", *w), self.quotes(doc, raw, *w))
+                self.flag(doc, raw, "honest", *w),
+                () if isinstance(raw.get("source"), str) else self.quotes(doc, raw, *w),
+                self.person(doc, raw, *w))
             if entry.honest and entry.source:
                 self.problems.append(doc.problem("an honest entry states no fact: it has no source",
                                                  *w, "source"))
             self.check_id(doc, entry.id, [e.id for e in entries], *w)
-            self.placeholders(doc, entry.answer, *w, "answer")
-            self.placeholders(doc, entry.answer_en, *w, "answer_en")
+            if not entry.answered_by:          # a person's answer is shown as written
+                self.placeholders(doc, entry.answer, *w, "answer")
+                self.placeholders(doc, entry.answer_en, *w, "answer_en")
             entries.append(entry)
         ids = {e.id for e in entries}
         for i, entry in enumerate(entries):

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from bot.clock import STOCKHOLM
 from bot.knowledge.model import KnowledgeError
 from bot.knowledge.loader import load_knowledge
 
@@ -170,4 +171,37 @@ def test_an_honest_entry_may_not_quote(knowledge_copy: Path) -> None:
     faq = knowledge_copy / "faq.yaml"
     _replace(faq, "    honest: true\n", "    honest: true\n    source: [\"Sidansvarig\"]\n")
     with pytest.raises(KnowledgeError, match="an honest entry states no fact"):
+        load_knowledge(knowledge_copy)
+
+
+PERSON_ENTRY = """
+  - id: case_17
+    title: Får vi söka för två partnerkommuner?
+    title_en: Two partner municipalities?
+    questions: [får vi ha två partnerkommuner i samma ansökan, två partner i ett partnerskap,
+                kan partnerskapet ha två motsvarigheter, två motparter samtidigt,
+                två partnerkommuner samtidigt]
+    answer: "Ja, men kontakta oss först {så} stämmer vi av."
+    answer_en: "Yes, but contact us first."
+    source: "handläggare, 2026-11-30"
+"""
+
+
+def test_an_entry_answered_by_a_person_is_shown_with_that_source(knowledge_copy: Path) -> None:
+    from bot.answers.engine import Engine
+    faq = knowledge_copy / "faq.yaml"
+    faq.write_text(faq.read_text(encoding="utf-8") + PERSON_ENTRY, encoding="utf-8")
+    engine = Engine(load_knowledge(knowledge_copy))
+    answer = engine.answer_entry("case_17", datetime(2020, 2, 20, 12, tzinfo=STOCKHOLM))
+    assert answer.text.startswith("Ja, men kontakta oss först {så} stämmer vi av.")
+    assert "Källa: handläggare, 2026-11-30 – ett svar från en person, inte ur utlysningen" in answer.text
+    assert answer.sources == ()
+
+
+def test_a_source_text_must_name_a_person(knowledge_copy: Path) -> None:
+    faq = knowledge_copy / "faq.yaml"
+    faq.write_text(faq.read_text(encoding="utf-8") + PERSON_ENTRY.replace(
+        '"handläggare, 2026-11-30"', '"Fram till den 15 mars är ansökningsomgången öppen."'),
+        encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="a 'source' text must name a person"):
         load_knowledge(knowledge_copy)

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 
-.PHONY: run test bench check clean
+.PHONY: run test lint bench check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ run: $(STAMP)  ## the Telegram bot if TELEGRAM_BOT_TOKEN is set, the terminal ch
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider
+
+lint: $(STAMP)  ## static checks (settings in pyproject.toml); CI runs them before the tests
+	$(BIN)/ruff check bot
+	$(BIN)/mypy
 
 check: $(STAMP)
 	$(BIN)/partnerbot check

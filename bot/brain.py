@@ -11,8 +11,8 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.answers.engine import Engine
-from bot.knowledge.model import Knowledge, KnowledgeError, knowledge_warnings
 from bot.knowledge.loader import load_knowledge
+from bot.knowledge.model import Knowledge, KnowledgeError, knowledge_warnings
 from bot.reminders.schedule import ReminderConfig
 
 log = logging.getLogger(__name__)

@@ -10,10 +10,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from bot.clock import parse_now, system_clock
 from bot.answers.engine import Answer, Engine
-from bot.knowledge.model import Knowledge, KnowledgeError, knowledge_warnings
+from bot.clock import parse_now, system_clock
+from bot.config import configured_knowledge_dir, token_is_set
 from bot.knowledge.loader import load_knowledge
+from bot.knowledge.model import Knowledge, KnowledgeError, knowledge_warnings
 
 EXIT_INVALID_KNOWLEDGE = 2
 
@@ -85,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "start":
-        has_token = bool(os.environ.get("TELEGRAM_BOT_TOKEN") or _dotenv_has_token())
+        has_token = token_is_set()
         args.command = "run" if has_token else "chat"
         args.now = None
         if not has_token:
@@ -95,7 +96,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         from bot.operations import run_operation
         return run_operation(args)
     try:
-        knowledge = load_knowledge(args.knowledge)
+        knowledge = load_knowledge(args.knowledge or configured_knowledge_dir())
     except KnowledgeError as exc:
         print(f"Knowledge is invalid ({len(exc.problems)} problem(s)):\n{exc}", file=sys.stderr)
         return EXIT_INVALID_KNOWLEDGE
@@ -108,12 +109,6 @@ def _main(argv: Sequence[str] | None = None) -> int:
     if args.command == "chat":
         return chat(engine, clock)
     return evaluate_file(engine, args.file, clock, args.min)
-
-
-def _dotenv_has_token() -> bool:
-    env = Path(".env")
-    return env.is_file() and any(line.strip().startswith("TELEGRAM_BOT_TOKEN=") and
-                                 line.split("=", 1)[1].strip() for line in env.read_text().splitlines())
 
 
 def check(knowledge: Knowledge) -> int:
@@ -129,7 +124,8 @@ def render_plain(answer: Answer) -> str:
     parts = [answer.text]
     if answer.suggestions:
         lead = "Did you mean:" if answer.lang == "en" else "Menade du:"
-        parts.append(lead + "\n" + "\n".join(f"  {i}. {s.title}" for i, s in enumerate(answer.suggestions, 1)))
+        choices = "\n".join(f"  {i}. {s.title}" for i, s in enumerate(answer.suggestions, 1))
+        parts.append(f"{lead}\n{choices}")
     return "\n\n".join(parts)
 
 

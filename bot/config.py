@@ -207,14 +207,35 @@ def _parse_seconds(name: str, raw: str | None, default: float, low: float,
     return value
 
 
+def environment(environ: Mapping[str, str] | None = None,
+                env_file: Path | None = Path(".env")) -> dict[str, str]:
+    """``environ`` (default ``os.environ``) merged over ``env_file``: the one place the
+    environment is read."""
+    real = os.environ if environ is None else environ
+    env: dict[str, str] = dict(parse_env_file(env_file)) if env_file is not None else {}
+    env.update(real)  # the real environment wins
+    return env
+
+
+def token_is_set(environ: Mapping[str, str] | None = None,
+                 env_file: Path | None = Path(".env")) -> bool:
+    """Whether a bot token is configured at all (`partnerbot start` picks the bot or the chat)."""
+    return bool(environment(environ, env_file).get("TELEGRAM_BOT_TOKEN", "").strip())
+
+
+def configured_knowledge_dir(environ: Mapping[str, str] | None = None,
+                             env_file: Path | None = Path(".env")) -> Path | None:
+    """``PARTNERBOT_KNOWLEDGE``, for the commands that need no other setting (ask, chat, check)."""
+    raw = environment(environ, env_file).get("PARTNERBOT_KNOWLEDGE", "").strip()
+    return Path(raw).expanduser() if raw else None
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None,
     env_file: Path | None = Path(".env"),
 ) -> Settings:
     """Read settings from ``environ`` (default ``os.environ``) merged over ``env_file``."""
-    real = os.environ if environ is None else environ
-    env: dict[str, str] = dict(parse_env_file(env_file)) if env_file is not None else {}
-    env.update(real)  # the real environment wins
+    env = environment(environ, env_file)
 
     def get(name: str) -> str:
         return env.get(name, "").strip()

@@ -113,10 +113,10 @@ async def send_reminders(settings: Settings, now_arg) -> int:  # noqa: ANN001 - 
     except KnowledgeError as exc:
         return _fail(f"the knowledge is invalid:\n{exc}")
     now = now_arg or system_clock()
-    kwargs = {}
+    base_url, base_file_url = "https://api.telegram.org/bot", "https://api.telegram.org/file/bot"
     if settings.api_base_url:
-        base = settings.api_base_url.rstrip("/")
-        kwargs = {"base_url": base, "base_file_url": base.removesuffix("/bot") + "/file/bot"}
+        base_url = settings.api_base_url.rstrip("/")
+        base_file_url = base_url.removesuffix("/bot") + "/file/bot"
     store = await Store.open(settings.db_path, busy_timeout=settings.busy_timeout)
     # A bare Bot has no rate limiter: the pass paces itself with the same windows, 29/s
     # overall (evenly spaced, like PartnerbotRateLimiter) and 1/s per chat.
@@ -124,7 +124,8 @@ async def send_reminders(settings: Settings, now_arg) -> int:  # noqa: ANN001 - 
     chat_limiter = PerKeyLimiter(1, 1.0) if settings.rate_limit else None
     request = JsonRequest(connection_pool_size=IN_FLIGHT + 2)    # one per send in flight
     try:
-        async with Bot(settings.token.reveal(), request=request, **kwargs) as bot:
+        async with Bot(settings.token.reveal(), base_url=base_url, base_file_url=base_file_url,
+                       request=request) as bot:
             send = sender(bot, store)       # the bot's own: buttons, broadcast framing
             clock = (lambda: now) if now_arg else system_clock
             async with exclusive_pass(store) as mine:

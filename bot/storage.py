@@ -14,15 +14,15 @@ import sqlite3
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from enum import StrEnum
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import aiosqlite
 
-from bot.answers.normalize import MAX_QUESTION_CHARS      # a stored question: what the engine reads
+from bot.answers.normalize import MAX_QUESTION_CHARS  # a stored question: what the engine reads
 from bot.clock import local_day, to_utc
 from bot.privacy import scrub
 

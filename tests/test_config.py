@@ -246,3 +246,28 @@ def test_handoff_chat_is_off_when_unset_and_a_chat_id_when_set() -> None:
     for bad in ("@staffgroup", "0", "-100 123", "12.5"):
         with pytest.raises(ConfigError, match="PARTNERBOT_HANDOFF_CHAT"):
             load({"PARTNERBOT_HANDOFF_CHAT": bad})
+
+
+def test_config_is_where_the_environment_is_read(tmp_path) -> None:
+    from bot.config import configured_knowledge_dir, token_is_set
+    env_file = tmp_path / ".env"
+    env_file.write_text("TELEGRAM_BOT_TOKEN=123456:" + "A" * 35 + "\nPARTNERBOT_KNOWLEDGE=~/k\n",
+                        encoding="utf-8")
+    assert token_is_set({}, env_file)
+    assert not token_is_set({"TELEGRAM_BOT_TOKEN": " "}, None)
+    assert configured_knowledge_dir({}, env_file) == Path("~/k").expanduser()
+    assert configured_knowledge_dir({"PARTNERBOT_KNOWLEDGE": "/srv/k"}, env_file) == Path("/srv/k")
+    assert configured_knowledge_dir({}, None) is None
+
+
+def test_only_config_reads_the_environment() -> None:
+    import ast
+    bot = Path(__file__).resolve().parents[1] / "bot"
+    readers = []
+    for path in bot.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv") and \
+                    isinstance(node.value, ast.Name) and node.value.id == "os":
+                readers.append(path.name)
+    assert set(readers) <= {"config.py"}, readers

@@ -18,9 +18,9 @@ from babel.core import get_global
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.knowledge.model import Country, Knowledge, localized
 from bot.answers.normalize import fold, inflection_variants
 from bot.answers.phrases import PhraseIndex
+from bot.knowledge.model import Country, Knowledge, localized
 
 # Sweden is the applicant side, never a partner; names that are ordinary words are ignored.
 IGNORED_ISO = frozenset({"SE", "EU", "EZ", "UN", "QO", "ZZ", "XA", "XB", "AQ", "BV", "HM", "CP", "DG"})

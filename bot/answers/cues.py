@@ -15,7 +15,8 @@ MAX_SUGGESTIONS = 3
 
 APPLY_CUES = frozenset({
     "soka", "ansoka", "soker", "ansoker", "sokt", "sokande", "ansokare", "apply", "applying",
-    "submit", "submits", "submitted", "applicant", "applicants", "eligible", "berattigad", "berattigade", "behorig", "behoriga",
+    "submit", "submits", "submitted", "applicant", "applicants", "eligible", "berattigad",
+    "berattigade", "behorig", "behoriga",
     "delta", "medverka", "huvudsokande", "sokas",
 })
 APPLY_PHRASES = frozenset({("va", "med"), ("vara", "med"), ("ratt", "malgrupp"), ("fa", "pengar"),

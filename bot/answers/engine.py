@@ -16,11 +16,49 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
+from itertools import pairwise
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.answers.countries import CountryFinder, Mention, unique_mentions
+from bot.answers.cues import (
+    ABOUT_APPLYING,
+    ACKNOWLEDGEMENTS,
+    ANSWER_THRESHOLD,
+    APPLY_CUES,
+    APPLY_PHRASES,
+    BYE,
+    CLOSED_WORDS,
+    CORE_CHOICE,
+    CORE_CUES,
+    CORE_FILLER,
+    COUNTRY_BACK,
+    COUNTRY_WORDS,
+    DATE_CHECK,
+    DATE_SUBJECTS,
+    DEADLINE_CUES,
+    DEADLINE_EQUALITY,
+    DEADLINE_PREFIXES,
+    ECHO_WORDS,
+    FOLLOW_UP_WORDS,
+    FOREIGN_LINKS,
+    GREETINGS,
+    KIND_WORDS,
+    LIST_WORDS,
+    MAX_SUGGESTIONS,
+    OPEN_WORDS,
+    OTHER_DATES,
+    PARTNER_LINKS,
+    PROJECT_FIT,
+    REFERS_BACK,
+    SCORE,
+    SELF_DESCRIPTION,
+    SUGGEST_THRESHOLD,
+    SUGGESTION_FLOOR,
+    THANKS,
+    WE_WORDS,
+)
 from bot.answers.frame import FIT_VERBS, MONTHS, ORDINALS, YES_NO_VERBS, Frame, Part, read_frame
 from bot.answers.language import detect_language
 from bot.answers.normalize import tokens
@@ -28,16 +66,17 @@ from bot.answers.phrases import Found, PhraseIndex
 from bot.answers.retrieval import STOP_WORDS, FaqIndex, Hit
 from bot.answers.texts import format_day, format_day_month, join_names, number_word, t
 from bot.answers.topics import TopicWords
-from bot.knowledge.model import (ApplicantKind, CoreArea, Country, EmptyRegion, FaqEntry, Knowledge,
-                                 Region, localized)
+from bot.knowledge.model import (
+    ApplicantKind,
+    CoreArea,
+    Country,
+    EmptyRegion,
+    FaqEntry,
+    Knowledge,
+    Region,
+    localized,
+)
 
-from bot.answers.cues import (
-    ABOUT_APPLYING, ACKNOWLEDGEMENTS, ANSWER_THRESHOLD, APPLY_CUES, APPLY_PHRASES, BYE,
-    CLOSED_WORDS, CORE_CHOICE, CORE_CUES, CORE_FILLER, COUNTRY_BACK, COUNTRY_WORDS, DATE_CHECK,
-    DATE_SUBJECTS, DEADLINE_CUES, DEADLINE_EQUALITY, DEADLINE_PREFIXES, ECHO_WORDS,
-    FOLLOW_UP_WORDS, FOREIGN_LINKS, GREETINGS, KIND_WORDS, LIST_WORDS, MAX_SUGGESTIONS, OPEN_WORDS,
-    OTHER_DATES, PARTNER_LINKS, PROJECT_FIT, REFERS_BACK, SCORE, SELF_DESCRIPTION,
-    SUGGESTION_FLOOR, SUGGEST_THRESHOLD, THANKS, WE_WORDS)
 
 @dataclass(frozen=True)
 class Suggestion:
@@ -111,7 +150,7 @@ def _names(countries: Sequence[Country], lang: str) -> str:
 
 
 def _asks_to_apply(toks: Sequence[str]) -> bool:
-    return bool(APPLY_CUES.intersection(toks) or APPLY_PHRASES.intersection(zip(toks, toks[1:])))
+    return bool(APPLY_CUES.intersection(toks) or APPLY_PHRASES.intersection(pairwise(toks)))
 
 
 def _conversation_words(toks: Sequence[str]) -> list[str]:
@@ -255,7 +294,7 @@ class Engine:
         mentions = unique_mentions([*mentions, *self.countries.find_fuzzy(toks, taken)])
         content = _without_greeting(toks)
         query = content if any(w not in STOP_WORDS for w in content) else toks
-        rest = [w for w, used in zip(toks, taken) if not used and w not in STOP_WORDS
+        rest = [w for w, used in zip(toks, taken, strict=True) if not used and w not in STOP_WORDS
                 and w not in APPLY_CUES and len(w) > 2]
         return _Question(toks, lang, mentions, kinds, regions, empty, core, rest, part, frame,
                          lambda: self.faq.search(query))
@@ -700,7 +739,8 @@ class Engine:
             if kind.eligible and foreign is not None:
                 name = foreign.country.display(lang)
                 lines.append(t(lang, "applicant.foreign", country=name, eligible=eligible))
-                key = "applicant.foreign.partner" if foreign.country.partner else "applicant.foreign.not_partner"
+                key = ("applicant.foreign.partner" if foreign.country.partner
+                       else "applicant.foreign.not_partner")
                 lines.append(t(lang, key, country=name))
                 continue
             name = localized(kind, "name", lang)

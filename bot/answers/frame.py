@@ -27,10 +27,10 @@ QUESTION_WORDS = frozenset({
 YES_NO_VERBS = frozenset({
     "kan", "far", "ar", "gar", "finns", "maste", "racker", "hinner", "ingar", "raknas", "galler",
     "behover", "ska", "skall", "funkar", "fungerar", "passar", "stammer", "blir", "har", "stanger",
-    "tar", "kravs", "behovs", "galler", "duger", "fick", "kunde", "skulle", "borde", "funkade",
+    "tar", "kravs", "behovs", "duger", "fick", "kunde", "skulle", "borde", "funkade",
     "hor", "omfattas", "godkanns", "tillats", "tillhor", "lar", "menar", "kostar", "betalar",
     "star", "stods", "tacks", "bidrar", "handlar", "innebar", "betyder", "omfattar", "hjalper",
-    "ger", "brukar", "accepteras", "beviljas", "galler", "racker", "tycker", "vet", "kanns",
+    "ger", "brukar", "accepteras", "beviljas", "tycker", "vet", "kanns",
     "can", "is", "are", "does", "do", "may", "could", "will", "would", "should", "must", "has",
     "have", "am", "was", "were", "did",
 })
@@ -219,10 +219,10 @@ def _easter() -> tuple[int, int, int | None]:
     g = (8 * b + 13) // 25
     h = (19 * a + b - d - g + 15) % 30
     i, k = divmod(c, 4)
-    l = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 19 * l) // 433
-    month, day = divmod(h + l - 7 * m + 90, 25)
-    day = (h + l - 7 * m + 33 * month + 19) % 32
+    weekday = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 19 * weekday) // 433
+    month = (h + weekday - 7 * m + 90) // 25
+    day = (h + weekday - 7 * m + 33 * month + 19) % 32
     return (day, month, None)
 
 
@@ -283,7 +283,7 @@ def form_of(toks: tuple[str, ...], dates: tuple[object, ...]) -> str:
         return "yesno"
     if first in {"nar", "when"} or _contains(toks, ("vilket", "datum")) or _contains(toks, ("what", "date")):
         return "when"
-    if first in WHICH_WORDS or first in {"vem", "who"} or _contains(toks, ("rakna", "upp")) or first == "list":
+    if first in WHICH_WORDS or first in {"vem", "who", "list"} or _contains(toks, ("rakna", "upp")):
         return "which"
     if first in QUESTION_WORDS:
         return "open"

@@ -29,5 +29,6 @@ def detect_language(folded_tokens: list[str]) -> str:
     """"en" when English function words clearly outnumber Swedish ones, else "sv"."""
     en = sum(1 for w in folded_tokens if w in ENGLISH_ONLY)
     sv = sum(1 for w in folded_tokens if w in SWEDISH_ONLY)
-    return "en" if en >= 2 and en > 2 * sv or (en == 1 and sv == 0 and len(folded_tokens) <= 2 and
-                                               folded_tokens[0] in {"hi", "hello", "thanks", "help"}) else "sv"
+    greeting = (en == 1 and sv == 0 and len(folded_tokens) <= 2
+                and folded_tokens[0] in {"hi", "hello", "thanks", "help"})
+    return "en" if en >= 2 and en > 2 * sv or greeting else "sv"

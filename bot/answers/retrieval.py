@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from bot.knowledge.model import FaqEntry
 from bot.answers.normalize import tokens
+from bot.knowledge.model import FaqEntry
 
 # Function words in Swedish and English that say nothing about the topic.
 STOP_WORDS = frozenset("""

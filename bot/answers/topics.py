@@ -24,7 +24,7 @@ _PREFIX = 5       # words this long or longer match as the start of a word
 _GAP = 3          # words allowed between two words of a phrase
 # Endings a short stem may take: "följ" finds "följa", "följer", "följde"; "röst" finds "rösta".
 _ENDINGS = frozenset({"a", "ar", "er", "de", "te", "t", "s", "as", "n", "en", "et", "na", "or",
-                      "ade", "ning", "ningen", "ande", "ende", "are", "as", "es", "ing"})
+                      "ade", "ning", "ningen", "ande", "ende", "are", "es", "ing"})
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ Kept apart from the data model so the model imports nothing of the reader that f
 """
 from __future__ import annotations
 
-import os
 from importlib import resources
 from pathlib import Path
 
@@ -14,10 +13,8 @@ from bot.knowledge.yamlsource import Problem, load_located
 
 
 def default_knowledge_dir() -> Path:
-    """``PARTNERBOT_KNOWLEDGE``, else the repository's knowledge/, else the installed copy."""
-    env = os.environ.get("PARTNERBOT_KNOWLEDGE")
-    if env:
-        return Path(env)
+    """The repository's knowledge/, else the installed copy. (A configured folder,
+    ``PARTNERBOT_KNOWLEDGE``, is read by bot.config and passed in by the caller.)"""
     repo = Path(__file__).resolve().parents[2] / "knowledge"
     if (repo / "faq.yaml").is_file():
         return repo

@@ -10,11 +10,24 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.knowledge.model import (CONTINENTS, MIN_QUESTIONS, PLACEHOLDERS, REGION_IDS, REQUIRED_FAQ_IDS,
-                           ApplicantKind, Call, CoreArea, Country, EmptyRegion, FaqEntry, Region, ReminderSchedule, _ID,
-                           _ISO)
+from bot.knowledge.model import (
+    _ID,
+    _ISO,
+    CONTINENTS,
+    MIN_QUESTIONS,
+    PLACEHOLDERS,
+    REGION_IDS,
+    REQUIRED_FAQ_IDS,
+    ApplicantKind,
+    Call,
+    CoreArea,
+    Country,
+    EmptyRegion,
+    FaqEntry,
+    Region,
+    ReminderSchedule,
+)
 from bot.knowledge.yamlsource import Located, Problem
-
 
 PERSON_SOURCES = ("handläggare", "case officer", "staff")
 

@@ -37,17 +37,26 @@ from dataclasses import astuple, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram.error import (BadRequest, ChatMigrated, EndPointNotFound, Forbidden, InvalidToken,
-                            NetworkError, RetryAfter, TelegramError)
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    EndPointNotFound,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot.clock import Clock, Sleep, sleep_unless_stopped
 from bot.reminders.ratelimit import BULK, PerKeyLimiter, SlidingWindowLimiter, retry_after_seconds
 from bot.reminders.schedule import Reminder, ReminderConfig, due_reminder
 from bot.storage import DeliveryStatus, Store
 
-__all__ = ["IN_FLIGHT", "DeliveryReport", "PassReport", "Sender", "broadcast_key", "broadcast_report", "deliver",
-           "delivery_pass", "resume_broadcasts", "send_due_reminders",
-           "start_broadcast"]
+__all__ = [
+    "IN_FLIGHT", "DeliveryReport", "PassReport", "Sender", "broadcast_key", "broadcast_report",
+    "deliver", "delivery_pass", "resume_broadcasts", "send_due_reminders", "start_broadcast",
+]
 
 _LOG = logging.getLogger(__name__)
 
@@ -84,7 +93,7 @@ class DeliveryReport:
 
     def merge(self, other: DeliveryReport) -> DeliveryReport:
         """A new report with both reports' counts added up."""
-        return DeliveryReport(*(a + b for a, b in zip(astuple(self), astuple(other))))
+        return DeliveryReport(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
 
     __add__ = merge
 

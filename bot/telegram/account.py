@@ -11,13 +11,13 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.answers.texts import format_day
+from bot.reminders.ics import deadline_calendar
+from bot.storage import StorageError, StoreBusy
 from bot.telegram import messages as msg
 from bot.telegram.formatting import escape
 from bot.telegram.handlers import chat_language, language_of, send_html
-from bot.reminders.ics import deadline_calendar
 from bot.telegram.services import Services, services
-from bot.storage import StorageError, StoreBusy
-from bot.answers.texts import format_day
 
 log = logging.getLogger(__name__)
 FORGET_YES, FORGET_NO = "forget:yes", "forget:no"

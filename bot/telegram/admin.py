@@ -13,15 +13,15 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.telegram import messages as msg
+from bot.answers.texts import format_day
 from bot.clock import local_day
 from bot.reminders.delivery import broadcast_report, resume_broadcasts
 from bot.reminders.lease import exclusive_pass
+from bot.storage import StorageError
+from bot.telegram import messages as msg
 from bot.telegram.formatting import escape
 from bot.telegram.handlers import send_html
 from bot.telegram.services import BROADCAST_MARK, Services, sender, services
-from bot.storage import StorageError
-from bot.answers.texts import format_day
 
 log = logging.getLogger(__name__)
 PENDING = "pending_broadcasts"

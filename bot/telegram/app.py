@@ -10,22 +10,31 @@ from pathlib import Path
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import (Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
-                          ContextTypes, Defaults, InlineQueryHandler, MessageHandler, TypeHandler,
-                          filters)
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
-from bot.telegram import account, admin, handlers, handoff
-from bot.telegram import messages as msg
 from bot.brain import Brain
 from bot.clock import Clock, shifted_clock, system_clock
 from bot.config import Settings
-from bot.telegram.ordering import PerChatUpdateProcessor
-from bot.telegram.polling import ConfirmingPoller, with_retries
 from bot.reminders.delivery import IN_FLIGHT, delivery_pass
 from bot.reminders.lease import exclusive_pass
 from bot.reminders.ratelimit import PartnerbotRateLimiter
+from bot.storage import StorageError, Store
+from bot.telegram import account, admin, handlers, handoff
+from bot.telegram import messages as msg
+from bot.telegram.ordering import PerChatUpdateProcessor
+from bot.telegram.polling import ConfirmingPoller, with_retries
 from bot.telegram.services import KEY, Services, sender
-from bot.storage import Store, StorageError
 from bot.telegram.transport import JsonRequest
 from bot.telegram.webhook import WebhookReceiver
 
@@ -146,7 +155,8 @@ def build_application(settings: Settings, brain: Brain, store: Store | None = No
         base = settings.api_base_url.rstrip("/")
         builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
     if settings.rate_limit:
-        builder = builder.rate_limiter(PartnerbotRateLimiter())
+        # PTB types the builder's rate limiter by its argument type; ours takes a dict.
+        builder = builder.rate_limiter(PartnerbotRateLimiter())  # type: ignore[arg-type]
     app = builder.build()
     app.bot_data[KEY] = Services(brain, store, clock, settings)  # type: ignore[arg-type]
     app.bot_data["own_store"] = store is None
@@ -220,7 +230,8 @@ async def serve(app: Application, started: asyncio.Event | None = None) -> None:
     settings: Settings = app.bot_data[KEY].settings
     await with_retries(app.initialize, stop, "connecting to Telegram")
     try:
-        await app.post_init(app)
+        if app.post_init is not None:
+            await app.post_init(app)
         await app.start()
 
         def received() -> None:

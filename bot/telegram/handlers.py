@@ -9,21 +9,28 @@ import functools
 import logging
 import re
 
-from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle,
-                      InlineQueryResultsButton, InputTextMessageContent, Message,
-                      ReplyParameters, Update)
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InlineQueryResultsButton,
+    InputTextMessageContent,
+    Message,
+    ReplyParameters,
+    Update,
+)
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.telegram import messages as msg
 from bot.answers.engine import Answer, Engine
-from bot.knowledge.model import FaqEntry
-from bot.telegram.flood import Verdict
-from bot.telegram.formatting import escape, render_plain, split_message
 from bot.answers.language import ENGLISH_ONLY, SWEDISH_ONLY, detect_language
 from bot.answers.normalize import MAX_QUESTION_CHARS, clip, tokens
+from bot.knowledge.model import FaqEntry
 from bot.privacy import scrub
+from bot.telegram import messages as msg
+from bot.telegram.flood import Verdict
+from bot.telegram.formatting import escape, render_plain, split_message
 from bot.telegram.polling import with_retries
 from bot.telegram.services import services
 
@@ -159,6 +166,7 @@ class _Keyboard(InlineKeyboardMarkup):
     """An inline keyboard that turns itself into JSON data once, not on every send."""
 
     __slots__ = ("_as_dict",)
+    _as_dict: list[list[dict[str, object]]]
 
     def to_dict(self, recursive: bool = True) -> dict[str, object]:
         if not recursive:
@@ -220,10 +228,11 @@ async def send_html(update: Update, html: str,
     quote = reply_to(update)
     for i, chunk in enumerate(chunks):
         last = i == len(chunks) - 1
-        sent = await with_retries(lambda c=chunk, m=markup if last else None: chat.send_message(
-            c, reply_markup=m, reply_parameters=quote if i == 0 else None), None,
-            "sending a reply", attempts=REPLY_ATTEMPTS)
-    return sent  # type: ignore[return-value]
+        sent = await with_retries(
+            functools.partial(chat.send_message, chunk, reply_markup=markup if last else None,
+                              reply_parameters=quote if i == 0 else None),
+            None, "sending a reply", attempts=REPLY_ATTEMPTS)
+    return sent
 
 
 async def send_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, answer: Answer,
@@ -408,7 +417,8 @@ async def feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.answer(msg.tr("FEEDBACK_THANKS" if asked is not None else "FEEDBACK_ALREADY", lang))
     if asked is not None and isinstance(message, Message) and message.reply_markup is not None:
         rows = [row for row in message.reply_markup.inline_keyboard
-                if not any((b.callback_data or "").startswith(f"{CALLBACK_FEEDBACK}:") for b in row)]
+                if not any(isinstance(b.callback_data, str)
+                           and b.callback_data.startswith(f"{CALLBACK_FEEDBACK}:") for b in row)]
         try:                        # the thumbs go, so nobody counts twice; the topics stay
             await message.edit_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
         except TelegramError as exc:

@@ -10,10 +10,10 @@ store, so a restart loses no case and no route.
 """
 from __future__ import annotations
 
+import functools
 import logging
 
-from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters,
-                      Update)
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
@@ -272,9 +272,10 @@ async def _relay(context: ContextTypes.DEFAULT_TYPE, svc: Services, message: Mes
             f"{escape(text)}\n\n<i>{escape(msg.tr('HANDOFF_ANSWER_FOOT', lang))}</i>")
     try:
         for chunk in split_message(html):
-            sent = await with_retries(lambda c=chunk: context.bot.send_message(
-                case.chat_id, c, parse_mode=ParseMode.HTML), None, "relaying an answer",
-                attempts=REPLY_ATTEMPTS)
+            sent = await with_retries(
+                functools.partial(context.bot.send_message, case.chat_id, chunk,
+                                  parse_mode=ParseMode.HTML),
+                None, "relaying an answer", attempts=REPLY_ATTEMPTS)
             await svc.best_effort(svc.store.link_case_message(case.chat_id, sent.message_id,
                                                               case.id))
     except Forbidden:

@@ -7,7 +7,7 @@ from collections import OrderedDict, deque
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -17,15 +17,15 @@ from bot.answers.engine import Answer
 from bot.answers.language import detect_language
 from bot.answers.normalize import clip, tokens
 from bot.brain import Brain
-from bot.telegram import messages as msg
-from bot.telegram.formatting import escape
 from bot.clock import Clock, local_day
 from bot.config import Settings
 from bot.privacy import RETENTION
-from bot.telegram.flood import FloodGuard
 from bot.reminders.delivery import Sender
 from bot.reminders.ratelimit import BULK_SEND
-from bot.storage import Store, StorageError
+from bot.storage import StorageError, Store
+from bot.telegram import messages as msg
+from bot.telegram.flood import FloodGuard
+from bot.telegram.formatting import escape
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -191,7 +191,7 @@ class HandoffState:
         self._awaiting: OrderedDict[int, datetime] = OrderedDict()
 
     @staticmethod
-    def _put(table: OrderedDict, key: object, value: object, limit: int) -> None:  # type: ignore[type-arg]
+    def _put(table: OrderedDict, key: object, value: object, limit: int) -> None:
         table[key] = value
         table.move_to_end(key)
         if len(table) > limit:
@@ -222,9 +222,10 @@ class HandoffState:
 
     def forget_chat(self, chat_id: int) -> None:
         """/glom_mig: nothing about the chat stays in memory either."""
-        for table in (self._questions, self._pending):
-            for key in [k for k in table if k[0] == chat_id]:
-                del table[key]
+        for question in [k for k in self._questions if k[0] == chat_id]:
+            del self._questions[question]
+        for pending in [k for k in self._pending if k[0] == chat_id]:
+            del self._pending[pending]
         self._awaiting.pop(chat_id, None)
 
 
@@ -276,7 +277,9 @@ def sender(bot: Bot, store: Store | None = None) -> Sender:
 
     # Marked BULK for the bot's rate limiter, so that replies to people asking questions take
     # the shared 29/s window ahead of reminder and broadcast sends.
-    bulk = {"rate_limit_args": BULK_SEND} if getattr(bot, "rate_limiter", None) else {}
+    # Only an ExtBot with a rate limiter takes rate_limit_args; a bare Bot (send-reminders)
+    # paces itself.
+    bulk: dict[str, Any] = {"rate_limit_args": BULK_SEND} if getattr(bot, "rate_limiter", None) else {}
 
     async def send(chat_id: int, text: str) -> None:
         if text.startswith(BROADCAST_MARK):

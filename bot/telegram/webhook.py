@@ -93,7 +93,7 @@ class WebhookReceiver:
 class _TelegramHook(tornado.web.RequestHandler):
     """POST /telegram: check the secret, parse the update, answer after handling it."""
 
-    SUPPORTED_METHODS = ("POST",)  # type: ignore[assignment]
+    SUPPORTED_METHODS = ("POST",)
 
     def initialize(self, receiver: WebhookReceiver) -> None:
         self.receiver = receiver

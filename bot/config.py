@@ -15,6 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.clock import parse_now
+
 __all__ = [
     "ConfigError",
     "Secret",
@@ -234,89 +236,74 @@ def load_settings(
     environ: Mapping[str, str] | None = None,
     env_file: Path | None = Path(".env"),
 ) -> Settings:
-    """Read settings from ``environ`` (default ``os.environ``) merged over ``env_file``."""
+    """Read settings from ``environ`` (default ``os.environ``) merged over ``env_file``: one
+    line per setting, each parsed (and its error worded) by a small function above."""
     env = environment(environ, env_file)
 
     def get(name: str) -> str:
         return env.get(name, "").strip()
 
-    raw_token = get("TELEGRAM_BOT_TOKEN")
-    token = validate_token(raw_token) if raw_token else None
-
-    api_base_url = _parse_url(
-        "TELEGRAM_API_BASE_URL", get("TELEGRAM_API_BASE_URL"), ("http", "https")
-    )
-
-    db_raw = get("PARTNERBOT_DB")
-    db_path = Path(db_raw).expanduser() if db_raw else _default_db_path(env)
-
-    knowledge_raw = get("PARTNERBOT_KNOWLEDGE")
-    knowledge_dir = Path(knowledge_raw).expanduser() if knowledge_raw else None
-
-    admins = _parse_admins(get("PARTNERBOT_ADMINS"))
-
-    webhook_url = _parse_url("PARTNERBOT_WEBHOOK_URL", get("PARTNERBOT_WEBHOOK_URL"), ("https",))
-
-    port_raw = get("PARTNERBOT_WEBHOOK_PORT")
-    if not port_raw:
-        webhook_port = 8443
-    elif port_raw.isascii() and port_raw.isdigit() and 1 <= int(port_raw) <= 65535:
-        webhook_port = int(port_raw)
-    else:
-        raise ConfigError("PARTNERBOT_WEBHOOK_PORT must be a port number between 1 and 65535")
-
-    secret_raw = get("PARTNERBOT_WEBHOOK_SECRET")
-    if not secret_raw:
-        webhook_secret = None
-    elif _WEBHOOK_SECRET_RE.fullmatch(secret_raw):
-        webhook_secret = Secret(secret_raw)
-    else:
-        raise ConfigError(
-            "PARTNERBOT_WEBHOOK_SECRET must be 16-256 characters of A-Z, a-z, 0-9, _ and -"
-        )
-
-    rate_limit = _parse_bool("PARTNERBOT_RATE_LIMIT", get("PARTNERBOT_RATE_LIMIT"), True)
-
-    log_level = (get("PARTNERBOT_LOG_LEVEL") or "INFO").upper()
-    if log_level not in _LOG_LEVELS:
-        raise ConfigError(f"PARTNERBOT_LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}")
-
-    delivery_interval = _parse_seconds("PARTNERBOT_DELIVERY_INTERVAL",
-                                       get("PARTNERBOT_DELIVERY_INTERVAL"), 60.0, 0.05, 3600)
-    busy_timeout = _parse_seconds("PARTNERBOT_BUSY_TIMEOUT", get("PARTNERBOT_BUSY_TIMEOUT"),
-                                  5.0, 0.1, 600)
-
-    handoff_raw = get("PARTNERBOT_HANDOFF_CHAT")
-    if not handoff_raw:
-        handoff_chat = None
-    elif re.fullmatch(r"-?[0-9]+", handoff_raw) and int(handoff_raw) != 0:
-        handoff_chat = int(handoff_raw)
-    else:
-        raise ConfigError("PARTNERBOT_HANDOFF_CHAT must be the numeric Telegram chat id of the "
-                          "staff group, e.g. -1001234567890 (leave it empty to turn it off)")
-
-    pretend_raw = get("PARTNERBOT_NOW")
-    pretend_now = None
-    if pretend_raw:
-        from bot.clock import parse_now
-        try:
-            pretend_now = parse_now(pretend_raw)
-        except ValueError as exc:
-            raise ConfigError(f"PARTNERBOT_NOW: {exc}") from None
-
     return Settings(
-        token=token,
-        api_base_url=api_base_url,
-        db_path=db_path,
-        knowledge_dir=knowledge_dir,
-        admins=admins,
-        webhook_url=webhook_url,
-        webhook_port=webhook_port,
-        webhook_secret=webhook_secret,
-        rate_limit=rate_limit,
-        log_level=log_level,
-        delivery_interval=delivery_interval,
-        busy_timeout=busy_timeout,
-        pretend_now=pretend_now,
-        handoff_chat=handoff_chat,
+        token=validate_token(get("TELEGRAM_BOT_TOKEN")) if get("TELEGRAM_BOT_TOKEN") else None,
+        api_base_url=_parse_url("TELEGRAM_API_BASE_URL", get("TELEGRAM_API_BASE_URL"),
+                                ("http", "https")),
+        db_path=_parse_path(get("PARTNERBOT_DB")) or _default_db_path(env),
+        knowledge_dir=_parse_path(get("PARTNERBOT_KNOWLEDGE")),
+        admins=_parse_admins(get("PARTNERBOT_ADMINS")),
+        webhook_url=_parse_url("PARTNERBOT_WEBHOOK_URL", get("PARTNERBOT_WEBHOOK_URL"), ("https",)),
+        webhook_port=_parse_port(get("PARTNERBOT_WEBHOOK_PORT")),
+        webhook_secret=_parse_webhook_secret(get("PARTNERBOT_WEBHOOK_SECRET")),
+        rate_limit=_parse_bool("PARTNERBOT_RATE_LIMIT", get("PARTNERBOT_RATE_LIMIT"), True),
+        log_level=_parse_log_level(get("PARTNERBOT_LOG_LEVEL")),
+        delivery_interval=_parse_seconds("PARTNERBOT_DELIVERY_INTERVAL",
+                                         get("PARTNERBOT_DELIVERY_INTERVAL"), 60.0, 0.05, 3600),
+        busy_timeout=_parse_seconds("PARTNERBOT_BUSY_TIMEOUT", get("PARTNERBOT_BUSY_TIMEOUT"),
+                                    5.0, 0.1, 600),
+        pretend_now=_parse_now(get("PARTNERBOT_NOW")),
+        handoff_chat=_parse_chat_id(get("PARTNERBOT_HANDOFF_CHAT")),
     )
+
+
+def _parse_path(raw: str) -> Path | None:
+    return Path(raw).expanduser() if raw else None
+
+
+def _parse_port(raw: str) -> int:
+    if not raw:
+        return 8443
+    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 65535:
+        return int(raw)
+    raise ConfigError("PARTNERBOT_WEBHOOK_PORT must be a port number between 1 and 65535")
+
+
+def _parse_webhook_secret(raw: str) -> Secret | None:
+    if not raw:
+        return None
+    if _WEBHOOK_SECRET_RE.fullmatch(raw):
+        return Secret(raw)
+    raise ConfigError("PARTNERBOT_WEBHOOK_SECRET must be 16-256 characters of A-Z, a-z, 0-9, _ and -")
+
+
+def _parse_log_level(raw: str) -> str:
+    level = (raw or "INFO").upper()
+    if level not in _LOG_LEVELS:
+        raise ConfigError(f"PARTNERBOT_LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}")
+    return level
+
+
+def _parse_now(raw: str) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        return parse_now(raw)
+    except ValueError as exc:
+        raise ConfigError(f"PARTNERBOT_NOW: {exc}") from None
+
+
+def _parse_chat_id(raw: str) -> int | None:
+    if not raw:
+        return None
+    if re.fullmatch(r"-?[0-9]+", raw) and int(raw) != 0:
+        return int(raw)
+    raise ConfigError("PARTNERBOT_HANDOFF_CHAT must be the numeric Telegram chat id of the "
+                      "staff group, e.g. -1001234567890 (leave it empty to turn it off)")

@@ -131,3 +131,14 @@ def test_parts_import_only_downwards(part: str) -> None:
             if any(imported == f or imported.startswith(f + ".") for f in FORBIDDEN[part]):
                 wrong.append(f"{path.relative_to(BOT.parent)} imports {imported}")
     assert not wrong, wrong
+
+
+def test_no_function_is_too_long_to_read() -> None:
+    long = []
+    for path in BOT.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > 80:
+                    long.append(f"{path.relative_to(BOT.parent)}:{node.lineno} {node.name} ({length})")
+    assert not long, long

@@ -265,26 +265,8 @@ async def deliver(
                 report.skipped += 1
                 return
             text = text_for if isinstance(text_for, str) else text_for(Recipient(chat_id, language))
-            try:
-                status = await _send_one(
-                    store, send, chat_id, text, now=now, policy=policy, pipe=pipe, limiter=limiter,
-                    chat_limiter=chat_limiter,
-                )
-            except _FloodAbort:
-                status = DeliveryStatus.FAILED
-                if not pipe.halted:
-                    _LOG.warning("%s: Telegram flood wait exceeds the %.0f s left of %.0f s; "
-                                 "stopping this pass", key, pipe.budget, policy.max_retry_wait)
-                pipe.halt()
-            except _NetworkDown:
-                status = DeliveryStatus.FAILED
-                if not pipe.halted:
-                    _LOG.warning("%s: %d network errors in a row; the network looks down, "
-                                 "stopping this pass", key, pipe.streak)
-                pipe.halt()
-            except (InvalidToken, EndPointNotFound) as exc:
-                status = DeliveryStatus.FAILED
-                pipe.halt(exc)
+            status = await _send_or_halt(store, send, key, chat_id, text, now=now, policy=policy,
+                                         pipe=pipe, limiter=limiter, chat_limiter=chat_limiter)
             await store.finish(chat_id, key, status, now())
             report.count(status)
 
@@ -296,20 +278,49 @@ async def deliver(
                 pipe.halt()              # the others finish the message they hold, then stop
                 raise
 
-        # One sender runs in this task (so a crash in it propagates exactly as before), the
-        # others in tasks of their own.
-        others = [asyncio.ensure_future(sender_loop()) for _ in range(in_flight - 1)]
-        try:
-            await sender_loop()
-            await asyncio.gather(*others)
-        except BaseException:
-            for task in others:
-                task.cancel()
-            await asyncio.gather(*others, return_exceptions=True)
-            raise
+        await _run_senders(sender_loop, in_flight)
     if pipe.fatal is not None:
         raise pipe.fatal
     return report
+
+
+async def _run_senders(sender_loop: Callable[[], Awaitable[None]], in_flight: int) -> None:
+    """One sender runs in this task (so a crash in it propagates exactly as before), the
+    others in tasks of their own; on any failure the others are cancelled and awaited."""
+    others = [asyncio.ensure_future(sender_loop()) for _ in range(in_flight - 1)]
+    try:
+        await sender_loop()
+        await asyncio.gather(*others)
+    except BaseException:
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+        raise
+
+
+async def _send_or_halt(
+    store: Store, send: Sender, key: str, chat_id: int, text: str, *, now: Clock,
+    policy: RetryPolicy, pipe: _Pipeline, limiter: SlidingWindowLimiter | None,
+    chat_limiter: PerKeyLimiter | None,
+) -> DeliveryStatus:
+    """_send_one, and what ends the whole pass: a flood wait over the budget, a dead network,
+    a token Telegram refuses. The message in hand is then failed (the next pass retries it)."""
+    try:
+        return await _send_one(store, send, chat_id, text, now=now, policy=policy, pipe=pipe,
+                               limiter=limiter, chat_limiter=chat_limiter)
+    except _FloodAbort:
+        if not pipe.halted:
+            _LOG.warning("%s: Telegram flood wait exceeds the %.0f s left of %.0f s; "
+                         "stopping this pass", key, pipe.budget, policy.max_retry_wait)
+        pipe.halt()
+    except _NetworkDown:
+        if not pipe.halted:
+            _LOG.warning("%s: %d network errors in a row; the network looks down, "
+                         "stopping this pass", key, pipe.streak)
+        pipe.halt()
+    except (InvalidToken, EndPointNotFound) as exc:
+        pipe.halt(exc)
+    return DeliveryStatus.FAILED
 
 
 async def _send_one(

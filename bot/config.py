@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.clock import parse_now
+from bot.logsafe import TOKEN_RE
 
 __all__ = [
     "ConfigError",
@@ -26,8 +27,7 @@ __all__ = [
     "validate_token",
 ]
 
-_TOKEN_RE = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")
-_TOKEN_SEARCH_RE = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")
+_TOKEN_RE = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")   # a whole token as typed (logsafe.TOKEN_RE finds one in text)
 # Telegram's setWebhook secret_token alphabet; we require at least 16 characters.
 _WEBHOOK_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{16,256}")
 _KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -189,7 +189,7 @@ def _parse_url(name: str, raw: str, schemes: tuple[str, ...]) -> str | None:
     value = raw.strip()
     if not value:
         return None
-    if _TOKEN_SEARCH_RE.search(value):
+    if TOKEN_RE.search(value):
         raise ConfigError(f"{name} must not contain the bot token")
     parts = urlsplit(value)
     if parts.scheme not in schemes or not parts.netloc:

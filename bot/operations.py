@@ -15,6 +15,8 @@ from bot.knowledge.model import KnowledgeError, knowledge_warnings
 from bot.logsafe import setup_logging
 from bot.storage import StorageError, Store
 
+log = logging.getLogger(__name__)
+
 EXIT_CONFIG = 2
 HEALTHY_WITHIN = 90.0    # seconds since the last heartbeat
 
@@ -86,7 +88,7 @@ def run_bot(settings: Settings) -> int:
     except WebhookError as exc:
         return _fail(str(exc))
     except Exception:  # noqa: BLE001 - last resort: a redacted log line instead of a raw traceback
-        logging.getLogger("partnerbot").exception("the bot stopped because of an unexpected error")
+        log.exception("the bot stopped because of an unexpected error")
         return 1
     return 0
 

@@ -58,7 +58,7 @@ __all__ = [
     "deliver", "delivery_pass", "resume_broadcasts", "send_due_reminders", "start_broadcast",
 ]
 
-_LOG = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 Sender = Callable[[int, str], Awaitable[None]]
 TextFor = Callable[["Recipient"], str]
@@ -310,12 +310,12 @@ async def _send_or_halt(
                                limiter=limiter, chat_limiter=chat_limiter)
     except _FloodAbort:
         if not pipe.halted:
-            _LOG.warning("%s: Telegram flood wait exceeds the %.0f s left of %.0f s; "
+            log.warning("%s: Telegram flood wait exceeds the %.0f s left of %.0f s; "
                          "stopping this pass", key, pipe.budget, policy.max_retry_wait)
         pipe.halt()
     except _NetworkDown:
         if not pipe.halted:
-            _LOG.warning("%s: %d network errors in a row; the network looks down, "
+            log.warning("%s: %d network errors in a row; the network looks down, "
                          "stopping this pass", key, pipe.streak)
         pipe.halt()
     except (InvalidToken, EndPointNotFound) as exc:
@@ -343,7 +343,7 @@ async def _send_one(
             return DeliveryStatus.SENT
         except RetryAfter as exc:
             wait = retry_after_seconds(exc)
-            _LOG.info("chat %s: flood limit, every sender waits %.1f s", chat_id, wait)
+            log.info("chat %s: flood limit, every sender waits %.1f s", chat_id, wait)
             await pipe.pause(wait)
         except Forbidden:
             await store.deactivate(chat_id, now())
@@ -360,7 +360,7 @@ async def _send_one(
             if "chat not found" in exc.message.lower():
                 await store.deactivate(chat_id, now())
                 return DeliveryStatus.BLOCKED
-            _LOG.error("chat %s: Telegram refused the message: %s", chat_id, exc.message)
+            log.error("chat %s: Telegram refused the message: %s", chat_id, exc.message)
             return DeliveryStatus.FAILED
         except (InvalidToken, EndPointNotFound):
             raise
@@ -369,12 +369,12 @@ async def _send_one(
             if pipe.network_failed():
                 raise _NetworkDown from exc
             if failures >= policy.max_attempts:
-                _LOG.warning("chat %s: giving up after %d attempts: %s", chat_id, failures, exc)
+                log.warning("chat %s: giving up after %d attempts: %s", chat_id, failures, exc)
                 return DeliveryStatus.FAILED
             wait = min(policy.backoff * 2 ** (failures - 1), policy.max_backoff)
             await sleep_unless_stopped(pipe.sleep, wait, pipe.stop)
         except TelegramError as exc:
-            _LOG.error("chat %s: unexpected Telegram error: %s", chat_id, exc)
+            log.error("chat %s: unexpected Telegram error: %s", chat_id, exc)
             return DeliveryStatus.FAILED
         if pipe.stop is not None and pipe.stop.is_set():
             return DeliveryStatus.FAILED  # not delivered; the next pass retries it
@@ -438,7 +438,7 @@ async def _deliver_broadcast(store: Store, send: Sender, broadcast_id: int, text
     if not await _has_recipients(store, key, created_at):
         await store.finish_broadcast(broadcast_id, clock())
     elif now - created_at > BROADCAST_RETRY_WINDOW:
-        _LOG.warning("%s: closing with undelivered recipients after %s", key, BROADCAST_RETRY_WINDOW)
+        log.warning("%s: closing with undelivered recipients after %s", key, BROADCAST_RETRY_WINDOW)
         await store.finish_broadcast(broadcast_id, clock())
     return report
 

@@ -46,7 +46,7 @@ __all__ = [
     "sleep_unless_stopped",
 ]
 
-_LOG = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 
 # Who goes first when several requests wait for the same window: answers to people, then bulk
@@ -320,9 +320,9 @@ class PartnerbotRateLimiter(BaseRateLimiter["int | SendArgs"]):
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 if attempt >= max_retries:
-                    _LOG.warning("%s: flood limit still hit after %d retries", endpoint, attempt)
+                    log.warning("%s: flood limit still hit after %d retries", endpoint, attempt)
                     raise
                 attempt += 1
                 wait = retry_after_seconds(exc) + 0.1
-                _LOG.info("%s: flood limit hit, pausing all requests for %.1f s", endpoint, wait)
+                log.info("%s: flood limit hit, pausing all requests for %.1f s", endpoint, wait)
                 self._paused_until = max(self._paused_until, self._clock() + wait)

@@ -27,7 +27,8 @@ __all__ = [
     "validate_token",
 ]
 
-_TOKEN_RE = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")   # a whole token as typed (logsafe.TOKEN_RE finds one in text)
+# A whole token as typed; logsafe.TOKEN_RE is the one that finds a token inside other text.
+_TOKEN_RE = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")
 # Telegram's setWebhook secret_token alphabet; we require at least 16 characters.
 _WEBHOOK_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{16,256}")
 _KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

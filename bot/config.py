@@ -88,6 +88,15 @@ class Settings:
     pretend_now: datetime | None = None   # PARTNERBOT_NOW: rehearse with a shifted clock
     handoff_chat: int | None = None       # PARTNERBOT_HANDOFF_CHAT: the staff group; None = off
 
+    @property
+    def bot_api_urls(self) -> tuple[str, str]:
+        """(base_url, base_file_url) for python-telegram-bot: Telegram's own, or the Bot API
+        server of TELEGRAM_API_BASE_URL ("…/bot"; files are served from "…/file/bot")."""
+        if not self.api_base_url:
+            return "https://api.telegram.org/bot", "https://api.telegram.org/file/bot"
+        base = self.api_base_url.rstrip("/")
+        return base, base.removesuffix("/bot") + "/file/bot"
+
     def secret_values(self) -> tuple[str, ...]:
         """Revealed secrets, for :func:`bot.logsafe.setup_logging`."""
         return tuple(s.reveal() for s in (self.token, self.webhook_secret) if s is not None)

@@ -115,10 +115,7 @@ async def send_reminders(settings: Settings, now_arg) -> int:  # noqa: ANN001 - 
     except KnowledgeError as exc:
         return _fail(f"the knowledge is invalid:\n{exc}")
     now = now_arg or system_clock()
-    base_url, base_file_url = "https://api.telegram.org/bot", "https://api.telegram.org/file/bot"
-    if settings.api_base_url:
-        base_url = settings.api_base_url.rstrip("/")
-        base_file_url = base_url.removesuffix("/bot") + "/file/bot"
+    base_url, base_file_url = settings.bot_api_urls
     store = await Store.open(settings.db_path, busy_timeout=settings.busy_timeout)
     # A bare Bot has no rate limiter: the pass paces itself with the same windows, 29/s
     # overall (evenly spaced, like PartnerbotRateLimiter) and 1/s per chat.

@@ -151,9 +151,8 @@ def build_application(settings: Settings, brain: Brain, store: Store | None = No
                .request(JsonRequest(connection_pool_size=CONNECTIONS))
                .post_init(_post_init)
                .post_shutdown(_post_shutdown))
-    if settings.api_base_url:
-        base = settings.api_base_url.rstrip("/")
-        builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
+    base_url, base_file_url = settings.bot_api_urls
+    builder = builder.base_url(base_url).base_file_url(base_file_url)
     if settings.rate_limit:
         # PTB types the builder's rate limiter by its argument type; ours takes a dict.
         builder = builder.rate_limiter(PartnerbotRateLimiter())  # type: ignore[arg-type]

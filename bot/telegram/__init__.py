@@ -1,9 +1,10 @@
 """The Telegram layer: updates to engine calls, answers to replies.
 
 ``app`` builds the Application and registers the handlers (``handlers`` for questions,
-``account`` for subscriptions and personal data, ``admin`` for operators); ``polling`` and
-``webhook`` receive updates; ``transport`` talks to the Bot API; ``formatting`` and
-``messages`` make the replies.
+``account`` for subscriptions and personal data, ``admin`` for operators, ``handoff`` for
+questions passed to staff); ``polling`` and ``webhook`` receive updates; ``transport`` talks to
+the Bot API and ``retries`` rides out its transient failures; ``formatting`` and ``messages``
+make the replies.
 
 May import: every other part (answers, knowledge, reminders, the store, config, clock). It
 sits on top; nothing but the CLI's ``operations`` imports it.

@@ -33,7 +33,8 @@ from bot.storage import StorageError, Store
 from bot.telegram import account, admin, handlers, handoff
 from bot.telegram import messages as msg
 from bot.telegram.ordering import PerChatUpdateProcessor
-from bot.telegram.polling import ConfirmingPoller, with_retries
+from bot.telegram.polling import ConfirmingPoller
+from bot.telegram.retries import with_retries
 from bot.telegram.services import KEY, Services, sender
 from bot.telegram.transport import JsonRequest
 from bot.telegram.webhook import WebhookReceiver

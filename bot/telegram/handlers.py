@@ -31,7 +31,7 @@ from bot.privacy import scrub
 from bot.telegram import messages as msg
 from bot.telegram.flood import Verdict
 from bot.telegram.formatting import escape, render_plain, split_message
-from bot.telegram.polling import with_retries
+from bot.telegram.retries import with_retries
 from bot.telegram.services import services
 
 log = logging.getLogger(__name__)

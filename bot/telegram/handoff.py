@@ -25,7 +25,7 @@ from bot.telegram import handlers
 from bot.telegram import messages as msg
 from bot.telegram.formatting import escape, split_message
 from bot.telegram.handlers import CALLBACK_HANDOFF, REPLY_ATTEMPTS, addressed_text, chat_language
-from bot.telegram.polling import with_retries
+from bot.telegram.retries import with_retries
 from bot.telegram.services import Services, services
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,8 @@ import tornado.web
 from telegram import Update
 from telegram.ext import Application
 
-from bot.telegram.polling import handle_update, with_retries
+from bot.telegram.polling import handle_update
+from bot.telegram.retries import with_retries
 
 log = logging.getLogger(__name__)
 PATH = "telegram"

@@ -19,8 +19,8 @@ from bot import cli
 
 from bot.clock import STOCKHOLM
 from bot.telegram import messages as msg
-from tests.botrunner import RunningBot, ask, running_bot, settle
-from tests.standin import StandIn
+from standin.botrunner import RunningBot, ask, running_bot, settle
+from standin import StandIn
 
 NOW = datetime(2020, 3, 8, 10, 0, tzinfo=STOCKHOLM)
 STAFF = -1001234567890

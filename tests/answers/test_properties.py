@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from bot.answers.engine import Answer, Engine
 from bot.telegram.formatting import TELEGRAM_LIMIT, split_message, utf16_len
 from bot.telegram.handlers import answer_html, keyboard
-from tests.conftest import BEFORE_DEADLINE
+from tests.support import BEFORE_DEADLINE
 from standin import html_to_plain
 
 NASTY = st.one_of(

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from standin.markup import command_entities
-from standin.records import BOT_ID, BOT_USERNAME, CONFLICT, DEFAULT_UPDATES_EXCLUDED, _bot_sender, _public
+from standin.records import (BOT_ID, BOT_USERNAME, CONFLICT, DEFAULT_UPDATES_EXCLUDED, _bot_sender,
+                             _public)
 from standin.wire import ApiError, int_param, json_param, param
 
 _GONE = object()  # a long poll whose client disconnected before it was answered

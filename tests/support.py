@@ -1,4 +1,4 @@
-"""Constants the tests share: ``from tests.support import ROOT, ...`` (conftest.py keeps fixtures only)."""
+"""Constants the tests share: ``from tests.support import ROOT, ...``; conftest.py has fixtures."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -3,7 +3,7 @@
 The production path: bot.telegram.app.build_application (the Bot `partnerbot run` uses) and
 its `sender`, bot.reminders.delivery.delivery_pass with reminder_config(knowledge), a real SQLite file
 seeded with one bulk INSERT, `now` = 2020-03-08 09:00:05 Europe/Stockholm (d7 just due).
-The Bot API stand-in (tests/standin.py) runs on this process's event loop.
+The Bot API stand-in (standin/) runs on this process's event loop.
 
   a) the bot as `partnerbot run` runs it (polling, the scheduled delivery job, the lease,
      PartnerbotRateLimiter at 29 msg/s) against a stand-in that answers every request after
@@ -60,8 +60,8 @@ from bot.reminders.ratelimit import PartnerbotRateLimiter
 from bot.reminders.schedule import ReminderConfig, due_reminder
 from bot.storage import Store
 from bot.telegram.app import build_application, sender
-from tests.botrunner import bot_env, running_bot
-from tests.standin import StandIn
+from standin.botrunner import bot_env, running_bot
+from standin import StandIn
 
 NOW = datetime(2020, 3, 8, 9, 0, 5, tzinfo=STOCKHOLM)          # d7 reminder due at 09:00
 SUBSCRIBED = datetime(2020, 3, 1, 12, 0, tzinfo=STOCKHOLM)     # everyone joined before that

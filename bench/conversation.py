@@ -1,7 +1,7 @@
 """Replies per second of the real Partnerbot Application next to a minimal echo bot (the floor).
 
 2,000 questions (tests/data/labelled_questions.jsonl, cycled) from 500 private chats are pushed
-into the Bot API stand-in (tests/standin.py) at once; the clock runs from the first push until
+into the Bot API stand-in (standin/) at once; the clock runs from the first push until
 the stand-in records the last reply. Both systems poll the same stand-in in the same run,
 alternately, each run on a fresh Application (Partnerbot: fresh SQLite file,
 PARTNERBOT_RATE_LIMIT off, the production delivery interval of 60 s).
@@ -50,8 +50,8 @@ from bot.telegram.formatting import escape, split_message
 from bot.telegram.handlers import answer_html
 from bot.knowledge.loader import load_knowledge
 from bot.answers.normalize import MAX_QUESTION_CHARS
-from tests.botrunner import running_bot
-from tests.standin import StandIn
+from standin.botrunner import running_bot
+from standin import StandIn
 
 NOW = datetime(2020, 3, 1, 12, 0, tzinfo=STOCKHOLM)   # the call is open
 FIRST_CHAT = 710_000_000

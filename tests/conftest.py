@@ -1,25 +1,19 @@
-"""Shared fixtures: the bundled knowledge and one engine, loaded once per test session."""
+"""Shared fixtures only: the bundled knowledge and one engine, loaded once per test session.
+
+Constants tests share (ROOT, KNOWLEDGE_DIR, the "today"s) live in tests/support.py."""
 from __future__ import annotations
 
 import logging
 import shutil
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from bot.clock import STOCKHOLM
 from bot.answers.engine import Engine
 from bot.knowledge.model import Knowledge
 from bot.knowledge.loader import load_knowledge
-
-ROOT = Path(__file__).resolve().parent.parent
-KNOWLEDGE_DIR = ROOT / "knowledge"
-SHARED = ROOT.parent / "shared"
-# The call closed on 15 March 2020; "today" for most tests is before that, unless a test says so.
-BEFORE_DEADLINE = datetime(2020, 2, 1, 12, 0, tzinfo=STOCKHOLM)
-AFTER_DEADLINE = datetime(2026, 12, 1, 12, 0, tzinfo=STOCKHOLM)
+from tests.support import KNOWLEDGE_DIR
 
 
 @pytest.fixture(scope="session")

@@ -142,3 +142,39 @@ def test_no_function_is_too_long_to_read() -> None:
                 if length > 80:
                     long.append(f"{path.relative_to(BOT.parent)}:{node.lineno} {node.name} ({length})")
     assert not long, long
+
+
+# ----------------------------------------------------------------------------- test support
+REPO = BOT.parent
+SUPPORT_FILES = sorted([*(REPO / "standin").glob("*.py"), REPO / "tests" / "conftest.py",
+                        REPO / "tests" / "support.py", REPO / "bench" / "_common.py"])
+
+
+def test_bench_and_the_standin_do_not_import_tests() -> None:
+    wrong = [f"{path.relative_to(REPO)} imports {imported}"
+             for path in [*(REPO / "bench").glob("*.py"), *(REPO / "standin").glob("*.py")]
+             for imported in imported_modules(path)
+             if imported == "tests" or imported.startswith("tests.")]
+    assert not wrong, wrong
+
+
+def test_tests_import_no_conftest() -> None:
+    """conftest.py holds fixtures; shared constants are imported from tests/support.py."""
+    wrong = [f"{path.relative_to(REPO)} imports {imported}"
+             for path in (REPO / "tests").rglob("*.py")
+             for imported in imported_modules(path)
+             if imported.split(".")[-1] == "conftest" or ".conftest." in imported]
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize("path", SUPPORT_FILES, ids=lambda p: str(p.relative_to(REPO)))
+def test_support_files_stay_readable(path: Path) -> None:
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= 500, f"{path.relative_to(REPO)} has {lines} lines; split it by concern"
+
+
+def test_the_standin_is_not_installed_with_the_bot() -> None:
+    import tomllib
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    packages = config["tool"]["setuptools"]["packages"]
+    assert packages and not [p for p in packages if p.split(".")[0] in ("standin", "tests")]

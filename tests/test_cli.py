@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from bot.cli import main
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 NOW = "2020-03-01T10:00"
 

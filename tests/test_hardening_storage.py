@@ -21,8 +21,8 @@ import pytest
 from bot.telegram import messages as msg
 from bot.clock import STOCKHOLM
 from bot.storage import Store
-from tests.botrunner import ROOT, bot_env, running_bot, start_bot_process
-from tests.standin import StandIn
+from standin.botrunner import ROOT, bot_env, running_bot, start_bot_process
+from standin import StandIn
 
 OPEN_CALL = datetime(2020, 3, 8, 12, 0, tzinfo=STOCKHOLM)
 KENYA = "Kan vi samarbeta med Kenya?"

@@ -20,8 +20,8 @@ from bot.reminders.ics import deadline_calendar
 from bot.reminders.schedule import Reminder, due_reminder
 from bot.storage import Store
 from bot.answers.texts import format_day
-from tests.botrunner import running_bot, start_bot_process
-from tests.standin import StandIn
+from standin.botrunner import running_bot, start_bot_process
+from standin import StandIn
 
 TODAY = "I dag är sista ansökningsdagen!"
 

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from bot.clock import STOCKHOLM
-from tests.conftest import AFTER_DEADLINE, BEFORE_DEADLINE
+from tests.support import AFTER_DEADLINE, BEFORE_DEADLINE
 
 YES = re.compile(r"(?i)^(ja\b|yes\b)")
 NO = re.compile(r"(?i)^(nej\b|no\b)")

@@ -7,7 +7,7 @@ import pytest
 
 from bot.answers.evaluation import evaluate, load_cases
 from bot.clock import STOCKHOLM
-from tests.conftest import AFTER_DEADLINE, ROOT, SHARED
+from tests.support import AFTER_DEADLINE, ROOT, SHARED
 
 DATA = ROOT / "tests" / "data"
 OWN_SET = DATA / "labelled_questions.jsonl"

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from bot.answers.engine import Answer, Engine
 from bot.telegram.formatting import TELEGRAM_LIMIT, split_message, utf16_len
 from bot.telegram.handlers import answer_html, keyboard
-from tests.conftest import BEFORE_DEADLINE
-from tests.standin_html import html_to_plain
+from tests.support import BEFORE_DEADLINE
+from standin import html_to_plain
 
 NASTY = st.one_of(
     st.text(max_size=300),

@@ -17,8 +17,8 @@ from bot.telegram import messages as msg
 from bot.brain import Brain
 from bot.cli import main
 from bot.clock import STOCKHOLM, local_day, system_clock
-from tests.botrunner import running_bot, start_bot_process
-from tests.standin import StandIn
+from standin.botrunner import running_bot, start_bot_process
+from standin import StandIn
 
 NEXT_CALL_NOW = datetime(2026, 12, 1, 12, 0, tzinfo=STOCKHOLM)
 NEW_DEADLINE = date(2027, 3, 15)

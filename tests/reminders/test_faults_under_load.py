@@ -31,8 +31,8 @@ from bot.telegram.messages import BROADCAST_FRAME
 from bot.clock import STOCKHOLM, to_utc
 from bot.reminders.delivery import IN_FLIGHT
 from bot.storage import Store
-from tests.botrunner import start_bot_process
-from tests.standin import Call, Sent, StandIn
+from standin.botrunner import start_bot_process
+from standin import Call, Sent, StandIn
 
 T = TypeVar("T")
 DATA = Path(__file__).resolve().parents[1] / "data" / "labelled_questions.jsonl"

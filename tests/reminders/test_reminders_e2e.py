@@ -24,9 +24,9 @@ from bot import cli
 from bot.clock import parse_now, to_local
 from bot.reminders.delivery import IN_FLIGHT
 from bot.storage import Store
-from tests.botrunner import PassCounter, running_bot, start_bot_process
-from tests.botrunner import seed as seed_at
-from tests.standin import Sent, StandIn
+from standin.botrunner import PassCounter, running_bot, start_bot_process
+from standin.botrunner import seed as seed_at
+from standin import Sent, StandIn
 
 pytestmark = pytest.mark.filterwarnings(  # PTB warns about retry_after when building RetryAfter
     "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning")

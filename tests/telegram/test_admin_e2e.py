@@ -20,9 +20,9 @@ from bot.telegram import messages as msg
 from bot.clock import parse_now
 from bot.reminders.delivery import IN_FLIGHT
 from bot.storage import Store
-from tests.botrunner import PassCounter, running_bot, start_bot_process
-from tests.botrunner import seed as seed_at
-from tests.standin import Sent, StandIn
+from standin.botrunner import PassCounter, running_bot, start_bot_process
+from standin.botrunner import seed as seed_at
+from standin import Sent, StandIn
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning")

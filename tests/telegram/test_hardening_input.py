@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.clock import STOCKHOLM
-from tests.botrunner import running_bot
-from tests.standin import StandIn
+from standin.botrunner import running_bot
+from standin import StandIn
 
 NOW = datetime(2020, 3, 1, 10, 0, tzinfo=STOCKHOLM)
 ODD = [

@@ -19,8 +19,8 @@ from bot import cli
 
 from bot.clock import STOCKHOLM
 from bot.telegram import messages as msg
-from tests.botrunner import RunningBot, ask, running_bot, settle
-from tests.standin import StandIn
+from standin.botrunner import RunningBot, ask, running_bot, settle
+from standin import StandIn
 
 NOW = datetime(2020, 3, 8, 10, 0, tzinfo=STOCKHOLM)
 STAFF = -1001234567890
@@ -345,6 +345,7 @@ async def test_a_restart_loses_neither_the_case_nor_its_route(tmp_path: Path) ->
                              user_id=STAFF_MEMBER, reply_to_message_id=post.message_id)
             [relayed] = (await api.wait_messages(USER, before + 1))[before:]
             assert "Svar efter omstart" in relayed.plain_text
+            await settle(api, bot)          # the case is marked answered after the relay is sent
             assert (await bot.store.get_case(1)).state == "answered"    # type: ignore[union-attr]
 
 

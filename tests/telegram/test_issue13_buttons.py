@@ -13,8 +13,8 @@ import pytest
 from bot import cli
 from bot.clock import STOCKHOLM
 from bot.telegram import messages as msg
-from tests.botrunner import RunningBot, ask, buttons, press, running_bot, seed, settle
-from tests.standin import StandIn
+from standin.botrunner import RunningBot, ask, buttons, press, running_bot, seed, settle
+from standin import StandIn
 
 NOW = datetime(2020, 3, 8, 8, 0, tzinfo=STOCKHOLM)      # an hour before the 7-days reminder
 ADMIN = 42

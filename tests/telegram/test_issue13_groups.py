@@ -11,8 +11,8 @@ import pytest
 
 from bot.clock import STOCKHOLM
 from bot.telegram import messages as msg
-from tests.botrunner import RunningBot, ask, running_bot, settle
-from tests.standin import BOT_USERNAME, StandIn
+from standin.botrunner import RunningBot, ask, running_bot, settle
+from standin import BOT_USERNAME, StandIn
 
 NOW = datetime(2020, 3, 8, 10, 0, tzinfo=STOCKHOLM)
 GROUP, ADMIN, MEMBER = -100777, 7001, 7002

@@ -12,8 +12,8 @@ import pytest
 
 from bot.clock import STOCKHOLM
 from bot.telegram import messages as msg
-from tests.botrunner import RunningBot, ask, buttons, running_bot
-from tests.standin import StandIn
+from standin.botrunner import RunningBot, ask, buttons, running_bot
+from standin import StandIn
 
 NOW = datetime(2020, 3, 8, 8, 0, tzinfo=STOCKHOLM)      # an hour before the 7-days reminder
 ENGLISH_USER, SWEDISH_USER = 3001, 3002

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.clock import STOCKHOLM
-from tests.botrunner import RunningBot, ask, run_heartbeat, running_bot, settle
-from tests.standin import StandIn
+from standin.botrunner import RunningBot, ask, run_heartbeat, running_bot, settle
+from standin import StandIn
 
 NOW = datetime(2020, 3, 8, 10, 0, tzinfo=STOCKHOLM)
 ADMIN = 42

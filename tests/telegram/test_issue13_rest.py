@@ -11,8 +11,8 @@ import pytest
 
 from bot.clock import STOCKHOLM
 from bot.telegram import messages as msg
-from tests.botrunner import RunningBot, ask, running_bot, seed
-from tests.standin import StandIn
+from standin.botrunner import RunningBot, ask, running_bot, seed
+from standin import StandIn
 
 NOW = datetime(2020, 2, 1, 12, 0, tzinfo=STOCKHOLM)        # no reminder due
 ADMIN = 42

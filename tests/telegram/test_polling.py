@@ -8,8 +8,8 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.clock import STOCKHOLM
-from tests.botrunner import running_bot, start_bot_process
-from tests.standin import StandIn
+from standin.botrunner import running_bot, start_bot_process
+from standin import StandIn
 
 NOW = datetime(2020, 3, 1, 10, 0, tzinfo=STOCKHOLM)
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.botrunner import RunningBot, ask, buttons, press, running_bot
-from tests.conftest import BEFORE_DEADLINE, KNOWLEDGE_DIR
-from tests.standin import StandIn
+from standin.botrunner import RunningBot, ask, buttons, press, running_bot
+from tests.support import BEFORE_DEADLINE, KNOWLEDGE_DIR
+from standin import StandIn
 
 ANNOUNCEMENT = " ".join((KNOWLEDGE_DIR / "announcement.txt").read_text(encoding="utf-8").split())
 

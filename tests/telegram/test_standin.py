@@ -47,12 +47,7 @@ from telegram.ext import (
     filters,
 )
 
-if __package__:
-    from .standin import BOT_ID, BOT_USERNAME, StandIn
-    from .standin_html import ParseError, html_to_plain, utf16_len
-else:
-    from standin import BOT_ID, BOT_USERNAME, StandIn
-    from standin_html import ParseError, html_to_plain, utf16_len
+from standin import BOT_ID, BOT_USERNAME, ParseError, StandIn, html_to_plain, utf16_len
 
 CHAT = 5150
 pytestmark = pytest.mark.filterwarnings(  # PTB itself warns when building RetryAfter

@@ -16,8 +16,8 @@ import pytest
 
 from bot.telegram import messages as msg
 from bot.clock import STOCKHOLM
-from tests.botrunner import RunningBot, ask, buttons, running_bot, settle
-from tests.standin import BOT_USERNAME, Sent, StandIn
+from standin.botrunner import RunningBot, ask, buttons, running_bot, settle
+from standin import BOT_USERNAME, Sent, StandIn
 
 NOW = datetime(2020, 3, 8, 10, 0, tzinfo=STOCKHOLM)      # one week before the 2020-03-15 deadline
 COUNTRIES = ("Bosnien och Hercegovina", "Georgien", "Kosovo", "Nordmakedonien", "Moldavien",

@@ -21,8 +21,8 @@ import pytest
 from bot import cli
 from bot.telegram import messages as msg
 from bot.clock import STOCKHOLM
-from tests.botrunner import RunningBot, ask, run_heartbeat, running_bot, settle
-from tests.standin import StandIn
+from standin.botrunner import RunningBot, ask, run_heartbeat, running_bot, settle
+from standin import StandIn
 
 NOW = datetime(2020, 3, 8, 8, 0, tzinfo=STOCKHOLM)   # one hour before the 7-days-left reminder
 CHAT, USER = 555000111, 555000222

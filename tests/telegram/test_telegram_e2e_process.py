@@ -18,8 +18,8 @@ import pytest
 
 from bot.clock import STOCKHOLM
 from bot.logsafe import setup_logging
-from tests.botrunner import ROOT, running_bot, start_bot_process
-from tests.standin import StandIn
+from standin.botrunner import ROOT, running_bot, start_bot_process
+from standin import StandIn
 
 NOW = datetime(2020, 3, 8, 10, 0, tzinfo=STOCKHOLM)
 OOPS = "Oj, något gick fel"

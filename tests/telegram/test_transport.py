@@ -12,7 +12,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import NetworkError, TimedOut
 
 from bot.telegram.transport import JsonRequest
-from tests.standin import StandIn
+from standin import StandIn
 
 TOKEN = "123456:" + "A" * 35
 ME = {"id": 123456, "is_bot": True, "first_name": "Partnerbot", "username": "partnerbot"}

@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 
 from bot.clock import STOCKHOLM
-from tests.botrunner import running_bot, start_bot_process
-from tests.standin import StandIn
+from standin.botrunner import running_bot, start_bot_process
+from standin import StandIn
 
 SECRET = "s3cret-token-for-webhook-tests"
 

@@ -31,9 +31,8 @@ from bot.brain import Brain
 from bot.config import Settings, load_settings
 from bot.telegram.services import KEY, Services
 from bot.storage import Store
-from tests.standin import Sent
 from bot.telegram.app import build_application, serve
-from tests.standin import StandIn
+from standin import Sent, StandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -43,6 +43,8 @@ CLOSED_WORDS = frozenset({"stangt", "stangd", "stangts", "stangde", "closed", "s
                           "forsent"})
 # A date in a question is about the deadline unless it is about something else the call names.
 OTHER_DATES = frozenset({"skr", "skrs", "internationella", "international", "publicerad"})
+# A time of day in the question: the announcement gives none (the deadline_time answer).
+CLOCK_WORDS = frozenset({"kl", "klockan", "klockslag", "midnatt", "midnight", "oclock"})
 DATE_CHECK = frozenset({"hinner", "hinna", "racker", "okej", "ok", "bra", "sent", "tid", "skicka",
                         "skickar", "lamna", "lamnar", "inne", "submit", "submitting", "send",
                         "sending", "time", "late", "okay", "fine", "klara", "klart", "godkand",

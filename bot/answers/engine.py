@@ -29,6 +29,7 @@ from bot.answers.cues import (
     APPLY_CUES,
     APPLY_PHRASES,
     BYE,
+    CLOCK_WORDS,
     CLOSED_WORDS,
     CORE_CHOICE,
     CORE_CUES,
@@ -328,8 +329,8 @@ class Engine:
         if not dates and q.frame.context_dates and DATE_CHECK.intersection(toks) \
                 and not self.topics.find(q.toks):    # "… tar ni emot ansökningar efter sista dagen?"
             dates = q.frame.context_dates[-1:]
-        if not dates or OTHER_DATES.intersection(toks):
-            return None
+        if not dates or OTHER_DATES.intersection(toks) or CLOCK_WORDS.intersection(toks):
+            return None             # "stänger det kl 23.59 den 15 mars?" asks the time of day
         bare = not q.rest or all(w.isdigit() or w in MONTHS for w in q.rest)   # "20 mars då?"
         on_us = any(q.toks[i:i + 2] == ["pa", "oss"] for i in range(len(q.toks) - 1))
         if not bare and not on_us and not _asks_to_apply(q.toks) and not (

@@ -119,6 +119,10 @@ async def calendar(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     call = knowledge.call
     schedule = svc.brain.reminders.schedule()
     lang = await chat_language(update, context)
+    if not call.is_open(now):            # nothing left to put in a calendar
+        await send_html(update, escape(msg.tr("CALENDAR_CLOSED", lang).format(
+            deadline=format_day(call.deadline, lang), url=call.url)))
+        return
     name = (call.name_en or call.name) if lang == "en" else call.name
     data = deadline_calendar(call_name=name, deadline=call.deadline, tz=call.tz.key,
                              reminders=[r.due_at for r in schedule], url=call.url, now=now,

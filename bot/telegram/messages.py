@@ -74,6 +74,8 @@ STALE_BUTTON = "Den knappen fungerar inte längre. Skriv din fråga igen, så sv
 SUBSCRIBED = ("Klart! Du får påminnelser inför sista ansökningsdag ({deadline}). "
               "Skriv /avsluta när du inte vill ha fler.")
 ALREADY_SUBSCRIBED = "Du prenumererar redan på påminnelser. Skriv /avsluta om du vill sluta."
+CALENDAR_CLOSED = ("Utlysningen stängde den {deadline}, så det finns inget kvar att lägga in i "
+                   "kalendern. Håll utkik hos ICLD ({url}) efter kommande utlysningar.")
 SUBSCRIBED_CLOSED = ("Utlysningen stängde den {deadline}, så det finns inga fler påminnelser att "
                      "skicka just nu. Jag har sparat din prenumeration: om en ny ansökningsomgång "
                      "läggs in här får du påminnelser inför den. Skriv /avsluta för att sluta.")
@@ -236,6 +238,8 @@ EN: dict[str, str] = {
     "SUBSCRIBED": ("Done! You will get reminders before the application deadline ({deadline}). "
                    "Type /unsubscribe when you want no more."),
     "ALREADY_SUBSCRIBED": "You already get reminders. Type /unsubscribe if you want to stop.",
+    "CALENDAR_CLOSED": ("The call closed on {deadline}, so there is nothing left to put in a "
+                        "calendar. Keep an eye on ICLD ({url}) for future calls."),
     "SUBSCRIBED_CLOSED": ("The call closed on {deadline}, so there are no more reminders to send "
                           "right now. I have kept your subscription: if a new call is added here, "
                           "you will get reminders before it. Type /unsubscribe to stop."),

@@ -434,3 +434,12 @@ def test_a_misspelt_core_area_is_still_one(engine) -> None:
 def test_a_foreign_partner_submitting_is_a_no_in_english(engine) -> None:
     answer = ask(engine, "Could a municipality in Kenya be the one that submits the application?")
     assert NO.search(answer.text) and "Sweden" in answer.text
+
+
+@pytest.mark.parametrize("q", ["Hur lång tid får ett partnerskap pågå?",
+                               "Does it cost our region anything to join?",
+                               "stänger ansökan klockan 17 den 15 mars?"])
+def test_duration_cost_and_time_of_day_are_honest_unknowns(engine, q) -> None:
+    answer = ask(engine, q, FEB_20)
+    assert answer.unanswered, answer.text
+    assert not re.search(r"(?i)^\W*(ja|nej|yes|no)\b", answer.text)

@@ -182,6 +182,16 @@ async def test_calendar_is_an_ics_file_with_the_deadline(tg) -> None:
     assert list(calendar.walk("VALARM"))                     # the reminder times come along
 
 
+async def test_calendar_after_the_deadline_says_there_is_nothing_left(tg) -> None:
+    api, bot = tg
+    bot.clock.now = datetime(2020, 3, 20, 12, 0, tzinfo=STOCKHOLM)
+    [reply] = await ask(api, CHAT, "/kalender")
+    assert reply.method == "sendMessage"                     # no calendar file
+    assert "stängde den 15 mars 2020" in reply.plain_text and "inget kvar" in reply.plain_text
+    [reply] = await ask(api, CHAT, "/calendar")
+    assert "nothing left to put in a calendar" in reply.plain_text
+
+
 # ---- flood control, long input, ignored update kinds -------------------------------------
 async def test_flood_gets_one_slow_down_and_other_chats_are_unaffected(tg) -> None:
     api, bot = tg

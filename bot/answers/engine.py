@@ -123,6 +123,7 @@ class _Question:
     part: Part
     frame: Frame
     search: Callable[[], list[Hit]]
+    context: _Question | None = field(default=None, repr=False)   # the context, once parsed
 
     @cached_property
     def hits(self) -> list[Hit]:
@@ -319,7 +320,9 @@ class Engine:
         """The context clauses read like a part, for readers that may borrow entities."""
         if not q.frame.context:
             return None
-        return self._parse(Part(q.frame.context, "open"), q.frame, q.lang)
+        if q.context is None:                  # several readers may ask: parse it once
+            q.context = self._parse(Part(q.frame.context, "open"), q.frame, q.lang)
+        return q.context
 
     # ---- readers: each proposes (score, answer) or None ----------------------------------
     def _date_reader(self, q: _Question, now: datetime) -> Candidate | None:

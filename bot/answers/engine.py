@@ -472,8 +472,9 @@ class Engine:
 
     def _country_reader(self, q: _Question, now: datetime) -> Candidate | None:
         mentions = q.mentions
-        refers_back = bool(COUNTRY_BACK.intersection(q.toks)) or (
-            bool(REFERS_BACK.intersection(q.toks)) and not self._other_subject(q.frame.last_context))
+        # only looked at without a country of its own; _other_subject searches two indexes
+        refers_back = not mentions and (bool(COUNTRY_BACK.intersection(q.toks)) or (
+            bool(REFERS_BACK.intersection(q.toks)) and not self._other_subject(q.frame.last_context)))
         if not mentions and not q.kinds and (
                 q.part.form == "yesno" and (refers_back or _asks_to_apply(q.toks))
                 or q.part.form == "which" and refers_back and q.starts_with(COUNTRY_WORDS)):

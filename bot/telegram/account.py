@@ -38,7 +38,6 @@ async def _stored(update: Update, svc: Services, operation: Awaitable[T],
     return True, result
 
 
-ANONYMOUS_ADMIN = 1087968824     # "GroupAnonymousBot": the sender of an anonymous admin's post
 
 
 async def may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:

@@ -62,7 +62,6 @@ WHICH_CORE_AREA = "Vilket passar vårt projekt?"
 FEEDBACK_THANKS = "Tack för att du sa vad du tyckte!"
 FEEDBACK_ALREADY = "Tack! Det här svaret har redan fått ditt omdöme."
 DID_YOU_MEAN = "Menade du något av det här?"
-SEE_ALSO = "Läs mer:"
 NON_TEXT = ("Jag förstår bara textfrågor. Skriv din fråga om kommunalt partnerskap, "
             "till exempel ”Kan vi samarbeta med Kenya?”.")
 SLOW_DOWN = "Oj, det gick fort! Vänta en liten stund innan du skriver igen, så hinner jag med."

@@ -103,6 +103,9 @@ async def test_a_question_reaches_the_staff_group_and_the_answer_comes_back(tg) 
                      user_id=STAFF_MEMBER, reply_to_message_id=post.message_id)
     [later] = (await api.wait_messages(USER, before + 2))[before + 1:]
     assert "Tillägg" in later.plain_text
+    # Every relay is confirmed to the staff; wait for this one so the count below is settled.
+    [second_note] = (await api.wait_messages(STAFF, 3))[2:]
+    assert second_note.plain_text == msg.STAFF_RELAYED.format(case=1)
 
     # The user's reply to a relayed answer goes back to the case, scrubbed.
     staff_before = len(api.messages_to(STAFF))

@@ -64,6 +64,15 @@ CORE_FILLER = frozenset({"fyra", "four", "one", "ett", "en", "av", "de", "the", 
                          "nagot", "nagon", "dem", "those", "among", "bland", "kallade", "sa"})
 COUNTRY_WORDS = ("land", "lander", "samarbetsland", "partnerland", "countr", "nation", "stat")
 KIND_WORDS = ("typ", "slag", "sort", "organisation", "kind", "type", "aktor", "sokande")
+# Words of a question about partnering with a country ("kan vi samarbeta med Kenya?", "är
+# Kenya med på listan?"). A question naming a country with other content words and none of
+# these asks something else about it ("vilken valuta har Tanzania?", "hur många invånare …").
+PARTNERING = ("samarb", "partner", "cooperat", "collaborat", "jobba", "work", "twin", "vanort",
+              "sister", "utbyt", "exchange", "projekt", "project", "lista", "list", "godkan", "galler",
+              "approved", "ok", "okej", "okay", "mojlig", "possibl", "tillat", "allowed", "ingar",
+              "includ", "eligib", "valid", "giltig", "aktuell", "relevant", "funka", "funger",
+              "fine", "good", "bra", "med", "also", "ocksa", "too", "about", "sags", "hur", "how",
+              "kommun", "region", "municipal", "local", "lokal")
 # "…söka med en kommun i Belarus": after these words a kind of organisation is the partner.
 PARTNER_LINKS = frozenset({"med", "with", "ihop", "tillsammans", "mot", "och", "and"})
 LIST_WORDS = frozenset({"lista", "listan", "alla", "hela", "vilka", "list", "all", "which",

@@ -51,6 +51,7 @@ from bot.answers.cues import (
     OPEN_WORDS,
     OTHER_DATES,
     PARTNER_LINKS,
+    PARTNERING,
     PROJECT_FIT,
     REFERS_BACK,
     SCORE,
@@ -60,7 +61,16 @@ from bot.answers.cues import (
     THANKS,
     WE_WORDS,
 )
-from bot.answers.frame import FIT_VERBS, MONTHS, ORDINALS, YES_NO_VERBS, Frame, Part, read_frame
+from bot.answers.frame import (
+    FIT_VERBS,
+    MONTHS,
+    ORDINALS,
+    QUESTION_WORDS,
+    YES_NO_VERBS,
+    Frame,
+    Part,
+    read_frame,
+)
 from bot.answers.language import detect_language
 from bot.answers.normalize import tokens
 from bot.answers.phrases import Found, PhraseIndex
@@ -245,15 +255,42 @@ class Engine:
         if best is None and self._points_back(q):
             # "Vår chef tror att klimat är ett kärnområde. Är det så?": the question is about
             # what was just said, so read the two together, in the question's form.
-            joined = Part((*frame.last_context, *part.toks), part.form, part.dates)
+            joined = Part((*frame.last_context, *part.toks), part.form,
+                          part.dates or frame.context_dates[-1:])
             q = self._parse(joined, frame, lang)
             best = self._best_candidate(q, now)
         return best if best is not None else self._retrieval(q, now)
 
     def _best_candidate(self, q: _Question, now: datetime) -> Answer | None:
-        """The arbiter: every reader proposes, the highest score answers (the first on a tie)."""
-        candidates = [c for c in (reader(q, now) for reader in self.readers) if c is not None]
-        return max(candidates, key=lambda c: c[0])[1] if candidates else None
+        """The arbiter: every reader proposes, the highest score answers (the first on a tie).
+
+        One yes/no question can hold several conditions: "Kan en region söka med en kommun i
+        Kenya före 15 mars?" asks about the applicant, the country and the date at once. Then
+        the date's answer and the applicant's (which names the country) or the country's are
+        all given, what fails first, so a single "Ja" never hides a "Nej"."""
+        proposed = [(reader, reader(q, now)) for reader in self.readers]
+        candidates = [c for _, c in proposed if c is not None]
+        if not candidates:
+            return None
+        best = max(candidates, key=lambda c: c[0])[1]
+        if q.part.form != "yesno":
+            return best
+        found = {reader.__name__: c[1] for reader, c in proposed if c is not None}
+        date = found.get("_date_reader")
+        who = found.get("_applicant_reader") or found.get("_country_reader")
+        if date is None or who is None or best not in (date, who):
+            return best
+        return self._all_conditions([who, date])
+
+    @staticmethod
+    def _all_conditions(answers: list[Answer]) -> Answer:
+        """Several verdicts in one answer, the negative ones first."""
+        ordered = sorted(answers, key=lambda a: not a.text.startswith(("Nej", "No")))
+        first = ordered[0]
+        return replace(first, text="\n\n".join(a.text for a in ordered),
+                       confidence=min(a.confidence for a in ordered),
+                       countries=tuple(dict.fromkeys(c for a in ordered for c in a.countries)),
+                       sources=tuple(dict.fromkeys(s for a in ordered for s in a.sources)))
 
     def _other_subject(self, toks: Sequence[str]) -> bool:
         """Whether a sentence is about a core area or a curated topic: then "Är det så?" after
@@ -491,11 +528,44 @@ class Engine:
         top = q.top
         if q.mentions and top and top.score >= ANSWER_THRESHOLD and self._covers(top.entry, mentions):
             return SCORE["country"], self._faq_answer(top, q.hits, q.lang, now)   # the Ale example
+        if q.mentions and not self._about_partnering(q):
+            if top and top.score >= ANSWER_THRESHOLD:
+                return None          # "who do I contact about Serbia?" is the FAQ's to answer
+            return SCORE["country"], self._country_aside(q.mentions, q.lang)
         answer = self._country_answer(mentions, q.lang, now)
-        if any(self.faq.is_unknown(w) for w in q.rest):             # "huvudstad i Kenya?"
+        # "huvudstad i Kenya?"; a month name is the date's, which the date reader answers
+        if any(self.faq.is_unknown(w) for w in q.rest if w not in MONTHS):
             text = f"{answer.text}\n\n{t(q.lang, 'partial_unknown', url=self.knowledge.call.url)}"
             answer = replace(answer, text=text, confidence=0.5)
         return SCORE["country"], answer
+
+    @staticmethod
+    def _about_partnering(q: _Question) -> bool:
+        """Whether a question naming a country asks whether one can partner with it. "Hur
+        många invånare har Namibia?" and "vilken valuta har Tanzania?" name one but ask
+        something the announcement does not say; a "Ja!" to them would answer a question
+        nobody asked."""
+        if q.part.form == "count":
+            return False
+        if q.part.form == "yesno" or _asks_to_apply(q.toks) or q.toks[0] not in QUESTION_WORDS:
+            return True      # "Ghana?", "vi funderar på Moldavien", "funkar det med Kina?"
+        return all(w.startswith(COUNTRY_WORDS) or w.startswith(PARTNERING) or w in ECHO_WORDS
+                   for w in q.rest)
+
+    def _country_aside(self, mentions: list[Mention], lang: str) -> Answer:
+        """The honest answer to a question about something else, and what is known of the
+        countries it names."""
+        count = len(self.knowledge.partners)
+        lines = [t(lang, "country.aside", url=self.knowledge.call.url)]
+        for partner in (True, False):
+            names = [m.country.display(lang) for m in mentions if m.country.partner == partner]
+            if names:
+                key = "country.aside.partners" if partner else "country.aside.others"
+                lines.append(t(lang, key, countries=join_names(names, lang), count=count))
+        return Answer(" ".join(lines), "country", 0.5, lang=lang, honest=True,
+                      sources=self.knowledge.sources.get("countries", ()),
+                      related=self._related_ids(("countries", "who_can_apply"), lang),
+                      countries=tuple(m.country.iso for m in mentions))
 
     def _last_named(self, q: _Question, context: _Question) -> list[Mention]:
         last = self._parse(Part(q.frame.last_context, "open"), q.frame, q.lang) \

@@ -30,6 +30,11 @@ SV: dict[str, str] = {
     "country.no": "Nej, {country} är tyvärr inte ett av de {count} samarbetsländerna.",
     "country.no.short": "{country}: nej, inte ett av samarbetsländerna.",
     "country.nearby": "I {region} kan ni samarbeta med {countries}.",
+    "country.aside": "Det du frågar om står inte i utlysningen jag bygger på – fråga ICLD: {url}",
+    "country.aside.partners": "Det jag kan säga: {countries} finns bland de {count} "
+                              "samarbetsländerna.",
+    "country.aside.others": "Det jag kan säga: {countries} finns inte bland de {count} "
+                            "samarbetsländerna.",
     "country.none_nearby": "Samarbetsländerna finns i Europa, Asien och Afrika – "
                            "skriv /lander för hela listan.",
     "closed.lead": "Obs: utlysningen stängde den {deadline}.",
@@ -125,6 +130,12 @@ EN: dict[str, str] = {
     "country.no": "No, unfortunately {country} is not one of the {count} partner countries.",
     "country.no.short": "{country}: no, not one of the partner countries.",
     "country.nearby": "In {region} you can partner with {countries}.",
+    "country.aside": "What you ask about isn't in the call announcement I'm built on – please "
+                     "ask ICLD: {url}",
+    "country.aside.partners": "What I can say: {countries} is among the {count} partner "
+                              "countries.",
+    "country.aside.others": "What I can say: {countries} is not among the {count} partner "
+                            "countries.",
     "country.none_nearby": "The partner countries are in Europe, Asia and Africa – "
                            "type /countries for the full list.",
     "closed.lead": "Note: the call closed on {deadline}.",

@@ -58,7 +58,9 @@ class TopicWords(Generic[T]):
         """Every phrase all of whose words begin a word of ``toks``, most specific first."""
         seen: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         for position, tok in enumerate(toks):
-            for word, index in self.by_key.get(_key(tok), ()):
+            # a three-letter word is its own key: "lön" must find "löner" (key "lone") too
+            short = self.by_key.get(tok[:3], ()) if len(tok) > 3 else ()
+            for word, index in (*self.by_key.get(_key(tok), ()), *short):
                 if _matches(word, tok):
                     seen[index][word].append(position)
         hits = []

@@ -73,6 +73,25 @@ PARTNERING = ("samarb", "partner", "cooperat", "collaborat", "jobba", "work", "t
               "includ", "eligib", "valid", "giltig", "aktuell", "relevant", "funka", "funger",
               "fine", "good", "bra", "med", "also", "ocksa", "too", "about", "sags", "hur", "how",
               "kommun", "region", "municipal", "local", "lokal")
+# "vänkommun", "partnerkommun", "systerstad": by its name the partner abroad, never the applicant.
+PARTNER_PREFIXES = ("van", "partner", "syster", "sister", "twin")
+# "… med en kommun där": a place named before.
+PLACE_BACK = frozenset({"dar", "dit", "there"})
+# "ett projekt om skolor", "a project on school meals": a kind of organisation after these
+# words is what the project is about.
+PROJECT_WORDS = ("projekt", "project", "samarbete", "partnerskap", "partnership", "arbete",
+                 "work", "tema", "theme", "fokus", "focus")
+ABOUT_LINKS = frozenset({"om", "kring", "inom", "on", "about", "around", "regarding", "angaende",
+                         "med", "within", "for"})
+# "ett sådant förbund", "such a federation": a pointer to what was said, no new subject.
+POINTERS = frozenset({"sadan", "sadant", "sadana", "such", "this", "detta", "denna", "dessa",
+                      "dylik", "dylikt", "dylika"})
+# Words that place a partner inside a country ("en kommun strax utanför Kapstaden", "en provins
+# i norra Kina"): they say where, not what else is asked.
+PLACE_WORDS = ("provins", "province", "utanfor", "outside", "nara", "near", "strax", "just",
+               "close", "distrikt", "district", "stad", "city", "town", "by", "village", "kust",
+               "coast", "norra", "sodra", "ostra", "vastra", "north", "south", "east", "west",
+               "central", "landsbygd", "rural", "huvudstad", "capital", "gransen", "border")
 # "…söka med en kommun i Belarus": after these words a kind of organisation is the partner.
 PARTNER_LINKS = frozenset({"med", "with", "ihop", "tillsammans", "mot", "och", "and"})
 LIST_WORDS = frozenset({"lista", "listan", "alla", "hela", "vilka", "list", "all", "which",
@@ -83,7 +102,10 @@ PROJECT_FIT = frozenset({"funkar", "fungerar", "passa", "platsa", "platsar", "ok
 # "förklara det första lite mer" and "vad betyder det tredje?".
 ECHO_WORDS = frozenset({"sa", "ocksa", "verkligen", "right", "true", "correct", "ratt", "sant",
                         "lista", "rakna", "upp", "list", "forklara", "explain", "lite", "mer",
-                        "more", "beratta", "tell", "mean", "means", *ORDINALS})
+                        "more", "beratta", "tell", "mean", "means", *ORDINALS,
+                        # "Vad säger utlysningen om det?", "What does the call say about that?"
+                        "sager", "star", "sta", "utlysningen", "call", "announcement", "say",
+                        "says", "about", "does", "dos"})
 ACKNOWLEDGEMENTS = frozenset({"ok", "okej", "okay", "ja", "nej", "jaha", "aha", "japp", "nix",
                               "yes", "no", "tack", "thanks", "bra", "fint", "toppen", "great"})
 FOLLOW_UP_WORDS = 6          # a follow-up is short; a longer message stands on its own

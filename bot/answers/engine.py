@@ -24,6 +24,7 @@ from rapidfuzz.distance import OSA
 from bot.answers.countries import CountryFinder, Mention, unique_mentions
 from bot.answers.cues import (
     ABOUT_APPLYING,
+    ABOUT_LINKS,
     ACKNOWLEDGEMENTS,
     ANSWER_THRESHOLD,
     APPLY_CUES,
@@ -51,8 +52,13 @@ from bot.answers.cues import (
     OPEN_WORDS,
     OTHER_DATES,
     PARTNER_LINKS,
+    PARTNER_PREFIXES,
     PARTNERING,
+    PLACE_BACK,
+    PLACE_WORDS,
+    POINTERS,
     PROJECT_FIT,
+    PROJECT_WORDS,
     REFERS_BACK,
     SCORE,
     SELF_DESCRIPTION,
@@ -75,7 +81,7 @@ from bot.answers.language import detect_language
 from bot.answers.normalize import tokens
 from bot.answers.phrases import Found, PhraseIndex
 from bot.answers.retrieval import STOP_WORDS, FaqIndex, Hit
-from bot.answers.texts import format_day, format_day_month, join_names, number_word, t
+from bot.answers.texts import format_day, format_day_month, format_month, join_names, number_word, t
 from bot.answers.topics import TopicWords
 from bot.knowledge.model import (
     ApplicantKind,
@@ -302,7 +308,8 @@ class Engine:
     @staticmethod
     def _points_back(q: _Question) -> bool:
         """ "Stämmer det?", "Kan du räkna upp dem?": no words of its own, only a pointer."""
-        own_words = [w for w in q.rest if w not in YES_NO_VERBS and w not in ECHO_WORDS]
+        own_words = [w for w in q.rest if w not in YES_NO_VERBS and w not in ECHO_WORDS
+                     and w not in REFERS_BACK]
         return bool(q.frame.last_context and REFERS_BACK.intersection(q.toks) and not own_words
                     and not (q.mentions or q.kinds or q.core or q.regions))
 
@@ -371,6 +378,10 @@ class Engine:
             dates = q.frame.context_dates[-1:]
         if not dates or OTHER_DATES.intersection(toks) or CLOCK_WORDS.intersection(toks):
             return None             # "stänger det kl 23.59 den 15 mars?" asks the time of day
+        if (q.part.dates and not _asks_to_apply(q.toks) and not DEADLINE_EQUALITY.intersection(toks)
+                and self.topics.find(q.toks)):
+            return None             # "finns det en matchmaking-träff för att hitta en partner
+            #                          innan 15 mars?" asks about finding a partner
         bare = not q.rest or all(w.isdigit() or w in MONTHS for w in q.rest)   # "20 mars då?"
         on_us = any(q.toks[i:i + 2] == ["pa", "oss"] for i in range(len(q.toks) - 1))
         if not bare and not on_us and not _asks_to_apply(q.toks) and not (
@@ -380,12 +391,12 @@ class Engine:
             return None             # "vilken tid stänger den 15 mars?" asks something else
         call = self.knowledge.call
         day, month, year = dates[0]
-        if day == 0:                    # a whole month: "kan vi söka i april i stället?"
-            if month == call.deadline.month:
-                return None             # "i mars" is neither in time nor late: the deadline says
-            day = 1 if month > call.deadline.month else _month_end(month)
         if year is None:
             year = call.deadline.year if now.astimezone(call.tz).year <= call.deadline.year else now.year
+        whole_month = day == 0
+        whole_deadline_month = whole_month and (year, month) == (call.deadline.year, call.deadline.month)
+        if day == 0:                    # a whole month: "kan vi söka i april i stället?"
+            day = 1 if (year, month) > (call.deadline.year, call.deadline.month) else _month_end(month)
         try:
             asked = date(year, month, day)
         except ValueError:
@@ -395,17 +406,26 @@ class Engine:
                   "countdown": self.countdown(now, lang), "url": call.url}
         claims_deadline = DEADLINE_EQUALITY.intersection(toks) or on_us   # "har vi på oss till …"
         if claims_deadline and not DATE_CHECK.intersection(toks):
-            key = "date.is_deadline" if asked == call.deadline else "date.not_deadline"
-            values["day"] = format_day(asked, lang) if asked == call.deadline else values["day"]
-        elif not call.is_open(now):
-            key = "date.closed"
-        elif asked == call.deadline:
-            key = "date.last_day"
-            values["day"] = format_day(asked, lang)
-        elif asked < call.deadline:
-            key = "date.in_time"
+            on_deadline = asked == call.deadline or whole_deadline_month   # "stänger den i mars?"
+            key = "date.is_deadline" if on_deadline else "date.not_deadline"
+            if on_deadline:
+                values["day"] = format_day(call.deadline, lang)
+            elif whole_month:                    # "är deadline i april?"
+                key, values["day"] = "date.not_deadline.month", format_month(asked, lang)
         else:
-            key = "date.too_late"
+            if not call.is_open(now):
+                key = "date.closed"
+            elif whole_deadline_month:
+                key = "date.deadline_month"      # "kan vi söka i mars?": yes, up to the 15th
+            elif asked == call.deadline:
+                key = "date.last_day"
+                values["day"] = format_day(asked, lang)
+            elif asked < call.deadline:
+                key = "date.in_time"
+            else:
+                key = "date.too_late"
+            if CLOSED_WORDS.intersection(toks):
+                key += ".late"                   # "är det för sent då?": the verdict turns
         return SCORE["date"], Answer(t(lang, key, **values).strip(), "deadline", 1.0,
                                      sources=call.source,
                                      related=self._related_ids(("reminders", "how_to_apply"), lang),
@@ -512,13 +532,14 @@ class Engine:
         # only looked at without a country of its own; _other_subject searches two indexes
         refers_back = not mentions and (bool(COUNTRY_BACK.intersection(q.toks)) or (
             bool(REFERS_BACK.intersection(q.toks)) and not self._other_subject(q.frame.last_context)))
-        if not mentions and not q.kinds and (
+        applicants = [k for k in q.kinds if not self._partner_role(k, q)]
+        if not mentions and not applicants and (
                 q.part.form == "yesno" and (refers_back or _asks_to_apply(q.toks))
                 or q.part.form == "which" and refers_back and q.starts_with(COUNTRY_WORDS)):
             context = self._context(q)           # "…en vänort i Tanzania. Går det?"
             # who may apply, when the context names an organisation, is the applicant reader's
             by_kind = (_asks_to_apply(q.toks) and context is not None and bool(context.kinds)
-                       and not q.starts_with(COUNTRY_WORDS))
+                       and not q.starts_with(COUNTRY_WORDS) and not PLACE_BACK.intersection(q.toks))
             if context and not by_kind:
                 # "Vilka av de länderna går?" asks about all of them; "går det?" about the one
                 # named last in the sentence before it ("… Montenegro också borde vara det?")
@@ -539,18 +560,28 @@ class Engine:
             answer = replace(answer, text=text, confidence=0.5)
         return SCORE["country"], answer
 
-    @staticmethod
-    def _about_partnering(q: _Question) -> bool:
+    def _about_partnering(self, q: _Question) -> bool:
         """Whether a question naming a country asks whether one can partner with it. "Hur
-        många invånare har Namibia?" and "vilken valuta har Tanzania?" name one but ask
-        something the announcement does not say; a "Ja!" to them would answer a question
-        nobody asked."""
+        många invånare har Namibia?", "vilken valuta har Tanzania?" and "do we need a signed
+        letter of intent from our partner in Uganda?" name one but ask something the
+        announcement does not say; a "Ja!" to them would answer a question nobody asked."""
         if q.part.form == "count":
             return False
-        if q.part.form == "yesno" or _asks_to_apply(q.toks) or q.toks[0] not in QUESTION_WORDS:
-            return True      # "Ghana?", "vi funderar på Moldavien", "funkar det med Kina?"
-        return all(w.startswith(COUNTRY_WORDS) or w.startswith(PARTNERING) or w in ECHO_WORDS
-                   for w in q.rest)
+        if _asks_to_apply(q.toks):
+            return True
+        if q.part.form == "yesno":     # "Kan Ghana bli partnerland?" has one word of its own
+            return self._unknown_own_words(q) < 2
+        own = [w for w in q.rest if not w.startswith(COUNTRY_WORDS) and not w.startswith(PARTNERING)
+               and w not in ECHO_WORDS and w not in YES_NO_VERBS]
+        return q.toks[0] not in QUESTION_WORDS or not own   # "Ghana?", "vi funderar på Moldavien"
+
+    def _unknown_own_words(self, q: _Question) -> int:
+        """Words of a question that the FAQ has never seen and that do not say where or with
+        whom: "signed letter of intent", "förtroendevald … styrgruppen". Two or more mean the
+        question asks about something the announcement does not cover."""
+        return sum(1 for w in q.rest if self.faq.is_unknown(w) and not w.startswith(
+            (*COUNTRY_WORDS, *PARTNERING, *PLACE_WORDS)) and w not in ECHO_WORDS
+            and w not in YES_NO_VERBS and w not in POINTERS)
 
     def _country_aside(self, mentions: list[Mention], lang: str) -> Answer:
         """The honest answer to a question about something else, and what is known of the
@@ -558,7 +589,7 @@ class Engine:
         count = len(self.knowledge.partners)
         lines = [t(lang, "country.aside", url=self.knowledge.call.url)]
         for partner in (True, False):
-            names = [m.country.display(lang) for m in mentions if m.country.partner == partner]
+            names = [m.country.display(lang) for m in mentions if bool(m.country.partner) == partner]
             if names:
                 key = "country.aside.partners" if partner else "country.aside.others"
                 lines.append(t(lang, key, countries=join_names(names, lang), count=count))
@@ -581,14 +612,15 @@ class Engine:
         borrow = _asks_to_apply(q.toks) or (q.part.form == "yesno" and REFERS_BACK.intersection(q.toks))
         if not q.kinds and borrow and q.part.form in ("yesno", "open"):
             context = self._context(q)           # "Vi är en dansk kommun, får vi söka?"
-            if context and context.kinds and not q.mentions and (
+            if context and context.kinds and not q.mentions and self._unknown_own_words(q) < 2 and (
                     _asks_to_apply(q.toks) or _asks_to_apply(context.toks)):
-                return SCORE["applicant"], self._applicant_answer(
+                foreign = any(self._foreign(k, context.mentions, context.toks) for k in context.kinds)
+                return SCORE["applicant_asked" if foreign else "applicant"], self._applicant_answer(
                     context.toks, context.kinds, context.mentions, q.lang, now)
         if (not q.kinds and _asks_to_apply(q.toks) and q.toks[0] in {"vem", "vilka", "who"}
                 and len(q.rest) <= 1 and not q.mentions):                  # "Vilka kan söka?"
             return SCORE["applicant"], self.answer_entry("who_can_apply", now, q.lang)
-        kinds = [k for k in q.kinds if not self._partner_role(k, q)]
+        kinds = [k for k in q.kinds if not self._partner_role(k, q) and not self._subject_matter(k, q)]
         if not kinds:
             return None
         if not q.mentions and _asks_to_apply(q.toks):
@@ -829,7 +861,10 @@ class Engine:
             lines = [line for line in lines if not line.startswith(("Ja", "Yes"))]
         text = "\n\n".join(dict.fromkeys(lines))
         if mentions and not any(self._foreign(f, mentions, toks) for f in kinds):
-            text += "\n\n" + self._country_answer(mentions, lang, now).text
+            country = self._country_answer(mentions, lang, now).text
+            # the verdict that stops them first: "Nej, Ghana är inte …" before "Ja, regioner …"
+            text = (f"{country}\n\n{text}" if country.startswith(("Nej", "No"))
+                    else f"{text}\n\n{country}")
         related = self._related_ids(("who_can_apply", "countries", "deadline"), lang)
         sources = self.knowledge.sources.get("applicants", ()) + (
             self.knowledge.sources.get("countries", ()) if mentions else ())
@@ -851,8 +886,17 @@ class Engine:
     def _partner_role(found: Found[ApplicantKind], q: _Question) -> bool:
         """ "söka med en kommun i Belarus": the kind is the partner abroad, not the applicant."""
         before = q.toks[max(0, found.start - 3):found.start]
-        return bool(PARTNER_LINKS.intersection(before)) and any(
-            m.start >= found.end and m.start - found.end <= 3 for m in q.mentions)
+        # "… med en kommun där": the place was named in the sentence before
+        there = bool(PLACE_BACK.intersection(q.toks[found.end:found.end + 2]))
+        return bool(PARTNER_LINKS.intersection(before)) and (there or any(
+            m.start >= found.end and m.start - found.end <= 3 for m in q.mentions))
+
+    @staticmethod
+    def _subject_matter(found: Found[ApplicantKind], q: _Question) -> bool:
+        """ "our project on school meals", "ett projekt om skolor": what the project is about,
+        not who applies."""
+        before = q.toks[max(0, found.start - 3):found.start]
+        return bool(ABOUT_LINKS.intersection(before)) and any(w.startswith(PROJECT_WORDS) for w in before)
 
     @staticmethod
     def _foreign(found: Found[ApplicantKind], mentions: list[Mention], toks: list[str]) -> Mention | None:
@@ -863,8 +907,12 @@ class Engine:
         kommun i Danmark")."""
         we = WE_WORDS.intersection(toks) and not any(
             toks[i:i + 2] == list(cue) for cue in SELF_DESCRIPTION for i in range(len(toks) - 1))
+        # "vår vänkommun i Botswana", "our partner municipality in Uganda": the partner abroad
+        twin = toks[found.start].startswith(PARTNER_PREFIXES)
         for m in mentions:
             if m.end == found.start:
+                return m
+            if twin and 0 < m.start - found.end <= 2:
                 return m
             gap = toks[found.end:m.start]
             if not we and 0 < len(gap) <= 2 and gap[0] in FOREIGN_LINKS:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from bot.answers.normalize import clip, fold, tokens
 
@@ -88,20 +88,72 @@ NOT_TOPIC_START = GREETING_WORDS | {"jag", "vi", "min", "mitt", "mina", "i", "we
 TOPIC_MAX_WORDS = 6
 _RELATIVE = {("i", "dag"): 0, ("idag",): 0, ("today",): 0, ("i", "morgon"): 1, ("imorgon",): 1,
              ("tomorrow",): 1, ("i", "overmorgon"): 2}
-
-_RELATIVE_WORDS = frozenset(w for words in _RELATIVE for w in words) - {"i"}
+_COUNTS = {"en": 1, "ett": 1, "one": 1, "a": 1, "an": 1, "par": 2, "tva": 2, "two": 2, "tre": 3,
+           "three": 3, "fyra": 4, "four": 4, "fem": 5, "five": 5, "sex": 6, "six": 6, "sju": 7,
+           "seven": 7, "atta": 8, "eight": 8}
+_UNITS = {"dag": 1, "dagar": 1, "day": 1, "days": 1, "vecka": 7, "veckor": 7, "week": 7,
+          "weeks": 7, "manad": 30, "manader": 30, "month": 30, "months": 30}
+_IN = frozenset({"om", "in", "inom", "within"})
+_NEXT = frozenset({"nasta", "next", "kommande"})
+_WEEKDAYS = {name: n for names in (
+    ("mandag", "tisdag", "onsdag", "torsdag", "fredag", "lordag", "sondag"),
+    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
+    for n, name in enumerate(names)}
+_RELATIVE_WORDS = (frozenset(w for words in _RELATIVE for w in words) - {"i"}) | _UNITS.keys() \
+    | _WEEKDAYS.keys() | {"helgen", "weekend"}
 
 
 def relative_dates(toks: list[str], today: date | None) -> Dates:
-    """ "i dag", "i morgon", "today", "tomorrow" as dates, when today is known."""
+    """Dates said relative to today: "i dag", "i morgon", "om tre veckor", "in two weeks",
+    "nästa vecka", "i slutet av nästa månad", "på fredag", "i helgen". A stretch of time is
+    read as its last day ("nästa vecka" is in time only if all of it is)."""
     if today is None or not _RELATIVE_WORDS.intersection(toks):
         return ()
-    found = []
-    for words, offset in _RELATIVE.items():
-        if _contains(tuple(toks), words):
-            day = date.fromordinal(today.toordinal() + offset)
-            found.append((day.day, day.month, day.year))
-    return tuple(dict.fromkeys(found))
+    found: list[date] = []
+    months: list[tuple[int, int, int | None]] = []
+    words = tuple(toks)
+    for cue, offset in _RELATIVE.items():
+        if _contains(words, cue):
+            found.append(today + timedelta(days=offset))
+    for i, tok in enumerate(words):
+        before = words[max(0, i - 3):i]
+        if tok in _UNITS and i >= 1:
+            count = _COUNTS.get(words[i - 1]) or (int(words[i - 1]) if words[i - 1].isdigit() else 0)
+            from_now = words[i + 1:i + 2] in (("fran",), ("from",))       # "tre veckor från nu"
+            if count and (_IN.intersection(words[max(0, i - 3):i - 1]) or from_now):
+                if _UNITS[tok] == 30:
+                    found.append(_add_months(today, count))
+                else:
+                    found.append(today + timedelta(days=count * _UNITS[tok]))
+            elif words[i - 1] in _NEXT and _UNITS[tok] == 7:          # "nästa vecka"
+                found.append(today + timedelta(days=13 - today.weekday()))
+            elif words[i - 1] in _NEXT and _UNITS[tok] == 30:         # "nästa månad"
+                first = _add_months(today.replace(day=1), 1)
+                if {"borjan", "beginning", "start"}.intersection(before):
+                    found.append(first)
+                elif {"slutet", "end"}.intersection(before):
+                    found.append(_add_months(first, 1) - timedelta(days=1))
+                else:
+                    months.append((0, first.month, first.year))       # the whole month
+        elif tok in _WEEKDAYS:
+            ahead = (_WEEKDAYS[tok] - today.weekday()) % 7 or 7
+            if i >= 1 and words[i - 1] in _NEXT and today.weekday() + ahead <= 6:
+                ahead += 7                       # "nästa fredag": the Friday of next week
+            found.append(today + timedelta(days=ahead))
+        elif tok in ("helgen", "weekend") and i >= 1 and words[i - 1] in ("i", "this"):
+            found.append(today + timedelta(days=6 - today.weekday()))
+    days = [(d.day, d.month, d.year) for d in found]
+    return tuple(dict.fromkeys(days or months))
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, _last_day_of(year, month)))
+
+
+def _last_day_of(year: int, month: int) -> int:
+    return (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
 
 
 @dataclass(frozen=True)
@@ -375,7 +427,7 @@ def read_frame(message: str, today: date | None = None) -> Frame:
                 form = forms[index] if number == 0 and index in forms else form_of(tuple(piece), dates)
                 parts.append(Part(tuple(piece), form, dates))
     if not parts:
-        dates = find_dates(text)
+        dates = find_dates(text) + relative_dates(list(all_toks), today)
         only = (Part(all_toks, form_of(all_toks, dates), dates),) if all_toks else ()
         return Frame(all_toks, only, (), (), asks=False)
     return Frame(all_toks, tuple(parts[:4]), tuple(context), tuple(context_dates), True,

@@ -60,8 +60,23 @@ SV: dict[str, str] = {
                      "Utlysningen säger inget om sena ansökningar – fråga ICLD: {url}",
     "date.closed": "Nej, utlysningen har redan stängt: sista ansökningsdag var den {deadline}. "
                    "Håll utkik hos ICLD ({url}) efter kommande utlysningar.",
+    # "Är det för sent den 12 mars?" asks the other way round: the verdict turns with it.
+    "date.in_time.late": "Nej, den {day} är inte för sent: sista ansökningsdag är den "
+                         "{deadline}. {countdown}",
+    "date.last_day.late": "Nej, den {day} är sista ansökningsdagen, så det är inte för sent. "
+                          "Utlysningen anger ingen tid på dagen, så vänta inte till sista stund.",
+    "date.too_late.late": "Ja, tyvärr: den {day} är för sent, sista ansökningsdag är den "
+                          "{deadline}. Utlysningen säger inget om sena ansökningar – fråga ICLD: "
+                          "{url}",
+    "date.closed.late": "Ja, tyvärr: utlysningen har redan stängt, sista ansökningsdag var den "
+                        "{deadline}. Håll utkik hos ICLD ({url}) efter kommande utlysningar.",
+    "date.deadline_month": "Ja, men bara till och med den {deadline} – det är sista "
+                           "ansökningsdag. {countdown}",
+    "date.deadline_month.late": "Inte om ni skickar in senast den {deadline} – det är sista "
+                                "ansökningsdag. {countdown}",
     "date.is_deadline": "Ja, sista ansökningsdag är den {day}.",
     "date.not_deadline": "Nej, sista ansökningsdag är den {deadline}, inte den {day}.",
+    "date.not_deadline.month": "Nej, sista ansökningsdag är den {deadline}, inte {day}.",
     "core.count": "Det finns {count} kärnområden. Partnerskapet ska stärka lokala och regionala "
                   "politiskt styrda organisationer inom något eller några av dem:\n{areas}",
     "core.yes": "Ja, {area} är ett av de {count} kärnområdena. Alla {count}:\n{areas}",
@@ -161,8 +176,22 @@ EN: dict[str, str] = {
                      "announcement says nothing about late applications – ask ICLD: {url}",
     "date.closed": "No, the call has already closed: the last day to apply was {deadline}. Keep "
                    "an eye on ICLD ({url}) for future calls.",
+    "date.in_time.late": "No, {day} is not too late: the last day to apply is {deadline}. "
+                         "{countdown}",
+    "date.last_day.late": "No, {day} is the last day to apply, so it is not too late. The "
+                          "announcement gives no time of day, so do not wait until the last minute.",
+    "date.too_late.late": "Yes, unfortunately: {day} is too late, the last day to apply is "
+                          "{deadline}. The announcement says nothing about late applications – "
+                          "ask ICLD: {url}",
+    "date.closed.late": "Yes, unfortunately: the call has already closed, the last day to apply "
+                        "was {deadline}. Keep an eye on ICLD ({url}) for future calls.",
+    "date.deadline_month": "Yes, but only up to and including {deadline} – that is the last day "
+                           "to apply. {countdown}",
+    "date.deadline_month.late": "Not if you submit by {deadline} at the latest – that is the last "
+                                "day to apply. {countdown}",
     "date.is_deadline": "Yes, the last day to apply is {day}.",
     "date.not_deadline": "No, the last day to apply is {deadline}, not {day}.",
+    "date.not_deadline.month": "No, the last day to apply is {deadline}, not {day}.",
     "core.count": "There are {count} core areas. The partnership should strengthen local and "
                   "regional politically governed organisations within one or more of them:\n{areas}",
     "core.yes": "Yes, {area} is one of the {count} core areas. All {count}:\n{areas}",
@@ -227,6 +256,13 @@ def format_day(day: date, lang: str) -> str:
 def format_day_month(day: date, lang: str) -> str:
     """14 mars / 14 March: a date the user named, without the year they did not write."""
     return format_date(day, "d MMMM", locale="en" if lang == "en" else "sv")
+
+
+@lru_cache(maxsize=64)
+def format_month(day: date, lang: str) -> str:
+    """i april / in April: a whole month the user named."""
+    name = format_date(day, "MMMM", locale="en" if lang == "en" else "sv")
+    return f"in {name}" if lang == "en" else f"i {name}"
 
 
 def number_word(count: int, lang: str) -> str:

@@ -1,0 +1,165 @@
+"""How a question is read when it holds more than one thing: several conditions, a country
+named in passing, a claim to check, a date said relative to today, a kind of organisation
+that is the project's subject. Each test is what a user would read."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import pytest
+
+from bot.answers.frame import relative_dates
+from bot.answers.normalize import tokens
+from bot.clock import STOCKHOLM
+
+YES = re.compile(r"(?i)^(ja\b|yes\b)")
+NO = re.compile(r"(?i)^(nej\b|no\b)")
+HONEST = re.compile(r"(?i)(står inte|isn't in|doesn't say|does not say|säger inte)")
+
+
+NOW = datetime(2020, 2, 20, 10, 0, tzinfo=STOCKHOLM)      # a Thursday, the call open
+
+
+def ask(engine, q: str):
+    return engine.answer_question(q, NOW)
+
+
+# ---- several conditions in one yes/no question -------------------------------------------
+def test_every_condition_gets_its_verdict(engine) -> None:
+    text = ask(engine, "Kan en region söka tillsammans med en kommun i Kenya före 15 mars?").text
+    assert YES.search(text)
+    assert "regioner" in text and "Kenya är ett av" in text and "15 mars 2020" in text
+
+
+@pytest.mark.parametrize("q,first,also", [
+    ("Kan vi söka med Ghana om vi skickar in 1 mars?", "Ghana", "1 mars är i tid"),
+    ("Hinner vi söka med Kenya den 20 mars?", "20 mars är för sent", "Kenya är ett av"),
+    ("Can a Swedish county council apply with a partner in Zambia on March 20?",
+     "20 March is too late", "Zambia is one of"),
+])
+def test_the_failing_condition_comes_first(engine, q: str, first: str, also: str) -> None:
+    text = ask(engine, q).text
+    assert NO.search(text) and first in text.split("\n\n")[0], text
+    assert also in text and "Resten av frågan" not in text
+
+
+def test_a_region_asking_about_a_non_partner_city_hears_no_first(engine) -> None:
+    text = ask(engine, "Vi är en region som har ett kulturutbyte med Accra sedan länge. "
+                       "Kan vi söka för att fördjupa samarbetet med dem?").text
+    assert text.startswith("Nej, Ghana") and "regioner" in text
+
+
+def test_a_place_named_before_is_the_partner(engine) -> None:
+    text = ask(engine, "Jag jobbar i en kommun i Skåne. Vårt kommunalråd träffade politiker i "
+                       "Lusaka förra året. Kan vi söka tillsammans med en kommun där?").text
+    assert YES.search(text) and "Zambia" in text
+
+
+def test_a_twin_town_abroad_cannot_apply_for_us(engine) -> None:
+    text = ask(engine, "Vår vänkommun i Botswana vill själva skicka in ansökan till ICLD, så "
+                       "slipper vi administrationen. Går det?").text
+    assert NO.search(text) and "Sverige" in text and "Botswana" in text
+
+
+# ---- a country named, something else asked -----------------------------------------------
+@pytest.mark.parametrize("q,country", [
+    ("Hur många invånare har Namibia?", "Namibia"),
+    ("Vilken valuta har Tanzania?", "Tanzania"),
+    ("Hur många partnerskap finns det med Turkiet idag?", "Turkiet"),
+    ("Do we need a signed letter of intent from our partner municipality in Uganda?", "Uganda"),
+])
+def test_a_country_in_passing_gets_an_honest_answer_not_a_yes(engine, q: str, country: str) -> None:
+    answer = ask(engine, q)
+    assert not YES.search(answer.text) and not NO.search(answer.text), answer.text
+    assert HONEST.search(answer.text) and country in answer.text and "icld.se" in answer.text
+    assert answer.unanswered                           # a person can take it over
+
+
+@pytest.mark.parametrize("q", [
+    "Kan Ghana bli partnerland?", "en kommun strax utanför Kapstaden, går det?",
+    "Kinas provinser, kan en region samarbeta med en provins där", "vi funderar på Moldavien",
+    "Vad gäller Serbien, kan det bli ett partnerskap där?", "Is Kenya OK?",
+])
+def test_questions_about_partnering_still_get_the_verdict(engine, q: str) -> None:
+    answer = ask(engine, q)
+    assert answer.match == "country" and not HONEST.search(answer.text), answer.text
+
+
+# ---- claims to check and pointers ----------------------------------------------------------
+@pytest.mark.parametrize("q,verdict", [
+    ("jag hörde att sista dagen är 31 mars, stämmer det?", "Nej, sista ansökningsdag är den 15 mars 2020, inte den 31 mars."),
+    ("Min chef säger att deadline är den 15 mars. Stämmer det?", "Ja, sista ansökningsdag är den 15 mars 2020."),
+    ("Stänger ansökan i februari?", "Nej, sista ansökningsdag är den 15 mars 2020, inte i februari."),
+    ("Is the deadline in April?", "No, the last day to apply is 15 March 2020, not in April."),
+])
+def test_a_claim_about_the_deadline_is_checked(engine, q: str, verdict: str) -> None:
+    assert ask(engine, q).text == verdict
+
+
+def test_what_does_the_call_say_about_that_reads_the_sentence_before(engine) -> None:
+    text = ask(engine, "Our council wants to see how this links to the SDGs. "
+                       "What does the call say about that?").text
+    assert "Agenda 2030" in text
+
+
+# ---- dates relative to today, and "too late?" ----------------------------------------------
+THURSDAY = NOW.date()
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("om tre veckor", ((12, 3, 2020),)), ("in two weeks", ((5, 3, 2020),)),
+    ("om 10 dagar", ((1, 3, 2020),)), ("tre veckor från nu", ((12, 3, 2020),)),
+    ("nästa vecka", ((1, 3, 2020),)),                 # the Sunday that ends it
+    ("i slutet av nästa månad", ((31, 3, 2020),)), ("at the end of next month", ((31, 3, 2020),)),
+    ("i början av nästa månad", ((1, 3, 2020),)), ("nästa månad", ((0, 3, 2020),)),
+    ("på fredag", ((21, 2, 2020),)), ("nästa fredag", ((28, 2, 2020),)),
+    ("next monday", ((24, 2, 2020),)), ("i helgen", ((23, 2, 2020),)),
+    ("om en månad", ((20, 3, 2020),)),
+    ("hur många dagar har vi?", ()), ("två veckor innan deadline", ()),
+])
+def test_relative_dates(text: str, expected: tuple) -> None:
+    assert relative_dates(tokens(text), THURSDAY) == expected
+
+
+@pytest.mark.parametrize("q,start", [
+    ("Om vi lämnar in om tre veckor, är det för sent då?", "Nej, den 12 mars är inte för sent"),
+    ("Är det för sent att söka den 20 mars?", "Ja, tyvärr: den 20 mars är för sent"),
+    ("If we submit at the end of next month, is that OK?", "No, 31 March is too late"),
+    ("vi tänkte skicka in nästa vecka, hinner vi det?", "Ja, den 1 mars är i tid"),
+    ("kan vi söka i mars?", "Ja, men bara till och med den 15 mars 2020"),
+])
+def test_the_date_verdict_follows_the_question(engine, q: str, start: str) -> None:
+    assert ask(engine, q).text.startswith(start)
+
+
+def test_a_date_in_a_question_about_something_else_is_not_a_deadline_check(engine) -> None:
+    answer = ask(engine, "Finns det någon matchmaking-träff där man kan hitta en partnerkommun "
+                         "i Ukraina innan 15 mars?")
+    assert answer.match == "find_partner" and not YES.search(answer.text)
+
+
+# ---- who applies vs what the project is about -----------------------------------------------
+def test_a_kind_of_organisation_in_a_project_description_is_not_the_applicant(engine) -> None:
+    text = ask(engine, "Will our project on school meals together with a town in Indonesia be "
+                       "approved if we apply?").text
+    assert "schools" not in text and "assessed" in text
+
+
+def test_many_words_of_its_own_are_not_a_question_of_who_may_apply(engine) -> None:
+    answer = ask(engine, "I vår kommun sköts internationella frågor av tjänstepersoner. Måste vi "
+                         "ha med en förtroendevald politiker i styrgruppen för att få söka?")
+    assert not YES.search(answer.text) and answer.unanswered
+
+
+def test_such_a_federation_is_the_one_just_described(engine) -> None:
+    text = ask(engine, "Jag arbetar på ett regionalt kommunalförbund. Vi är alltså inte en "
+                       "kommun. Kan ett sådant förbund stå som sökande?").text
+    assert YES.search(text) and "kommunalförbund" in text
+
+
+# ---- the example --------------------------------------------------------------------------
+@pytest.mark.parametrize("q", ["Hur många lokala aktörer samarbetade Ale med?",
+                               "Hur många aktörer hade Ale?"])
+def test_how_many_actors_ale_worked_with(engine, q: str) -> None:
+    text = ask(engine, q).text
+    assert "två lokala aktörer" in text and not YES.search(text)

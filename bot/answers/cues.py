@@ -49,7 +49,7 @@ DATE_CHECK = frozenset({"hinner", "hinna", "racker", "okej", "ok", "bra", "sent"
                         "skickar", "lamna", "lamnar", "inne", "submit", "submitting", "send",
                         "sending", "time", "late", "okay", "fine", "klara", "klart", "godkand",
                         "funkar", "duger", "ihop", "hinns", "klarar", "funka", "fungerar", "gar",
-                        "efter", "fore", "innan", "before", "after", "senast"})
+                        "efter", "fore", "innan", "before", "after", "senast", "lugnt", "safe"})
 DATE_SUBJECTS = frozenset({"ansokan", "ansokningen", "in", "inne", "datum", "deadline", "dagen",
                            "application", "date"})
 DEADLINE_EQUALITY = frozenset({"stanger", "stangs", "deadline", "deadlinen", "sista", "closes",
@@ -77,6 +77,8 @@ PARTNERING = ("samarb", "partner", "cooperat", "collaborat", "jobba", "work", "t
 PARTNER_PREFIXES = ("van", "partner", "syster", "sister", "twin")
 # "… med en kommun där": a place named before.
 PLACE_BACK = frozenset({"dar", "dit", "there"})
+# "kan bara kommuner söka?", "only municipalities": a claim that one kind alone may apply.
+ONLY = frozenset({"bara", "endast", "enbart", "only", "just"})
 # "ett projekt om skolor", "a project on school meals": a kind of organisation after these
 # words is what the project is about.
 PROJECT_WORDS = ("projekt", "project", "samarbete", "partnerskap", "partnership", "arbete",

@@ -49,6 +49,7 @@ from bot.answers.cues import (
     KIND_WORDS,
     LIST_WORDS,
     MAX_SUGGESTIONS,
+    ONLY,
     OPEN_WORDS,
     OTHER_DATES,
     PARTNER_LINKS,
@@ -441,6 +442,11 @@ class Engine:
             return SCORE["core"], self._core_answer("core.count", lang)
         if form == "fit" or (cue and FIT_VERBS.intersection(q.toks) and form != "yesno"):
             return SCORE["core"], self._core_fit(q)
+        if cue and form == "which" and q.frame.context and self.core_work.find(list(q.frame.context)):
+            return SCORE["core"], self._core_fit(q)    # a project described, "vilket område är det?"
+        if cue and not q.core and form in ("yesno", "open") and CORE_CHOICE.intersection(q.toks):
+            # "nån sa att man bara får välja ett kärnområde?", "räcker det med ett?"
+            return SCORE["core"], self.answer_entry("core_areas_choice", now, lang, SCORE["core"])
         ordinal = next((ORDINALS[w] for w in q.toks if w in ORDINALS), None)
         if cue and ordinal is not None and not q.core and form in ("meaning", "open", "which"):
             areas = self.knowledge.core_areas        # "vad betyder det tredje?"
@@ -852,6 +858,10 @@ class Engine:
                 continue
             name = localized(kind, "name", lang)
             key = "applicant.yes" if kind.eligible else "applicant.no"
+            if kind.eligible and found.start > 0 and toks[found.start - 1] in ONLY:
+                # "kan bara kommuner söka?": the claim that one kind alone may apply is wrong
+                lines.append(t(lang, "applicant.not_only", kind=name, eligible=eligible))
+                break
             line = t(lang, key, kind=name, eligible=eligible)
             note = localized(kind, "note", lang)
             lines.append(f"{line} {note}".strip())

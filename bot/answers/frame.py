@@ -100,7 +100,8 @@ _WEEKDAYS = {name: n for names in (
     ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
     for n, name in enumerate(names)}
 _RELATIVE_WORDS = (frozenset(w for words in _RELATIVE for w in words) - {"i"}) | _UNITS.keys() \
-    | _WEEKDAYS.keys() | {"helgen", "weekend"}
+    | _WEEKDAYS.keys() | {"helgen", "weekend", "den", "the", "on"}
+_BARE_DAY = re.compile(r"^([1-9]|[12]\d|3[01])(?:e|th|st|nd|rd)$")   # "16e", "16th" (no month)
 
 
 def relative_dates(toks: list[str], today: date | None) -> Dates:
@@ -142,8 +143,20 @@ def relative_dates(toks: list[str], today: date | None) -> Dates:
             found.append(today + timedelta(days=ahead))
         elif tok in ("helgen", "weekend") and i >= 1 and words[i - 1] in ("i", "this"):
             found.append(today + timedelta(days=6 - today.weekday()))
+        elif (bare := _BARE_DAY.match(tok)) and i >= 1 and words[i - 1] in ("den", "the", "on") \
+                and not (i + 1 < len(words) and (words[i + 1] in MONTHS or words[i + 1] == "of")):
+            found += _next_day_numbered(today, int(bare.group(1)))   # "den 16e": the next 16th
     days = [(d.day, d.month, d.year) for d in found]
     return tuple(dict.fromkeys(days or months))
+
+
+def _next_day_numbered(today: date, day: int) -> list[date]:
+    """The first day numbered ``day`` from today on: on 20 February, "den 16e" is 16 March."""
+    for months in (0, 1, 2):
+        first = _add_months(today.replace(day=1), months)
+        if day <= _last_day_of(first.year, first.month) and first.replace(day=day) >= today:
+            return [first.replace(day=day)]
+    return []
 
 
 def _add_months(day: date, months: int) -> date:

@@ -110,6 +110,7 @@ SV: dict[str, str] = {
                      "De som kan söka är {eligible}.",
     "applicant.no": "Nej, {kind} kan inte söka kommunalt partnerskap. "
                     "Det är bara {eligible} i Sverige som kan söka.",
+    "applicant.not_only": "Nej, inte bara {kind}: de som kan söka är {eligible} i Sverige.",
     "applicant.foreign": "Nej, en kommun eller region i {country} kan inte söka på egen hand: "
                          "det är {eligible} i Sverige som söker, tillsammans med en motsvarighet "
                          "i något av samarbetsländerna.",
@@ -225,6 +226,7 @@ EN: dict[str, str] = {
                      "Those who can apply are {eligible}.",
     "applicant.no": "No, {kind} cannot apply for a municipal partnership. "
                     "Only {eligible} in Sweden can apply.",
+    "applicant.not_only": "No, not only {kind}: those who can apply are {eligible} in Sweden.",
     "applicant.foreign": "No, a municipality or region in {country} cannot apply on its own: "
                          "{eligible} in Sweden apply, together with a counterpart in one of "
                          "the partner countries.",

@@ -163,3 +163,41 @@ def test_such_a_federation_is_the_one_just_described(engine) -> None:
 def test_how_many_actors_ale_worked_with(engine, q: str) -> None:
     text = ask(engine, q).text
     assert "två lokala aktörer" in text and not YES.search(text)
+
+
+# ---- claims about who may apply and how many core areas ------------------------------------
+@pytest.mark.parametrize("q,start", [
+    ("Kan bara kommuner söka?", "Nej, inte bara kommuner"),
+    ("Is it true that only municipalities can apply, not regions?", "No, not only municipalities"),
+])
+def test_only_one_kind_may_apply_is_corrected(engine, q: str, start: str) -> None:
+    text = ask(engine, q).text
+    assert text.startswith(start) and ("regioner" in text or "regions" in text), text
+
+
+def test_only_is_a_claim_only_right_before_the_kind(engine) -> None:
+    text = ask(engine, "Är det bara kommuner som kan söka?").text
+    assert text.startswith("Nej, inte bara kommuner")
+    assert ask(engine, "Kan vi söka bara som kommun?").text.startswith("Ja, kommuner")
+
+
+@pytest.mark.parametrize("q", ["nån sa att man bara får välja ett kärnområde?",
+                               "räcker det med ett kärnområde?",
+                               "Måste man jobba med alla fyra kärnområdena?"])
+def test_how_many_core_areas_to_choose(engine, q: str) -> None:
+    text = ask(engine, q).text
+    assert text.startswith("Ett kärnområde räcker, och ni får välja flera"), text
+
+
+def test_a_project_described_then_which_area_is_it(engine) -> None:
+    text = ask(engine, "Vårt projekt handlar om att unga ska få vara med och påverka i "
+                       "budgetprocessen, vilket område är det?").text
+    assert "”Deltagande och delaktighet”" in text and "inte ICLD:s bedömning" in text
+
+
+@pytest.mark.parametrize("q,start", [
+    ("hinner vi om vi skickar den 16e?", "Nej, den 16 mars är för sent"),   # the next 16th
+    ("om 10 dagar, är det lugnt?", "Ja, den 1 mars är i tid"),
+])
+def test_more_ways_of_saying_a_date(engine, q: str, start: str) -> None:
+    assert ask(engine, q).text.startswith(start)

@@ -18,7 +18,7 @@ from babel.core import get_global
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.answers.normalize import fold, inflection_variants
+from bot.answers.normalize import fold, inflection_variants, tokens
 from bot.answers.phrases import PhraseIndex
 from bot.knowledge.model import Country, Knowledge, localized
 
@@ -100,11 +100,13 @@ class CountryFinder:
 
     @cached_property
     def vocabulary_guard(self) -> frozenset[str]:
-        """Words seen in the FAQ: never 'corrected' into a country name."""
+        """Words seen in the FAQ, and Swedish places: never 'corrected' into a country name."""
         words: set[str] = set()
         for entry in self.knowledge.faq:
             for q in (*entry.questions, *entry.questions_en):
                 words.update(fold(q).split())
+        for place in self.knowledge.swedish_places:     # "Helsingborgs stad": and its genitive
+            words.update(w for word in tokens(place) for w in (word, f"{word}s"))
         return frozenset(words - set(self.index.phrases))
 
     def find(self, toks: list[str], taken: list[bool] | None = None,

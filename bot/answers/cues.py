@@ -88,6 +88,9 @@ ABOUT_LINKS = frozenset({"om", "kring", "inom", "on", "about", "around", "regard
 # "ett sådant förbund", "such a federation": a pointer to what was said, no new subject.
 POINTERS = frozenset({"sadan", "sadant", "sadana", "such", "this", "detta", "denna", "dessa",
                       "dylik", "dylikt", "dylika"})
+# "nära gränsen mot Moldavien", "close to the border with Kenya": a country named as a landmark.
+NEAR_WORDS = frozenset({"nara", "gransen", "grans", "mot", "near", "border", "close", "bredvid",
+                        "granslandet", "neighbouring", "neighboring", "next"})
 # Words that place a partner inside a country ("en kommun strax utanför Kapstaden", "en provins
 # i norra Kina"): they say where, not what else is asked.
 PLACE_WORDS = ("provins", "province", "utanfor", "outside", "nara", "near", "strax", "just",

@@ -49,6 +49,7 @@ from bot.answers.cues import (
     KIND_WORDS,
     LIST_WORDS,
     MAX_SUGGESTIONS,
+    NEAR_WORDS,
     ONLY,
     OPEN_WORDS,
     OTHER_DATES,
@@ -561,7 +562,7 @@ class Engine:
             return SCORE["country"], self._country_aside(q.mentions, q.lang)
         answer = self._country_answer(mentions, q.lang, now)
         # "huvudstad i Kenya?"; a month name is the date's, which the date reader answers
-        if any(self.faq.is_unknown(w) for w in q.rest if w not in MONTHS):
+        if any(self.faq.is_unknown(w) for w in q.rest if w not in MONTHS and w not in YES_NO_VERBS):
             text = f"{answer.text}\n\n{t(q.lang, 'partial_unknown', url=self.knowledge.call.url)}"
             answer = replace(answer, text=text, confidence=0.5)
         return SCORE["country"], answer
@@ -607,7 +608,12 @@ class Engine:
     def _last_named(self, q: _Question, context: _Question) -> list[Mention]:
         last = self._parse(Part(q.frame.last_context, "open"), q.frame, q.lang) \
             if q.frame.last_context else None
-        pool = last.mentions if last is not None and last.mentions else context.mentions
+        source = last if last is not None and last.mentions else context
+        # "…en vänort i Iasi i Rumänien, nära gränsen mot Moldavien. Räknas de in?": a country
+        # named only to say where something lies is not the one asked about.
+        pool = [m for m in source.mentions
+                if not any(w in NEAR_WORDS for w in source.toks[max(0, m.start - 2):m.start])]
+        pool = pool or source.mentions
         return [max(pool, key=lambda m: m.start)] if pool else []
 
     def _applicant_reader(self, q: _Question, now: datetime) -> Candidate | None:

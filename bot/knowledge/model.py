@@ -158,6 +158,9 @@ class Knowledge:
     source: str
     core_areas: tuple[CoreArea, ...] = ()
     empty_regions: tuple[EmptyRegion, ...] = ()
+    # Swedish places (the asker's own side): never read as a misspelt foreign name
+    # ("Helsingborg" is not "Helsingfors").
+    swedish_places: tuple[str, ...] = ()
     # Verbatim sentences of the announcement behind the facts of each file: "countries",
     # "applicants", "core_areas" (the sentence introducing them); the deadline's are call.source.
     sources: dict[str, tuple[str, ...]] = field(default_factory=dict)

@@ -201,3 +201,27 @@ def test_a_project_described_then_which_area_is_it(engine) -> None:
 ])
 def test_more_ways_of_saying_a_date(engine, q: str, start: str) -> None:
     assert ask(engine, q).text.startswith(start)
+
+
+# ---- places -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("q,country,partner", [
+    ("what about Durban", "South Africa", True), ("Mwanza?", "Tanzania", True),
+    ("Kisumu då", "Kenya", True), ("Lviv?", "Ukraina", True), ("Batumi?", "Georgien", True),
+    ("Bulawayo?", "Zimbabwe", False), ("vi har kontakt i Iasi", "Rumänien", False),
+])
+def test_second_cities_are_known(engine, q: str, country: str, partner: bool) -> None:
+    text = ask(engine, q).text
+    assert country in text and bool(YES.search(text)) == partner, text
+
+
+@pytest.mark.parametrize("q", ["Jag jobbar på Helsingborgs stad, kan vi samarbeta med Kenya?",
+                               "Vi är Region Hallands internationella enhet. Kan vi söka med Kenya?"])
+def test_the_askers_own_town_is_never_read_as_a_foreign_country(engine, q: str) -> None:
+    answer = ask(engine, q)
+    assert answer.countries == ("KE",) and YES.search(answer.text), answer.text
+
+
+def test_a_country_named_as_a_landmark_is_not_the_one_asked_about(engine) -> None:
+    text = ask(engine, "Vi har en vänort i Iasi i Rumänien nära gränsen mot Moldavien. "
+                       "Räknas de in i programmet?").text
+    assert text.startswith("Nej, Rumänien") and "Resten av frågan" not in text

@@ -205,3 +205,14 @@ def test_a_source_text_must_name_a_person(knowledge_copy: Path) -> None:
         encoding="utf-8")
     with pytest.raises(KnowledgeError, match="a 'source' text must name a person"):
         load_knowledge(knowledge_copy)
+
+
+def test_a_swedish_place_that_is_also_a_foreign_name_is_rejected(knowledge_copy: Path) -> None:
+    countries = knowledge_copy / "countries.yaml"
+    text = countries.read_text(encoding="utf-8")
+    countries.write_text(text.replace("swedish_places: [Blekinge,", "swedish_places: [Durban, Blekinge,"),
+                         encoding="utf-8")
+    with pytest.raises(KnowledgeError) as info:
+        load_knowledge(knowledge_copy)
+    assert re.search(r"countries\.yaml:\d+: 'Durban' is both a Swedish place and a foreign name",
+                     str(info.value)), str(info.value)

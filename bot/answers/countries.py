@@ -73,6 +73,12 @@ class CountryFinder:
             names += list(knowledge.other_country_aliases.get(country.iso, ()))
             labels += [(variant, country.iso) for name in names for variant in _name_variants(name)]
         self.index: PhraseIndex[str] = PhraseIndex(labels, ignore=AMBIGUOUS_NAMES)
+        # how each name is written, for "Menade du Harare?"; variants keep the first spelling
+        self.spellings: dict[str, str] = {}
+        for country in self.by_iso.values():
+            for name in (*(country.partner.aliases if country.partner else ()),
+                         *knowledge.other_country_aliases.get(country.iso, ())):
+                self.spellings.setdefault(fold(name), name)
         # Typos are corrected only towards real country names and long aliases (not towns like
         # "Mostar", one letter from "kostar"), and never in the first letter.
         official = {fold(n) for c in self.by_iso.values() for n in (c.name, c.name_en)}
@@ -141,6 +147,24 @@ class CountryFinder:
             if hit:
                 return self.index.phrases[hit[0]]
         return None
+
+    @cached_property
+    def _place_choices(self) -> dict[str, list[str]]:
+        """Every one-word name of five letters or more, by first letter, for suggestions."""
+        choices: dict[str, list[str]] = {}
+        for key in self.index.phrases:
+            if " " not in key and len(key) >= 5:
+                choices.setdefault(key[0], []).append(key)
+        return choices
+
+    def suggest(self, tok: str) -> tuple[str, WorldCountry] | None:
+        """A place a misspelt word may mean ("harrare" -> Harare, Zimbabwe), for a "Menade
+        du …?" — too loose to correct silently, as ``find_fuzzy`` does for longer names."""
+        if len(tok) < FUZZY_MIN or tok in self.vocabulary_guard:
+            return None
+        hit = process.extractOne(tok, self._place_choices.get(tok[0], []), scorer=OSA.distance,
+                                 score_cutoff=2)
+        return (hit[0], self.by_iso[self.index.phrases[hit[0]]]) if hit else None
 
     def partners_in(self, continent: str) -> list[Country]:
         region = self.knowledge.region(continent)

@@ -75,6 +75,8 @@ PARTNERING = ("samarb", "partner", "cooperat", "collaborat", "jobba", "work", "t
               "kommun", "region", "municipal", "local", "lokal")
 # "vänkommun", "partnerkommun", "systerstad": by its name the partner abroad, never the applicant.
 PARTNER_PREFIXES = ("van", "partner", "syster", "sister", "twin")
+# "söka med Harrare", "en vänort i Kisumo": after these words an unknown word may be a place.
+PLACE_LINKS = frozenset({"med", "me", "i", "with", "in", "fran", "from", "mot", "till", "to"})
 # "… med en kommun där": a place named before.
 PLACE_BACK = frozenset({"dar", "dit", "there"})
 # "kan bara kommuner söka?", "only municipalities": a claim that one kind alone may apply.
@@ -128,4 +130,4 @@ REFERS_BACK = frozenset({"landet", "dit", "dar", "det", "den", "de", "dem", "dom
 # country named in passing ("hur hittar vi en kommun i Kenya?" is about finding a partner).
 SCORE = {"date": 0.99, "core": 0.97, "count": 0.97, "core_list": 0.965, "topic": 0.96,
          "applicant_asked": 0.955, "country": 0.95, "applicant": 0.94, "empty_region": 0.93,
-         "region": 0.93, "country_list": 0.92, "deadline": 0.9}
+         "region": 0.93, "country_list": 0.92, "deadline": 0.9, "misspelt_place": 0.85}

@@ -57,6 +57,7 @@ from bot.answers.cues import (
     PARTNER_PREFIXES,
     PARTNERING,
     PLACE_BACK,
+    PLACE_LINKS,
     PLACE_WORDS,
     POINTERS,
     PROJECT_FIT,
@@ -227,7 +228,8 @@ class Engine:
         self.readers = (self._date_reader, self._core_area_reader, self._project_fit_reader,
                         self._count_reader, self._topic_reader, self._country_reader,
                         self._applicant_reader, self._empty_region_reader, self._region_reader,
-                        self._country_list_reader, self._deadline_reader)
+                        self._country_list_reader, self._deadline_reader,
+                        self._misspelt_place_reader)
 
     # ---- public API -------------------------------------------------------------------
     def answer_question(self, question: str, now: datetime,
@@ -604,6 +606,22 @@ class Engine:
                       sources=self.knowledge.sources.get("countries", ()),
                       related=self._related_ids(("countries", "who_can_apply"), lang),
                       countries=tuple(m.country.iso for m in mentions))
+
+    def _misspelt_place_reader(self, q: _Question, now: datetime) -> Candidate | None:
+        """ "kan vi söka med Harrare?": a word after "med"/"i" that is no known name but near
+        one gets "Menade du Harare (Zimbabwe)?" and that country's verdict."""
+        if q.mentions or q.kinds or q.part.form not in ("yesno", "open"):
+            return None
+        for before, tok in pairwise(q.toks):
+            if before in PLACE_LINKS and self.faq.is_unknown(tok):
+                found = self.countries.suggest(tok)
+                if found is not None:
+                    name, country = found
+                    label = self.countries.spellings.get(name, name.title())
+                    verdict = self._country_answer([Mention(country, 0, 0)], q.lang, now)
+                    text = f"{t(q.lang, 'country.did_you_mean', name=label)} {verdict.text}"
+                    return SCORE["misspelt_place"], replace(verdict, text=text, confidence=0.6)
+        return None
 
     def _last_named(self, q: _Question, context: _Question) -> list[Mention]:
         last = self._parse(Part(q.frame.last_context, "open"), q.frame, q.lang) \

@@ -30,6 +30,7 @@ SV: dict[str, str] = {
     "country.no": "Nej, {country} är tyvärr inte ett av de {count} samarbetsländerna.",
     "country.no.short": "{country}: nej, inte ett av samarbetsländerna.",
     "country.nearby": "I {region} kan ni samarbeta med {countries}.",
+    "country.did_you_mean": "Menade du {name}?",
     "country.aside": "Det du frågar om står inte i utlysningen jag bygger på – fråga ICLD: {url}",
     "country.aside.partners": "Det jag kan säga: {countries} finns bland de {count} "
                               "samarbetsländerna.",
@@ -146,6 +147,7 @@ EN: dict[str, str] = {
     "country.no": "No, unfortunately {country} is not one of the {count} partner countries.",
     "country.no.short": "{country}: no, not one of the partner countries.",
     "country.nearby": "In {region} you can partner with {countries}.",
+    "country.did_you_mean": "Did you mean {name}?",
     "country.aside": "What you ask about isn't in the call announcement I'm built on – please "
                      "ask ICLD: {url}",
     "country.aside.partners": "What I can say: {countries} is among the {count} partner "

@@ -225,3 +225,15 @@ def test_a_country_named_as_a_landmark_is_not_the_one_asked_about(engine) -> Non
     text = ask(engine, "Vi har en vänort i Iasi i Rumänien nära gränsen mot Moldavien. "
                        "Räknas de in i programmet?").text
     assert text.startswith("Nej, Rumänien") and "Resten av frågan" not in text
+
+
+@pytest.mark.parametrize("q,start,partner", [
+    ("kan vi söka me Harrare?", "Menade du Harare? Nej, Zimbabwe", False),
+    ("Vi har en vänort i Kisumo, går det?", "Menade du Kisumu? Ja! Kenya", True),
+])
+def test_a_misspelt_town_gets_a_did_you_mean_and_its_countrys_verdict(engine, q, start, partner) -> None:
+    assert ask(engine, q).text.startswith(start)
+
+
+def test_an_ordinary_word_after_med_is_no_place(engine) -> None:
+    assert "Menade du" not in ask(engine, "kan vi söka med kommunen?").text

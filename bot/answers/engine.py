@@ -90,6 +90,7 @@ from bot.knowledge.model import (
     ApplicantKind,
     CoreArea,
     Country,
+    CountryGroup,
     EmptyRegion,
     FaqEntry,
     Knowledge,
@@ -143,6 +144,7 @@ class _Question:
     frame: Frame
     search: Callable[[], list[Hit]]
     context: _Question | None = field(default=None, repr=False)   # the context, once parsed
+    groups: list[CountryGroup] = field(default_factory=list)        # "Balkan", "Östafrika"
 
     @cached_property
     def hits(self) -> list[Hit]:
@@ -211,6 +213,8 @@ class Engine:
         self.regions: PhraseIndex[Region] = PhraseIndex(
             (alias, region) for region in knowledge.regions
             for alias in (region.name, region.name_en, *region.aliases))
+        self.groups: PhraseIndex[CountryGroup] = PhraseIndex(
+            (alias, group) for group in knowledge.groups for alias in group.aliases)
         self.empty_regions: PhraseIndex[EmptyRegion] = PhraseIndex(
             (alias, region) for region in knowledge.empty_regions
             for alias in (region.name, region.name_en, *region.aliases))
@@ -227,7 +231,8 @@ class Engine:
             (topic, entry) for entry in knowledge.faq for topic in entry.topics)
         self.readers = (self._date_reader, self._core_area_reader, self._project_fit_reader,
                         self._count_reader, self._topic_reader, self._country_reader,
-                        self._applicant_reader, self._empty_region_reader, self._region_reader,
+                        self._applicant_reader, self._group_reader, self._empty_region_reader,
+                        self._region_reader,
                         self._country_list_reader, self._deadline_reader,
                         self._misspelt_place_reader)
 
@@ -337,6 +342,7 @@ class Engine:
         taken = [False] * len(toks)
         mentions = self.countries.find(toks, taken, fuzzy=False)   # exact names claim words first
         kinds = self.applicants.find(toks, taken)
+        groups = list(dict.fromkeys(f.value for f in self.groups.find(toks, taken)))
         regions = [f.value for f in self.regions.find(toks, taken)]
         empty = [f.value for f in self.empty_regions.find(toks, taken)]
         core = list(dict.fromkeys([*(f.value for f in self.core_names.find(toks, taken)),
@@ -347,7 +353,7 @@ class Engine:
         rest = [w for w, used in zip(toks, taken, strict=True) if not used and w not in STOP_WORDS
                 and w not in APPLY_CUES and len(w) > 2]
         return _Question(toks, lang, mentions, kinds, regions, empty, core, rest, part, frame,
-                         lambda: self.faq.search(query))
+                         lambda: self.faq.search(query), groups=groups)
 
     def _misspelt_areas(self, toks: list[str], taken: list[bool]) -> list[CoreArea]:
         """ "delaktihet", "transparns": a long word a typo or two from a core area's name, never
@@ -480,8 +486,8 @@ class Engine:
 
     def _count_reader(self, q: _Question, now: datetime) -> Candidate | None:
         """ "Hur många länder …?" gets the number first."""
-        if q.part.form != "count":
-            return None
+        if q.part.form != "count" or (q.groups and not q.regions):
+            return None                  # "hur många i Östafrika?" is the group reader's
         lang = q.lang
         if q.empty:
             return SCORE["count"], self._empty_region_answer(q.empty[0], lang)
@@ -663,6 +669,23 @@ class Engine:
             score = SCORE["applicant_asked" if q.kinds and _asks_to_apply(q.toks) else "applicant"]
             return score, self._applicant_answer(q.toks, kinds, q.mentions, q.lang, now)
         return None
+
+    def _group_reader(self, q: _Question, now: datetime) -> Candidate | None:
+        """ "Vilka balkanländer finns med?", "hur många i Östafrika?": the partners in it."""
+        if not q.groups or q.mentions or q.regions:
+            return None       # "på Balkan och i Östeuropa": the continent's answer holds both
+        lang, lines = q.lang, []
+        for group in q.groups[:3]:
+            key = "count.group" if q.part.form == "count" else "group.members"
+            line = t(lang, key, where=localized(group, "where", lang), count=len(group.countries),
+                     countries=_names(group.countries, lang))
+            lines.append(f"{line[:1].upper()}{line[1:]} {localized(group, 'note', lang)}".strip())
+        lines.append(t(lang, "region.all", count=len(self.knowledge.partners)))
+        return SCORE["count" if q.part.form == "count" else "region"], Answer(
+            " ".join(lines), "region", 1.0, lang=lang,
+            related=self._related_ids(("countries", "who_can_apply"), lang),
+            sources=self.knowledge.sources.get("countries", ()),
+            countries=tuple(c.iso for g in q.groups for c in g.countries))
 
     def _empty_region_reader(self, q: _Question, now: datetime) -> Candidate | None:
         if not q.empty or q.mentions:

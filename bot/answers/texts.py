@@ -101,6 +101,8 @@ SV: dict[str, str] = {
                         "ert projekt: {url}",
     "count.countries": "Det finns {count} samarbetsländer:\n{country_list}",
     "count.region": "I {region} finns {count} av samarbetsländerna: {countries}.",
+    "count.group": "{where} finns {count} av samarbetsländerna: {countries}.",
+    "group.members": "Av samarbetsländerna finns {countries} {where}.",
     "count.applicants": "{count} slags organisationer i Sverige kan söka: {eligible}.",
     "empty_region": "Nej, inget av de {count} samarbetsländerna ligger i {region}.{note} "
                     "Samarbetsländerna finns i Europa, Asien och Afrika:\n{country_list}",
@@ -218,6 +220,8 @@ EN: dict[str, str] = {
                         "project: {url}",
     "count.countries": "There are {count} partner countries:\n{country_list}",
     "count.region": "{count} of the partner countries are in {region}: {countries}.",
+    "count.group": "{count} of the partner countries are {where}: {countries}.",
+    "group.members": "The partner countries {where} are {countries}.",
     "count.applicants": "{count} kinds of organisation in Sweden can apply: {eligible}.",
     "empty_region": "No, none of the {count} partner countries is in {region}.{note} The partner "
                     "countries are in Europe, Asia and Africa:\n{country_list}",

@@ -34,6 +34,7 @@ def load_knowledge(directory: Path | str | None = None) -> Knowledge:
     core_areas = reader.core_areas(docs["core_areas.yaml"])
     empty_regions = reader.empty_regions(docs["countries.yaml"])
     swedish_places = reader.swedish_places(docs["countries.yaml"], regions, other)
+    groups = reader.groups(docs["countries.yaml"], regions)
     sources = {name: reader.file_quotes(docs[f"{name}.yaml"], f"{name}.yaml")
                for name in ("countries", "applicants", "core_areas")}
     if call is not None and call.announcement:
@@ -45,4 +46,4 @@ def load_knowledge(directory: Path | str | None = None) -> Knowledge:
     if problems or call is None:
         raise KnowledgeError(problems or [Problem(str(folder / "call.yaml"), 1, "no call")])
     return Knowledge(call, regions, other, overrides, applicants, faq, str(folder),
-                     core_areas, empty_regions, swedish_places, sources)
+                     core_areas, empty_regions, swedish_places, groups, sources)

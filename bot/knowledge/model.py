@@ -148,6 +148,19 @@ class EmptyRegion:
 
 
 @dataclass(frozen=True)
+class CountryGroup:
+    """Partner countries of a part of a continent ("Balkan", "forna sovjetrepubliker"), as a
+    curator groups them; ``where`` is the phrase with its preposition ("på Balkan")."""
+    id: str
+    where: str
+    where_en: str
+    countries: tuple[Country, ...]
+    aliases: tuple[str, ...]
+    note: str = ""          # whose division it is, when geographers differ
+    note_en: str = ""
+
+
+@dataclass(frozen=True)
 class Knowledge:
     call: Call
     regions: tuple[Region, ...]
@@ -161,6 +174,7 @@ class Knowledge:
     # Swedish places (the asker's own side): never read as a misspelt foreign name
     # ("Helsingborg" is not "Helsingfors").
     swedish_places: tuple[str, ...] = ()
+    groups: tuple[CountryGroup, ...] = ()
     # Verbatim sentences of the announcement behind the facts of each file: "countries",
     # "applicants", "core_areas" (the sentence introducing them); the deadline's are call.source.
     sources: dict[str, tuple[str, ...]] = field(default_factory=dict)

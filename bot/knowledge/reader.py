@@ -22,6 +22,7 @@ from bot.knowledge.model import (
     Call,
     CoreArea,
     Country,
+    CountryGroup,
     EmptyRegion,
     FaqEntry,
     Region,
@@ -284,6 +285,37 @@ class Reader:
             if region.id and (region.id in REGION_IDS or any(r.id == region.id for r in found)):
                 self.problems.append(doc.problem(f"duplicate region id '{region.id}'", *w, "id"))
             found.append(region)
+        return tuple(found)
+
+    def groups(self, doc: Located | None, regions: tuple[Region, ...]) -> tuple[CountryGroup, ...]:
+        """``groups`` of countries.yaml (optional): parts of a continent, by partner ISO code."""
+        data = self.mapping(doc, "countries.yaml")
+        if data is None or doc is None:
+            return ()
+        raw_list = data.get("groups") or []
+        if not isinstance(raw_list, list):
+            self.problems.append(doc.problem("'groups' must be a list", "groups"))
+            return ()
+        partners = {c.iso: c for r in regions for c in r.countries}
+        found: list[CountryGroup] = []
+        for i, raw in enumerate(raw_list):
+            w = ("groups", i)
+            if not isinstance(raw, dict):
+                self.problems.append(doc.problem("an entry must be a mapping", *w))
+                continue
+            codes = self.texts(doc, raw, "countries", *w, minimum=1)
+            for code in codes:
+                if code not in partners:
+                    self.problems.append(doc.problem(f"'{code}' is not a partner country", *w, "countries"))
+            group = CountryGroup(self.text(doc, raw, "id", *w), self.text(doc, raw, "where", *w),
+                                 self.text(doc, raw, "where_en", *w),
+                                 tuple(partners[c] for c in codes if c in partners),
+                                 self.texts(doc, raw, "aliases", *w, minimum=1),
+                                 self.text(doc, raw, "note", *w, required=False),
+                                 self.text(doc, raw, "note_en", *w, required=False))
+            if any(g.id == group.id for g in found):
+                self.problems.append(doc.problem(f"duplicate group id '{group.id}'", *w, "id"))
+            found.append(group)
         return tuple(found)
 
     def file_quotes(self, doc: Located | None, what: str) -> tuple[str, ...]:

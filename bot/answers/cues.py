@@ -55,6 +55,7 @@ DATE_SUBJECTS = frozenset({"ansokan", "ansokningen", "in", "inne", "datum", "dea
 DEADLINE_EQUALITY = frozenset({"stanger", "stangs", "deadline", "deadlinen", "sista", "closes",
                                "closing", "slutdatum", "sistadag"})
 CORE_CUES = ("karnomrad", "fokusomrad", "omrade", "omraden", "omradet", "omradena")
+CORE_SPELLINGS = ("karnomrade", "karnomraden", "karnomradet", "karnomradena")   # for typos
 # "Måste vi ta med alla kärnområden?" asks how many to choose, not whether X is one of them.
 CORE_CHOICE = frozenset({"alla", "allihop", "samtliga", "flera", "racker", "valja", "valj",
                          "bara", "endast", "all", "several", "enough", "choose", "only", "both",
@@ -64,6 +65,14 @@ CORE_FILLER = frozenset({"fyra", "four", "one", "ett", "en", "av", "de", "the", 
                          "nagot", "nagon", "dem", "those", "among", "bland", "kallade", "sa"})
 COUNTRY_WORDS = ("land", "lander", "samarbetsland", "partnerland", "countr", "nation", "stat")
 KIND_WORDS = ("typ", "slag", "sort", "organisation", "kind", "type", "aktor", "sokande")
+# "…, har jag rätt?", "e det sant", "is that right?": a claim said before is being checked.
+CLAIM_CHECKS = frozenset({"stammer", "ratt", "sant", "riktigt", "korrekt", "true", "right",
+                          "correct", "eller", "va"})
+# "innan deadline", "before the deadline": a time, not what is asked about.
+TIME_PREPOSITIONS = frozenset({"innan", "fore", "before", "until", "till", "efter", "after", "by"})
+# "kan man söka när som helst?", "löpande": a claim about when one may apply.
+ANY_TIME = (("nar", "som", "helst"), ("lopande",), ("hela", "aret"), ("any", "time"),
+            ("anytime",), ("all", "year"), ("rolling",), ("year", "round"))
 # Words of a question about partnering with a country ("kan vi samarbeta med Kenya?", "är
 # Kenya med på listan?"). A question naming a country with other content words and none of
 # these asks something else about it ("vilken valuta har Tanzania?", "hur många invånare …").

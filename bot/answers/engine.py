@@ -30,11 +30,14 @@ from bot.answers.cues import (
     APPLY_CUES,
     APPLY_PHRASES,
     BYE,
+    ANY_TIME,
+    CLAIM_CHECKS,
     CLOCK_WORDS,
     CLOSED_WORDS,
     CORE_CHOICE,
     CORE_CUES,
     CORE_FILLER,
+    CORE_SPELLINGS,
     COUNTRY_BACK,
     COUNTRY_WORDS,
     DATE_CHECK,
@@ -68,6 +71,7 @@ from bot.answers.cues import (
     SUGGEST_THRESHOLD,
     SUGGESTION_FLOOR,
     THANKS,
+    TIME_PREPOSITIONS,
     WE_WORDS,
 )
 from bot.answers.frame import (
@@ -185,6 +189,11 @@ def _conversation_words(toks: Sequence[str]) -> list[str]:
         elif w != "da":
             out.append(w)
     return out
+
+
+def _contains(toks: Sequence[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(tuple(toks[i:i + n]) == phrase for i in range(len(toks) - n + 1))
 
 
 def _month_end(month: int) -> int:
@@ -318,8 +327,9 @@ class Engine:
     def _points_back(q: _Question) -> bool:
         """ "Stämmer det?", "Kan du räkna upp dem?": no words of its own, only a pointer."""
         own_words = [w for w in q.rest if w not in YES_NO_VERBS and w not in ECHO_WORDS
-                     and w not in REFERS_BACK]
-        return bool(q.frame.last_context and REFERS_BACK.intersection(q.toks) and not own_words
+                     and w not in REFERS_BACK and w not in CLAIM_CHECKS]
+        points = REFERS_BACK.intersection(q.toks) or CLAIM_CHECKS.intersection(q.toks)
+        return bool(q.frame.last_context and points and not own_words
                     and not (q.mentions or q.kinds or q.core or q.regions))
 
     def _combine(self, answers: list[Answer]) -> Answer:
@@ -386,8 +396,10 @@ class Engine:
         if not dates and q.frame.context_dates and DATE_CHECK.intersection(toks) \
                 and not self.topics.find(q.toks):    # "… tar ni emot ansökningar efter sista dagen?"
             dates = q.frame.context_dates[-1:]
-        if not dates or OTHER_DATES.intersection(toks) or CLOCK_WORDS.intersection(toks):
-            return None             # "stänger det kl 23.59 den 15 mars?" asks the time of day
+        if not dates or CLOCK_WORDS.intersection(toks) or (
+                OTHER_DATES.intersection(toks) and not DEADLINE_EQUALITY.intersection(toks)):
+            return None             # "stänger det kl 23.59 …?" asks the time of day; "SKR-dagen
+            #                          29/1" is no deadline, "på SKR sa de att deadline är …" is
         if (q.part.dates and not _asks_to_apply(q.toks) and not DEADLINE_EQUALITY.intersection(toks)
                 and self.topics.find(q.toks)):
             return None             # "finns det en matchmaking-träff för att hitta en partner
@@ -443,8 +455,10 @@ class Engine:
 
     def _core_area_reader(self, q: _Question, now: datetime) -> Candidate | None:
         """Yes/no about one core area, how many, what one means, which one fits a project."""
-        cue = q.starts_with(CORE_CUES) or ("core" in q.toks and q.starts_with(("area",)))
-        if not cue and not q.core:
+        cue = (q.starts_with(CORE_CUES) or ("core" in q.toks and q.starts_with(("area",)))
+               or any(len(w) >= 9 and process.extractOne(w, CORE_SPELLINGS, scorer=OSA.distance,
+                                                         score_cutoff=2) for w in q.toks if w[0] == "k"))
+        if not cue and not q.core:                    # "kärnomården" is a typo of the cue too
             return None
         form, lang = q.part.form, q.lang
         if form == "count" and cue:
@@ -703,8 +717,9 @@ class Engine:
     def _deadline_reader(self, q: _Question, now: datetime) -> Candidate | None:
         toks = q.toks
         cue = any(w in DEADLINE_CUES or w.startswith(DEADLINE_PREFIXES) or w.endswith("datum")
-                  for w in toks)
-        if q.part.form == "yesno" and OPEN_WORDS.intersection(toks) and (
+                  for w in toks) or any(_contains(toks, phrase) for phrase in ANY_TIME)
+        # "kollegan påstår att ansökan redan har stängt??" claims as much as "har den stängt?"
+        if q.part.form in ("yesno", "open") and OPEN_WORDS.intersection(toks) and (
                 cue or _asks_to_apply(toks)
                 or {"utlysningen", "ansokan", "call", "ansokningsomgangen"}.intersection(toks)):
             return SCORE["deadline"], self._open_answer(q, now)
@@ -713,8 +728,16 @@ class Engine:
         top = q.top
         if top and top.entry.id != "deadline" and top.score >= 0.8:
             return None          # a cue word inside another clear question ("deadline för rapporten")
+        if self._deadline_as_time(toks) and self._unknown_own_words(q) >= 2 and not _asks_to_apply(toks):
+            return None          # "finns det ett informationsmöte eller webbinarium innan deadline?"
         return SCORE["deadline"], self.answer_entry("deadline", now, q.lang,
                                                     confidence=max(0.9, top.score if top else 0))
+
+    @staticmethod
+    def _deadline_as_time(toks: Sequence[str]) -> bool:
+        """ "innan deadline", "before the deadline": the deadline names a time, not the topic."""
+        return any(a in TIME_PREPOSITIONS and (b in DEADLINE_CUES or b.startswith(DEADLINE_PREFIXES))
+                   for a, b in pairwise(w for w in toks if w not in ("the", "sista")))
 
     def answer_entry(self, entry_id: str, now: datetime, lang: str = "sv",
                      confidence: float = 1.0) -> Answer:
@@ -992,6 +1015,12 @@ class Engine:
                           or refers_back and whole[0].score >= (
                               SUGGEST_THRESHOLD if says_little else ANSWER_THRESHOLD)):
                 hits = whole
+        if (hits and hits[0].score < ANSWER_THRESHOLD and hits[0].entry.id == "deadline"
+                and self._deadline_as_time(q.toks) and self._unknown_own_words(q) >= 2):
+            # "informationsmöte eller webbinarium innan deadline?": the words that say what is
+            # asked are unknown, the one that matched ("deadline") only says when
+            return self._retrieval_answer([Hit(h.entry, min(h.score, SUGGEST_THRESHOLD - 0.01))
+                                           for h in hits], q.lang, now)
         return self._retrieval_answer(hits, q.lang, now)
 
     def _retrieval_answer(self, hits: list[Hit], lang: str, now: datetime) -> Answer:

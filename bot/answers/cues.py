@@ -68,6 +68,11 @@ KIND_WORDS = ("typ", "slag", "sort", "organisation", "kind", "type", "aktor", "s
 # "…, har jag rätt?", "e det sant", "is that right?": a claim said before is being checked.
 CLAIM_CHECKS = frozenset({"stammer", "ratt", "sant", "riktigt", "korrekt", "true", "right",
                           "correct", "eller", "va"})
+# "är det fler än 20 länder?": a number claimed, to be checked.
+COMPARISONS = frozenset({"fler", "farre", "mer", "mindre", "over", "under", "exakt", "precis",
+                         "more", "fewer", "less", "than", "exactly", "about", "cirka", "ca"})
+NUMBER_WORDS = frozenset({"tio", "femton", "sexton", "sjutton", "arton", "nitton", "tjugo",
+                          "ten", "fifteen", "eighteen", "nineteen", "twenty", "tjugofem"})
 # "innan deadline", "before the deadline": a time, not what is asked about.
 TIME_PREPOSITIONS = frozenset({"innan", "fore", "before", "until", "till", "efter", "after", "by"})
 # "kan man söka när som helst?", "löpande": a claim about when one may apply.
@@ -81,7 +86,7 @@ PARTNERING = ("samarb", "partner", "cooperat", "collaborat", "jobba", "work", "t
               "approved", "ok", "okej", "okay", "mojlig", "possibl", "tillat", "allowed", "ingar",
               "includ", "eligib", "valid", "giltig", "aktuell", "relevant", "funka", "funger",
               "fine", "good", "bra", "med", "also", "ocksa", "too", "about", "sags", "hur", "how",
-              "kommun", "region", "municipal", "local", "lokal")
+              "kommun", "region", "municipal", "local", "lokal", "program")
 # "vänkommun", "partnerkommun", "systerstad": by its name the partner abroad, never the applicant.
 PARTNER_PREFIXES = ("van", "partner", "syster", "sister", "twin")
 # "söka med Harrare", "en vänort i Kisumo": after these words an unknown word may be a place.

@@ -34,6 +34,7 @@ from bot.answers.cues import (
     CLAIM_CHECKS,
     CLOCK_WORDS,
     CLOSED_WORDS,
+    COMPARISONS,
     CORE_CHOICE,
     CORE_CUES,
     CORE_FILLER,
@@ -53,6 +54,7 @@ from bot.answers.cues import (
     LIST_WORDS,
     MAX_SUGGESTIONS,
     NEAR_WORDS,
+    NUMBER_WORDS,
     ONLY,
     OPEN_WORDS,
     OTHER_DATES,
@@ -180,13 +182,14 @@ def _asks_to_apply(toks: Sequence[str]) -> bool:
     return bool(APPLY_CUES.intersection(toks) or APPLY_PHRASES.intersection(pairwise(toks)))
 
 
-def _conversation_words(toks: Sequence[str]) -> list[str]:
-    """ "hej då" is one word; a lone "då" ("Litauen då?") is a follow-up particle, not a goodbye."""
+def _conversation_words(toks: Sequence[str], names: frozenset[str] = frozenset()) -> list[str]:
+    """ "hej då" is one word; a lone "då" ("Litauen då?") is a follow-up particle, not a goodbye
+    — unless it begins a name ("Da Nang": ``names`` holds the words that follow "da" in one)."""
     out: list[str] = []
-    for w in toks:
+    for i, w in enumerate(toks):
         if w == "da" and out and out[-1] == "hej":
             out[-1] = "hejda"
-        elif w != "da":
+        elif w != "da" or (i + 1 < len(toks) and toks[i + 1] in names):
             out.append(w)
     return out
 
@@ -215,10 +218,12 @@ class Engine:
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge
         self.countries = CountryFinder(knowledge)
+        self.after_da = frozenset(k.split()[1] for k in self.countries.index.phrases
+                                  if k.startswith("da "))            # "Da Nang" keeps its "Da"
         self.faq = FaqIndex(knowledge.faq)
         self.applicants: PhraseIndex[ApplicantKind] = PhraseIndex(
             ((alias, kind) for kind in knowledge.applicants for alias in (kind.name, *kind.aliases)),
-            compound_heads=True)
+            compound_heads=True, head_min=5)         # "energibolag", "idrottsklubb", "högskola"
         self.regions: PhraseIndex[Region] = PhraseIndex(
             (alias, region) for region in knowledge.regions
             for alias in (region.name, region.name_en, *region.aliases))
@@ -300,11 +305,22 @@ class Engine:
         if q.part.form != "yesno":
             return best
         found = {reader.__name__: c[1] for reader, c in proposed if c is not None}
+        applicant, country = found.get("_applicant_reader"), found.get("_country_reader")
+        if applicant is not None and country is not None and all(
+                self.countries.by_iso[iso].display(q.lang) in applicant.text for iso in country.countries):
+            country = None                       # the applicant's answer gives the country's verdict
         date = found.get("_date_reader")
-        who = found.get("_applicant_reader") or found.get("_country_reader")
-        if date is None or who is None or best not in (date, who):
+        if date is None and (applicant or country) is not None and self._deadline_as_time(q.toks):
+            date = found.get("_deadline_reader")  # "… söka med Ukraina innan deadline?"
+        conditions = [a for a in (applicant, country, date) if a is not None]
+        if len(conditions) < 2 or best not in conditions:
             return best
-        return self._all_conditions([who, date])
+        context = self._context(q)
+        areas = q.core or (context.core if context else [])
+        if areas:                       # "… fokus på transparens … Funkar allt det?"
+            conditions.append(self._core_answer("core.yes", q.lang, areas[:1],
+                                                area=self._area_name(areas[0], q.lang).lower()))
+        return self._all_conditions(conditions)
 
     @staticmethod
     def _all_conditions(answers: list[Answer]) -> Answer:
@@ -348,7 +364,7 @@ class Engine:
 
     def _parse(self, part: Part, frame: Frame, lang: str) -> _Question:
         """Everything the readers look at in one part, found once."""
-        toks = _conversation_words(part.toks)
+        toks = _conversation_words(part.toks, self.after_da)
         taken = [False] * len(toks)
         mentions = self.countries.find(toks, taken, fuzzy=False)   # exact names claim words first
         kinds = self.applicants.find(toks, taken)
@@ -500,8 +516,10 @@ class Engine:
 
     def _count_reader(self, q: _Question, now: datetime) -> Candidate | None:
         """ "Hur många länder …?" gets the number first."""
-        if q.part.form != "count" or (q.groups and not q.regions):
+        if q.part.form not in ("count", "yesno") or (q.groups and not q.regions):
             return None                  # "hur många i Östafrika?" is the group reader's
+        if q.part.form == "yesno" and not self._claims_a_number(q):
+            return None
         lang = q.lang
         if q.empty:
             return SCORE["count"], self._empty_region_answer(q.empty[0], lang)
@@ -514,7 +532,7 @@ class Engine:
             return SCORE["count"], Answer(" ".join(lines), "region", 1.0, lang=lang,
                                           sources=self.knowledge.sources.get("countries", ()),
                                           related=self._related_ids(("countries", "deadline"), lang))
-        if q.starts_with(COUNTRY_WORDS):
+        if q.starts_with(COUNTRY_WORDS) and (q.part.form == "count" or self._claims_a_number(q)):
             text = t(lang, "count.countries", count=len(self.knowledge.partners),
                      country_list=self.country_list(lang))
             return SCORE["count"], Answer(text, "countries", 1.0, lang=lang,
@@ -529,6 +547,15 @@ class Engine:
                                           sources=self.knowledge.sources.get("applicants", ()),
                                           related=self._related_ids(("countries", "deadline"), lang))
         return None
+
+    @staticmethod
+    def _claims_a_number(q: _Question) -> bool:
+        """ "Är det fler än 20 samarbetsländer?", "finns det 20 länder?": a count to check
+        ("kan vi söka med 2 länder?" is no such claim)."""
+        number = any(w.isdigit() or w in NUMBER_WORDS for w in q.toks)
+        claim = bool(COMPARISONS.intersection(q.toks)) or tuple(q.toks[:2]) in (
+            ("ar", "det"), ("finns", "det"), ("are", "there"), ("is", "it"))
+        return number and claim and q.starts_with(COUNTRY_WORDS)
 
     def _country_list_reader(self, q: _Question, now: datetime) -> Candidate | None:
         """ "Kan du ge mig hela listan över samarbetsländer?" — the list, whatever the filler."""
@@ -560,7 +587,12 @@ class Engine:
         mentions = q.mentions
         # only looked at without a country of its own; _other_subject searches two indexes
         refers_back = not mentions and (bool(COUNTRY_BACK.intersection(q.toks)) or (
-            bool(REFERS_BACK.intersection(q.toks)) and not self._other_subject(q.frame.last_context)))
+            bool(REFERS_BACK.intersection(q.toks)) and not self._other_subject(q.frame.last_context))
+            # "e hä me i programmet?": no pointer a reader knows, no word of its own either
+            or (q.part.form == "yesno" and bool(q.frame.context)
+                and not (REFERS_BACK | CLAIM_CHECKS).intersection(q.toks) and not any(
+                    w not in YES_NO_VERBS and w not in ECHO_WORDS and not w.startswith(PARTNERING)
+                    for w in q.rest)))
         applicants = [k for k in q.kinds if not self._partner_role(k, q)]
         if not mentions and not applicants and (
                 q.part.form == "yesno" and (refers_back or _asks_to_apply(q.toks))
@@ -662,11 +694,16 @@ class Engine:
         borrow = _asks_to_apply(q.toks) or (q.part.form == "yesno" and REFERS_BACK.intersection(q.toks))
         if not q.kinds and borrow and q.part.form in ("yesno", "open"):
             context = self._context(q)           # "Vi är en dansk kommun, får vi söka?"
-            if context and context.kinds and not q.mentions and self._unknown_own_words(q) < 2 and (
+            # "Vi är ett kommunalt energibolag. Kan vi söka med Zambia?": who "vi" are is asked
+            # too, beside the country (the arbiter joins the two)
+            by_us = not q.mentions or WE_WORDS.intersection(q.toks)
+            # "… vill söka ihop med en kommun utanför Chisinau": that kommun is the partner
+            kinds = [k for k in context.kinds if not self._partner_role(k, context)] if context else []
+            if context and kinds and by_us and self._unknown_own_words(q) < 2 and (
                     _asks_to_apply(q.toks) or _asks_to_apply(context.toks)):
-                foreign = any(self._foreign(k, context.mentions, context.toks) for k in context.kinds)
+                foreign = any(self._foreign(k, context.mentions, context.toks) for k in kinds)
                 return SCORE["applicant_asked" if foreign else "applicant"], self._applicant_answer(
-                    context.toks, context.kinds, context.mentions, q.lang, now)
+                    context.toks, kinds, context.mentions, q.lang, now)
         if (not q.kinds and _asks_to_apply(q.toks) and q.toks[0] in {"vem", "vilka", "who"}
                 and len(q.rest) <= 1 and not q.mentions):                  # "Vilka kan söka?"
             return SCORE["applicant"], self.answer_entry("who_can_apply", now, q.lang)

@@ -394,6 +394,7 @@ def read_frame(message: str, today: date | None = None) -> Frame:
     all_toks = tuple(tokens(text))
     clauses: list[tuple[list[str], bool, Dates]] = []
     forms: dict[int, str] = {}          # clause index -> form, where a topic was put first
+    reporters: list[str] = []           # "min chef undrar om …": who asks
     previous_delimiter = "."
     for raw, delimiter in _chunks(text):
         toks = _strip_connectors(tokens(raw))
@@ -404,6 +405,9 @@ def read_frame(message: str, today: date | None = None) -> Frame:
         reported = _reported(toks)
         starts_question = _starts_question(toks) or bool(reported)
         if reported:
+            # "en ideell förening här i stan undrar om dom kan söka": who wonders is context
+            # the question may borrow ("dom"), not lost
+            reporters += toks[:len(toks) - len(reported)]
             toks = reported
         asks = "?" in delimiter or starts_question
         if (clauses and previous_delimiter.strip() == "," and not starts_question
@@ -443,5 +447,5 @@ def read_frame(message: str, today: date | None = None) -> Frame:
         dates = find_dates(text) + relative_dates(list(all_toks), today)
         only = (Part(all_toks, form_of(all_toks, dates), dates),) if all_toks else ()
         return Frame(all_toks, only, (), (), asks=False)
-    return Frame(all_toks, tuple(parts[:4]), tuple(context), tuple(context_dates), True,
+    return Frame(all_toks, tuple(parts[:4]), tuple(context + reporters), tuple(context_dates), True,
                  tuple(last_context))

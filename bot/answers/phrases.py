@@ -23,9 +23,10 @@ class PhraseIndex(Generic[T]):
     """Folded phrases -> values. "Syd Afrika" also finds "sydafrika"; "Kenyas" finds "kenya"."""
 
     def __init__(self, items: Iterable[tuple[str, T]], ignore: frozenset[str] = frozenset(),
-                 compound_heads: bool = False) -> None:
-        """``compound_heads``: a Swedish compound ending in a known word of 6+ letters counts as
-        that word ("storstadskommun", "partnerkommunen" -> kommun)."""
+                 compound_heads: bool = False, head_min: int = 6) -> None:
+        """``compound_heads``: a Swedish compound ending in a known word of ``head_min``+
+        letters counts as that word ("storstadskommun", "partnerkommunen" -> kommun,
+        "energibolag" -> bolag)."""
         self.compound_heads = compound_heads
         self.phrases: dict[str, T] = {}
         for label, value in items:
@@ -34,7 +35,8 @@ class PhraseIndex(Generic[T]):
                 self.phrases.setdefault(key, value)
                 self.phrases.setdefault(key.replace(" ", ""), value)
         self.max_len = max((len(k.split()) for k in self.phrases), default=1)
-        heads = {k for k in self.phrases if " " not in k and len(k) >= 6} if compound_heads else set()
+        heads = ({k for k in self.phrases if " " not in k and len(k) >= head_min}
+                 if compound_heads else set())
         self.heads = frozenset(heads)
         self.head_lengths = sorted({len(h) for h in heads}, reverse=True)
         self.first_words = frozenset(k.split()[0] for k in self.phrases)
@@ -71,11 +73,14 @@ class PhraseIndex(Generic[T]):
             hit = self.phrases.get(" ".join([*words[:-1], variant]))
             if hit is not None:
                 return hit
-        if len(words) == 1 and self.heads:
-            word = words[0]
+        if self.heads:
+            word = words[-1]
             for length in self.head_lengths:
                 if len(word) > length + 2 and word[-length:] in self.heads:
-                    return self.phrases[word[-length:]]
+                    if len(words) == 1:
+                        return self.phrases[word[-length:]]
+                    # "kommunala energibolag" is "kommunala bolag", if that is a phrase
+                    return self.phrases.get(" ".join([*words[:-1], word[-length:]]))
         return None
 
     def find(self, toks: list[str], taken: list[bool] | None = None) -> list[Found[T]]:

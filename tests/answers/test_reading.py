@@ -232,8 +232,95 @@ def test_a_country_named_as_a_landmark_is_not_the_one_asked_about(engine) -> Non
     ("Vi har en vänort i Kisumo, går det?", "Menade du Kisumu? Ja! Kenya", True),
 ])
 def test_a_misspelt_town_gets_a_did_you_mean_and_its_countrys_verdict(engine, q, start, partner) -> None:
-    assert ask(engine, q).text.startswith(start)
+    text = ask(engine, q).text
+    assert text.startswith(start) and ("är ett av" in text) == partner
 
 
 def test_an_ordinary_word_after_med_is_no_place(engine) -> None:
     assert "Menade du" not in ask(engine, "kan vi söka med kommunen?").text
+
+
+# ---- claims to check, rolling deadlines, number claims -----------------------------------
+@pytest.mark.parametrize("q,start", [
+    ("Jag har för mig att sista ansökningsdag är den 15 mars 2020, har jag rätt?",
+     "Ja, sista ansökningsdag är den 15 mars 2020."),
+    ("nån på SKR-träffen sa att deadline e sista mars, stämmer det?",
+     "Nej, sista ansökningsdag är den 15 mars 2020, inte den 31 mars."),
+    ("kollegan påstår att ansökan redan har stängt?? e det sant", "Nej, det är inte för sent"),
+    ("hörde att man kan söka när som helst under året, stämmer?", "Sista dag att ansöka är den 15 mars"),
+    ("e det fler än 20 samarbetsländer?", "Det finns 19 samarbetsländer"),
+])
+def test_claims_are_checked_against_the_call(engine, q: str, start: str) -> None:
+    assert ask(engine, q).text.startswith(start)
+
+
+def test_a_meeting_before_the_deadline_is_not_a_deadline_question(engine) -> None:
+    answer = ask(engine, "Finns det något informationsmöte eller webbinarium innan deadline?")
+    assert answer.match is None and "15 mars" not in answer.text
+
+
+@pytest.mark.parametrize("q,fact", [
+    ("Who finances the partnerships?", "funded by Sida"),
+    ("nån sa att det e EU-pengar, stämmer det?", "finansieras av Sida"),
+    ("vem e det som har öppnat utlysningen?", "ICLD – Internationellt Center för Lokal Demokrati"),
+    ("does the theme have to be something specific or can we pick anything?", "can be anything"),
+    ("ska det bara gynna partnerlandet eller ska vi i Sverige få ut nåt också?", "även i Sverige"),
+    ("hur många kärnomården finns de?", "Det finns fyra kärnområden"),
+])
+def test_curated_words_name_the_topic(engine, q: str, fact: str) -> None:
+    assert fact in ask(engine, q).text
+
+
+def test_how_much_funding_is_still_the_amount_question(engine) -> None:
+    assert ask(engine, "Hur stor finansiering kan man få?").match == "amount"
+
+
+# ---- groups of countries -------------------------------------------------------------------
+@pytest.mark.parametrize("q,names,absent", [
+    ("vilka balkanlander finns med", ("Bosnien och Hercegovina", "Kosovo", "Nordmakedonien", "Serbien"),
+     ("Ukraina", "Georgien")),
+    ("vilka f.d. sovjetrepubliker finns på listan?", ("Georgien", "Moldavien", "Ukraina"), ("Serbien",)),
+    ("hur många länder i Östafrika?", ("5 av samarbetsländerna", "FN:s indelning"), ("Botswana",)),
+])
+def test_parts_of_a_continent(engine, q: str, names: tuple, absent: tuple) -> None:
+    text = ask(engine, q).text
+    assert all(n in text for n in names) and not any(a in text for a in absent), text
+
+
+def test_a_group_and_a_continent_together_get_the_continent(engine) -> None:
+    text = ask(engine, "Vilka samarbetsländer ligger på Balkan och i Östeuropa?").text
+    assert "Ukraina" in text and "Serbien" in text
+
+
+# ---- who asks, who applies -------------------------------------------------------------------
+def test_the_one_who_wonders_is_who_may_apply(engine) -> None:
+    text = ask(engine, "en ideell förening här i stan undrar om dom kan söka kommunalt partnerskap").text
+    assert text.startswith("Nej, föreningar")
+
+
+@pytest.mark.parametrize("q", [
+    "kan vårt kommunala energibolag söka med en stad i Ukraina innan deadline?",
+    "Vi är ett kommunalt energibolag. Kan vi söka med en partner i Ukraina om vi skickar in före 15 mars?",
+])
+def test_a_municipal_company_hears_no_and_the_other_conditions(engine, q: str) -> None:
+    text = ask(engine, q).text
+    assert text.startswith("Nej, kommunala bolag") and "Ukraina är ett av" in text and "15 mars" in text
+
+
+def test_every_condition_including_the_core_area(engine) -> None:
+    text = ask(engine, "Vi e en region i Norrland o vill söka ihop med en kommun utanför Chisinau, "
+                       "fokus på transparens i budgetprocessen. Vi tänkte skicka in 10 mars. "
+                       "Funkar allt det?").text
+    for fact in ("regioner i Sverige kan söka", "Moldavien är ett av", "10 mars är i tid",
+                 "transparens och insynsmöjligheter är ett av"):
+        assert fact in text, text
+    assert "kommuner i Sverige kan söka" not in text          # the kommun is the partner
+
+
+@pytest.mark.parametrize("q,country", [
+    ("Kan regionen jobba ihop med Da Nang?", "Vietnam"),              # "da" is no particle here
+    ("nån i KS har kontakter i Nampula uppe i Mocambik, e hä me i programmet?", "Moçambique"),
+])
+def test_a_place_is_found_in_any_phrasing(engine, q: str, country: str) -> None:
+    text = ask(engine, q).text
+    assert YES.search(text) and country in text

@@ -68,6 +68,8 @@ KIND_WORDS = ("typ", "slag", "sort", "organisation", "kind", "type", "aktor", "s
 # "…, har jag rätt?", "e det sant", "is that right?": a claim said before is being checked.
 CLAIM_CHECKS = frozenset({"stammer", "ratt", "sant", "riktigt", "korrekt", "true", "right",
                           "correct", "eller", "va"})
+# "Måste partnern i Kenya …?", "Does our partner in Ukraine need to …?": a requirement asked.
+NEED_WORDS = frozenset({"maste", "behover", "kravs", "need", "needs", "must", "required"})
 # "är det fler än 20 länder?": a number claimed, to be checked.
 COMPARISONS = frozenset({"fler", "farre", "mer", "mindre", "over", "under", "exakt", "precis",
                          "more", "fewer", "less", "than", "exactly", "about", "cirka", "ca"})
@@ -99,7 +101,7 @@ ONLY = frozenset({"bara", "endast", "enbart", "only", "just"})
 # words is what the project is about.
 PROJECT_WORDS = ("projekt", "project", "samarbete", "partnerskap", "partnership", "arbete",
                  "work", "tema", "theme", "fokus", "focus")
-ABOUT_LINKS = frozenset({"om", "kring", "inom", "on", "about", "around", "regarding", "angaende",
+ABOUT_LINKS = frozenset({"om", "kring", "inom", "on", "about", "around", "regarding", "angande",
                          "med", "within", "for"})
 # "ett sådant förbund", "such a federation": a pointer to what was said, no new subject.
 POINTERS = frozenset({"sadan", "sadant", "sadana", "such", "this", "detta", "denna", "dessa",
@@ -126,7 +128,7 @@ ECHO_WORDS = frozenset({"sa", "ocksa", "verkligen", "right", "true", "correct", 
                         "more", "beratta", "tell", "mean", "means", *ORDINALS,
                         # "Vad säger utlysningen om det?", "What does the call say about that?"
                         "sager", "star", "sta", "utlysningen", "call", "announcement", "say",
-                        "says", "about", "does", "dos"})
+                        "says", "about", "dos"})
 ACKNOWLEDGEMENTS = frozenset({"ok", "okej", "okay", "ja", "nej", "jaha", "aha", "japp", "nix",
                               "yes", "no", "tack", "thanks", "bra", "fint", "toppen", "great"})
 FOLLOW_UP_WORDS = 6          # a follow-up is short; a longer message stands on its own
@@ -135,9 +137,9 @@ ABOUT_APPLYING = frozenset({"country", "applicant", "who_can_apply", "how_to_app
                             "opening_date", "deadline_time"})
 # Words that point back at a country ("går det dit?", "vilka av de länderna?"); a bare "det"
 # does too, unless the sentence before it is about something else (Engine._other_subject).
-COUNTRY_BACK = frozenset({"landet", "landerna", "dit", "dar", "de", "dem", "dom", "dessa",
+COUNTRY_BACK = frozenset({"landet", "landerna", "dit", "dar", "de", "dem", "dessa",
                           "country", "countries", "there", "them", "these", "those"})
-REFERS_BACK = frozenset({"landet", "dit", "dar", "det", "den", "de", "dem", "dom", "dessa",
+REFERS_BACK = frozenset({"landet", "dit", "dar", "det", "den", "de", "dem", "dessa",
                          "country", "there", "it", "that", "them", "they", "these", "those"})
 # How sure each reader is when it applies; the arbiter takes the highest. A date compared with
 # the deadline or an explicit core-area question beats a curated topic word, which beats a

@@ -54,6 +54,7 @@ from bot.answers.cues import (
     LIST_WORDS,
     MAX_SUGGESTIONS,
     NEAR_WORDS,
+    NEED_WORDS,
     NUMBER_WORDS,
     ONLY,
     OPEN_WORDS,
@@ -306,6 +307,8 @@ class Engine:
             return best
         found = {reader.__name__: c[1] for reader, c in proposed if c is not None}
         applicant, country = found.get("_applicant_reader"), found.get("_country_reader")
+        if country is not None and country.honest:
+            country = None                       # a country named in passing is no condition
         if applicant is not None and country is not None and all(
                 self.countries.by_iso[iso].display(q.lang) in applicant.text for iso in country.countries):
             country = None                       # the applicant's answer gives the country's verdict
@@ -631,7 +634,9 @@ class Engine:
         if _asks_to_apply(q.toks):
             return True
         if q.part.form == "yesno":     # "Kan Ghana bli partnerland?" has one word of its own
-            return self._unknown_own_words(q) < 2
+            # "Does our partner in Ukraine need to sign …?" asks what is required of it
+            needs = NEED_WORDS.intersection(q.toks[:4]) or NEED_WORDS.intersection(q.toks) and len(q.rest) > 3
+            return self._unknown_own_words(q) < 2 and not needs
         own = [w for w in q.rest if not w.startswith(COUNTRY_WORDS) and not w.startswith(PARTNERING)
                and w not in ECHO_WORDS and w not in YES_NO_VERBS]
         return q.toks[0] not in QUESTION_WORDS or not own   # "Ghana?", "vi funderar på Moldavien"

@@ -31,7 +31,7 @@ YES_NO_VERBS = frozenset({
     "hor", "omfattas", "godkanns", "tillats", "tillhor", "lar", "menar", "kostar", "betalar",
     "star", "stods", "tacks", "bidrar", "handlar", "innebar", "betyder", "omfattar", "hjalper",
     "ger", "brukar", "accepteras", "beviljas", "tycker", "vet", "kanns",
-    "can", "is", "are", "does", "do", "may", "could", "will", "would", "should", "must", "has",
+    "can", "is", "are", "dos", "do", "may", "could", "will", "would", "should", "must", "has",
     "have", "am", "was", "were", "did",
 })
 # Words that join a clause to the one before without changing what it asks.
@@ -44,7 +44,7 @@ REPORTED_LINKS = frozenset({"om", "if", "whether"})
 COUNT_CUES = (("hur", "manga"), ("how", "many"), ("hur", "stort", "antal"), ("antal",),
               ("hur", "mycket", "lander"))
 MEANING_CUES = (("vad", "betyder"), ("vad", "menas"), ("vad", "innebar"), ("forklara",),
-                ("what", "does"), ("what", "is", "meant"), ("meaning",), ("explain",))
+                ("what", "dos"), ("what", "is", "meant"), ("meaning",), ("explain",))
 FIT_VERBS = frozenset({"passar", "hor", "hamnar", "faller", "handlar", "tillhor", "platsar",
                        "ryms", "fits", "fit", "belongs", "belong", "falls", "matchar",
                        "kvalificerar", "raknas"})
@@ -337,7 +337,7 @@ def form_of(toks: tuple[str, ...], dates: tuple[object, ...]) -> str:
         return "count"
     if words & _MEANING_FIRST and (
             any(_contains(toks, cue) for cue in MEANING_CUES[:3]) or toks[0] in {"forklara", "explain"}
-            or _contains(toks, ("what", "does")) and "mean" in words):
+            or _contains(toks, ("what", "dos")) and "mean" in words):
         return "meaning"
     if WHICH_WORDS.intersection(toks[:3]) and FIT_VERBS.intersection(toks):
         return "fit"

@@ -93,3 +93,22 @@ def test_an_abbreviation_does_not_end_the_sentence() -> None:
 def test_a_topic_put_first_keeps_the_questions_form() -> None:
     assert read_frame("och transparens, är det ett kärnområde?").parts[0].form == "yesno"
     assert read_frame("Kan du räkna upp dem?").parts[0].form == "which"
+
+
+def test_every_cue_word_is_written_as_the_tokeniser_writes_it() -> None:
+    """A cue word the tokeniser never produces can never match: "does" is folded to "dos"
+    (oe -> ö -> o), "dom" to "de", "angående" to "angande"."""
+    from bot.answers import cues, frame
+    from bot.answers.normalize import tokens
+    wrong = []
+    for module in (cues, frame):
+        for name, value in vars(module).items():
+            if not name.isupper() or name in ("ABOUT_APPLYING", "SCORE"):   # ids, not words
+                continue
+            items = value.keys() if isinstance(value, dict) else value
+            if not isinstance(items, (frozenset, set, tuple, type({}.keys()))):
+                continue
+            words = [w for item in items for w in (item if isinstance(item, tuple) else (item,))]
+            wrong += [(name, w) for w in words
+                      if isinstance(w, str) and " " not in w and tokens(w) != [w]]
+    assert wrong == []

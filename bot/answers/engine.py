@@ -480,6 +480,10 @@ class Engine:
         if not cue and not q.core:                    # "kärnomården" is a typo of the cue too
             return None
         form, lang = q.part.form, q.lang
+        if (form == "count" and cue and CORE_CHOICE.intersection(q.toks) - {"alla", "all"}
+                and not {"mellan", "bland", "among", "from"}.intersection(q.toks)):
+            # "hur många kärnområden måste vi välja?" asks how many to choose
+            return SCORE["core"], self.answer_entry("core_areas_choice", now, lang, SCORE["core"])
         if form == "count" and cue:
             return SCORE["core"], self._core_answer("core.count", lang)
         if form == "fit" or (cue and FIT_VERBS.intersection(q.toks) and form != "yesno"):

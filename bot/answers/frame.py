@@ -70,6 +70,11 @@ _NUMERIC = re.compile(r"\b(\d{1,2})/(\d{1,2})(?:[/-](\d{2,4}))?\b")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _DOTTED = re.compile(r"(?<![\d.,])(\d{1,2})\.(\d{1,2})(?:\.(\d{2,4}))?(?![\d.]*\d)"
                      r"(?!\s*(?:milj|mkr|kr\b|procent|%|tkr|sek|år|tim|miljon|million|percent))")
+# "sista veckan i mars" -> its last day; "första veckan i april" -> its 7th; "mitten av mars"
+# -> the whole month (the deadline's own month then gets "yes, but only until the 15th").
+_WEEK_OF_MONTH = re.compile(r"\b(sista|last|första|first)\s+(?:veckan|week)\s+(?:i|av|of|in)\s+("
+                            + _MONTH + r")\b")
+_MID_MONTH = re.compile(r"\b(?:mitten av|mitten på|mid|mid-|middle of)\s*(" + _MONTH + r")\b")
 # "i slutet av mars" / "end of March" -> the last day; "i början av april" -> the first.
 _MONTH_EDGE = re.compile(r"\b(slutet av|slutet på|end of|början av|början på|beginning of|"
                          r"start of)\s+(" + _MONTH + r")\b")
@@ -102,6 +107,7 @@ _WEEKDAYS = {name: n for names in (
 _RELATIVE_WORDS = (frozenset(w for words in _RELATIVE for w in words) - {"i"}) | _UNITS.keys() \
     | _WEEKDAYS.keys() | {"helgen", "weekend", "den", "the", "on"}
 _BARE_DAY = re.compile(r"^([1-9]|[12]\d|3[01])(?:e|th|st|nd|rd)$")   # "16e", "16th" (no month)
+_DAY = re.compile(r"^([1-9]|[12]\d|3[01])$")                          # "den 15:e" -> den, 15
 
 
 def relative_dates(toks: list[str], today: date | None) -> Dates:
@@ -143,9 +149,10 @@ def relative_dates(toks: list[str], today: date | None) -> Dates:
             found.append(today + timedelta(days=ahead))
         elif tok in ("helgen", "weekend") and i >= 1 and words[i - 1] in ("i", "this"):
             found.append(today + timedelta(days=6 - today.weekday()))
-        elif (bare := _BARE_DAY.match(tok)) and i >= 1 and words[i - 1] in ("den", "the", "on") \
+        elif (bare := _BARE_DAY.match(tok) or (words[i - 1:i] == ("den",) and _DAY.match(tok))) \
+                and i >= 1 and words[i - 1] in ("den", "the", "on") \
                 and not (i + 1 < len(words) and (words[i + 1] in MONTHS or words[i + 1] == "of")):
-            found += _next_day_numbered(today, int(bare.group(1)))   # "den 16e": the next 16th
+            found += _next_day_numbered(today, int(bare.group(1)))   # "den 16e", "den 15:e"
     days = [(d.day, d.month, d.year) for d in found]
     return tuple(dict.fromkeys(days or months))
 
@@ -214,6 +221,11 @@ def find_dates(text: str) -> tuple[tuple[int, int, int | None], ...]:
         month = MONTHS[m.group(2)]
         first = m.group(1) in ("början av", "början på", "beginning of", "start of")
         found.append((m.start(), (1 if first else _last_day(month), month, None)))
+    for m in _WEEK_OF_MONTH.finditer(low):
+        month = MONTHS[m.group(2)]
+        found.append((m.start(), (_last_day(month) if m.group(1) in ("sista", "last") else 7, month, None)))
+    for m in _MID_MONTH.finditer(low):
+        found.append((m.start(), (0, MONTHS[m.group(1)], None)))
     for m in _WEEK.finditer(low):
         found.append((m.start(), _week_day(int(m.group(1)))))
     for m in _ORDINAL_DAY.finditer(folded):

@@ -324,3 +324,20 @@ def test_every_condition_including_the_core_area(engine) -> None:
 def test_a_place_is_found_in_any_phrasing(engine, q: str, country: str) -> None:
     text = ask(engine, q).text
     assert YES.search(text) and country in text
+
+
+@pytest.mark.parametrize("q,start", [
+    ("räcker det om vi skickar i mitten av mars?", "Ja, men bara till och med den 15 mars 2020"),
+    ("sista veckan i mars, hinner vi?", "Nej, den 31 mars är för sent"),
+    ("innan den 15:e hinner vi väl?", "Ja, den 15 mars 2020 är sista ansökningsdagen"),
+])
+def test_parts_of_a_month(engine, q: str, start: str) -> None:
+    assert ask(engine, q).text.startswith(start)
+
+
+@pytest.mark.parametrize("q,start", [
+    ("Hur många kärnområden måste man välja?", "Ett kärnområde räcker"),
+    ("Hur många kärnområden ska man välja mellan?", "Det finns fyra kärnområden"),
+])
+def test_how_many_to_choose_or_to_choose_among(engine, q: str, start: str) -> None:
+    assert ask(engine, q).text.startswith(start)

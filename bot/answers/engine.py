@@ -51,6 +51,7 @@ from bot.answers.cues import (
     FOREIGN_LINKS,
     GREETINGS,
     KIND_WORDS,
+    LIST_LINKS,
     LIST_WORDS,
     MAX_SUGGESTIONS,
     NEAR_WORDS,
@@ -236,6 +237,10 @@ class Engine:
         self.core_names: PhraseIndex[CoreArea] = PhraseIndex(
             (alias, area) for area in knowledge.core_areas
             for alias in (area.name, area.name_en, *area.aliases))
+        self.kind_words: dict[str, list[str]] = {}       # long one-word kinds, for typos
+        for key in self.applicants.phrases:
+            if " " not in key and len(key) >= 9:
+                self.kind_words.setdefault(key[0], []).append(key)
         self.core_words: dict[str, list[str]] = {}       # one-word names, by first letter
         for key in self.core_names.phrases:
             if " " not in key and len(key) >= 8:
@@ -370,7 +375,7 @@ class Engine:
         toks = _conversation_words(part.toks, self.after_da)
         taken = [False] * len(toks)
         mentions = self.countries.find(toks, taken, fuzzy=False)   # exact names claim words first
-        kinds = self.applicants.find(toks, taken)
+        kinds = self._head_kinds([*self.applicants.find(toks, taken), *self._misspelt_kinds(toks, taken)], toks)
         groups = list(dict.fromkeys(f.value for f in self.groups.find(toks, taken)))
         regions = [f.value for f in self.regions.find(toks, taken)]
         empty = [f.value for f in self.empty_regions.find(toks, taken)]
@@ -383,6 +388,27 @@ class Engine:
                 and w not in APPLY_CUES and len(w) > 2]
         return _Question(toks, lang, mentions, kinds, regions, empty, core, rest, part, frame,
                          lambda: self.faq.search(query), groups=groups)
+
+    def _misspelt_kinds(self, toks: list[str], taken: list[bool]) -> list[Found[ApplicantKind]]:
+        """ "privatperon", "kommunalförbnd": a long word one typo from a kind of organisation."""
+        found = []
+        for i, tok in enumerate(toks):
+            if taken[i] or len(tok) < 9 or not self.faq.is_unknown(tok):
+                continue
+            hit = process.extractOne(tok, self.kind_words.get(tok[0], ()), scorer=OSA.distance,
+                                     score_cutoff=1)
+            if hit:
+                found.append(Found(self.applicants.phrases[hit[0]], i, i + 1))
+                taken[i] = True
+        return found
+
+    @staticmethod
+    def _head_kinds(kinds: list[Found[ApplicantKind]], toks: list[str]) -> list[Found[ApplicantKind]]:
+        """ "an individual Swedish municipality": a kind right before another is its adjective."""
+        kinds = sorted(kinds, key=lambda k: k.start)
+        return [k for k in kinds if not any(
+            o is not k and 0 <= o.start - k.end <= 1
+            and not LIST_LINKS.intersection(toks[k.end:o.start]) for o in kinds)]
 
     def _misspelt_areas(self, toks: list[str], taken: list[bool]) -> list[CoreArea]:
         """ "delaktihet", "transparns": a long word a typo or two from a core area's name, never
@@ -765,8 +791,11 @@ class Engine:
         cue = any(w in DEADLINE_CUES or w.startswith(DEADLINE_PREFIXES) or w.endswith("datum")
                   for w in toks) or any(_contains(toks, phrase) for phrase in ANY_TIME)
         # "kollegan påstår att ansökan redan har stängt??" claims as much as "har den stängt?"
+        # "är det för sent att börja nu?" (not "tar de emot ansökningar som kommer in för sent?")
+        too_late = tuple(toks[:2]) in (("ar", "det"), ("is", "it"), ("blir", "det")) and (
+            _contains(toks, ("for", "sent")) or _contains(toks, ("too", "late")))
         if q.part.form in ("yesno", "open") and OPEN_WORDS.intersection(toks) and (
-                cue or _asks_to_apply(toks)
+                cue or too_late or _asks_to_apply(toks)
                 or {"utlysningen", "ansokan", "call", "ansokningsomgangen"}.intersection(toks)):
             return SCORE["deadline"], self._open_answer(q, now)
         if not cue:
@@ -974,7 +1003,7 @@ class Engine:
                 continue
             name = localized(kind, "name", lang)
             key = "applicant.yes" if kind.eligible else "applicant.no"
-            if kind.eligible and found.start > 0 and toks[found.start - 1] in ONLY:
+            if kind.eligible and found.start > 0 and toks[found.start - 1] in ONLY and found is kinds[0]:
                 # "kan bara kommuner söka?": the claim that one kind alone may apply is wrong
                 lines.append(t(lang, "applicant.not_only", kind=name, eligible=eligible))
                 break
@@ -1014,8 +1043,13 @@ class Engine:
         before = q.toks[max(0, found.start - 3):found.start]
         # "… med en kommun där": the place was named in the sentence before
         there = bool(PLACE_BACK.intersection(q.toks[found.end:found.end + 2]))
-        return bool(PARTNER_LINKS.intersection(before)) and (there or any(
-            m.start >= found.end and m.start - found.end <= 3 for m in q.mentions))
+        after = any(m.start >= found.end and m.start - found.end <= 3 for m in q.mentions)
+        # "söka ihop med Jinja kommun": the town's name before the kind
+        named = next((m for m in q.mentions if m.end == found.start), None)
+        if named is not None:
+            before = q.toks[max(0, named.start - 3):named.start]
+            return bool(PARTNER_LINKS.intersection(before))
+        return bool(PARTNER_LINKS.intersection(before)) and (there or after)
 
     @staticmethod
     def _subject_matter(found: Found[ApplicantKind], q: _Question) -> bool:

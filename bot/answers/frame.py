@@ -30,10 +30,13 @@ YES_NO_VERBS = frozenset({
     "tar", "kravs", "behovs", "duger", "fick", "kunde", "skulle", "borde", "funkade",
     "hor", "omfattas", "godkanns", "tillats", "tillhor", "lar", "menar", "kostar", "betalar",
     "star", "stods", "tacks", "bidrar", "handlar", "innebar", "betyder", "omfattar", "hjalper",
-    "ger", "brukar", "accepteras", "beviljas", "tycker", "vet", "kanns",
+    "ger", "brukar", "accepteras", "beviljas", "tycker", "vet", "kanns", "gor", "haller",
+    "uppfyller", "klarar", "ligger",
     "can", "is", "are", "dos", "do", "may", "could", "will", "would", "should", "must", "has",
     "have", "am", "was", "were", "did",
 })
+# A statement turned into a question by a tag at its end.
+TAGS = frozenset({"va", "eller", "right", "ja", "nej", "elleva", "visst", "stammer"})
 # Words that join a clause to the one before without changing what it asks.
 CONNECTORS = frozenset({"och", "men", "sa", "alltsa", "samt", "plus", "eller", "dessutom",
                         "annars", "and", "but", "so", "or", "also", "then"})
@@ -152,7 +155,10 @@ def relative_dates(toks: list[str], today: date | None) -> Dates:
         elif (bare := _BARE_DAY.match(tok) or (words[i - 1:i] == ("den",) and _DAY.match(tok))) \
                 and i >= 1 and words[i - 1] in ("den", "the", "on") \
                 and not (i + 1 < len(words) and (words[i + 1] in MONTHS or words[i + 1] == "of")):
-            found += _next_day_numbered(today, int(bare.group(1)))   # "den 16e", "den 15:e"
+            days = _next_day_numbered(today, int(bare.group(1)))     # "den 16e", "den 15:e"
+            if i >= 2 and words[i - 2] in ("efter", "after"):           # "efter den 15:e"
+                days = [d + timedelta(days=1) for d in days]
+            found += days
     days = [(d.day, d.month, d.year) for d in found]
     return tuple(dict.fromkeys(days or months))
 
@@ -364,8 +370,8 @@ def form_of(toks: tuple[str, ...], dates: tuple[object, ...]) -> str:
         return "which"
     if first in QUESTION_WORDS:
         return "open"
-    if dates:
-        return "yesno"
+    if dates or (len(toks) > 2 and toks[-1] in TAGS):
+        return "yesno"          # "digitalisering e ett kärnområde va?", "Kenya is fine, right?"
     return "open"
 
 

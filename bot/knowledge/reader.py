@@ -247,19 +247,19 @@ class Reader:
 
     def swedish_places(self, doc: Located | None, regions: tuple[Region, ...],
                        other: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
-        """``swedish_places`` of countries.yaml (optional): the asker's own places, which must
-        never be read as a foreign one, so none may also be a country's name or alias."""
+        """``swedish_places`` and ``swedish_words`` of countries.yaml (optional): the asker's
+        own places and words, never read as a foreign name, so none may also be one."""
         data = self.mapping(doc, "countries.yaml")
         if data is None or doc is None:
             return ()
-        places = self.texts(doc, data, "swedish_places")
+        places = self.texts(doc, data, "swedish_places") + self.texts(doc, data, "swedish_words")
         foreign = {name.casefold() for r in regions for c in r.countries
                    for name in (c.name, c.name_en, *c.aliases)}
         foreign.update(name.casefold() for names in other.values() for name in names)
         for place in places:
             if place.casefold() in foreign:
                 self.problems.append(doc.problem(
-                    f"'{place}' is both a Swedish place and a foreign name", "swedish_places"))
+                    f"'{place}' is both Swedish (a place or word) and a foreign name", "swedish_places"))
         return places
 
     def empty_regions(self, doc: Located | None) -> tuple[EmptyRegion, ...]:

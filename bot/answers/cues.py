@@ -71,7 +71,7 @@ CLAIM_CHECKS = frozenset({"stammer", "ratt", "sant", "riktigt", "korrekt", "true
 # "Måste partnern i Kenya …?", "Does our partner in Ukraine need to …?": a requirement asked.
 NEED_WORDS = frozenset({"maste", "behover", "kravs", "need", "needs", "must", "required"})
 # Words that join two items of a list ("kommuner och regioner").
-LIST_LINKS = frozenset({"och", "eller", "and", "or", "samt", "plus", "med", "with", "el", "o"})
+LIST_LINKS = frozenset({"och", "eller", "and", "or", "samt", "plus", "med", "with", "el"})
 # "är det fler än 20 länder?": a number claimed, to be checked.
 COMPARISONS = frozenset({"fler", "farre", "mer", "mindre", "over", "under", "exakt", "precis",
                          "more", "fewer", "less", "than", "exactly", "about", "cirka", "ca"})

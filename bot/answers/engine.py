@@ -375,7 +375,8 @@ class Engine:
         toks = _conversation_words(part.toks, self.after_da)
         taken = [False] * len(toks)
         mentions = self.countries.find(toks, taken, fuzzy=False)   # exact names claim words first
-        kinds = self._head_kinds([*self.applicants.find(toks, taken), *self._misspelt_kinds(toks, taken)], toks)
+        kinds = self._head_kinds([*self.applicants.find(toks, taken),
+                                  *self._misspelt_kinds(toks, taken)], toks)
         groups = list(dict.fromkeys(f.value for f in self.groups.find(toks, taken)))
         regions = [f.value for f in self.regions.find(toks, taken)]
         empty = [f.value for f in self.empty_regions.find(toks, taken)]

@@ -155,11 +155,11 @@ def relative_dates(toks: list[str], today: date | None) -> Dates:
         elif (bare := _BARE_DAY.match(tok) or (words[i - 1:i] == ("den",) and _DAY.match(tok))) \
                 and i >= 1 and words[i - 1] in ("den", "the", "on") \
                 and not (i + 1 < len(words) and (words[i + 1] in MONTHS or words[i + 1] == "of")):
-            days = _next_day_numbered(today, int(bare.group(1)))     # "den 16e", "den 15:e"
-            if i >= 2 and words[i - 2] in ("efter", "after"):           # "efter den 15:e"
-                days = [d + timedelta(days=1) for d in days]
-            found += days
-    days = [(d.day, d.month, d.year) for d in found]
+            numbered = _next_day_numbered(today, int(bare.group(1)))  # "den 16e", "den 15:e"
+            if i >= 2 and words[i - 2] in ("efter", "after"):            # "efter den 15:e"
+                numbered = [d + timedelta(days=1) for d in numbered]
+            found += numbered
+    days: list[tuple[int, int, int | None]] = [(d.day, d.month, d.year) for d in found]
     return tuple(dict.fromkeys(days or months))
 
 

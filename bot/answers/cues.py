@@ -70,6 +70,23 @@ CLAIM_CHECKS = frozenset({"stammer", "ratt", "sant", "riktigt", "korrekt", "true
                           "correct", "eller", "va"})
 # "Måste partnern i Kenya …?", "Does our partner in Ukraine need to …?": a requirement asked.
 NEED_WORDS = frozenset({"maste", "behover", "kravs", "need", "needs", "must", "required"})
+# "stora städer", "en så liten kommun": the announcement sets no size for who may apply.
+SIZE_WORDS = frozenset({"liten", "litet", "lilla", "sma", "stor", "stort", "stora", "storre",
+                        "mindre", "small", "smaller", "big", "bigger", "large", "larger", "tiny"})
+# "utanför Afrika", "outside Europe"
+OUTSIDE = frozenset({"utanfor", "outside", "forutom", "except", "besides"})
+NUMBERS = {"tva": 2, "two": 2, "tre": 3, "three": 3, "fyra": 4,
+           "four": 4, "fem": 5, "five": 5, "sex": 6, "six": 6, "1": 1, "2": 2, "3": 3, "4": 4,
+           "5": 5, "6": 6}
+# The programme's own name: no word of a question's own ("passar kommunala partnerskap in i det?")
+PROGRAMME_WORDS = frozenset({"kommunala", "kommunalt", "partnerskap", "partnerskapet",
+                             "programmet", "program", "utlysningen", "icld", "municipal",
+                             "partnership", "programme", "call"})
+# "Uppfyller vi villkoren?", "Håller alla tre delarna?": every condition said before is asked.
+CONDITION_CHECKS = frozenset({"uppfyller", "villkor", "villkoren", "krav", "kraven", "grundkraven",
+                              "kriterier", "kriterierna", "delarna", "allt", "alltihop",
+                              "requirements", "criteria", "conditions", "haller",
+                              "everything"})
 # Words that join two items of a list ("kommuner och regioner").
 LIST_LINKS = frozenset({"och", "eller", "and", "or", "samt", "plus", "med", "with", "el"})
 # "är det fler än 20 länder?": a number claimed, to be checked.
@@ -82,6 +99,9 @@ TIME_PREPOSITIONS = frozenset({"innan", "fore", "before", "until", "till", "efte
 # "kan man söka när som helst?", "löpande": a claim about when one may apply.
 ANY_TIME = (("nar", "som", "helst"), ("lopande",), ("hela", "aret"), ("any", "time"),
             ("anytime",), ("all", "year"), ("rolling",), ("year", "round"))
+# "hur lång tid har vi på oss?", "how much time do we have?": the time left to the deadline.
+TIME_LEFT = (("har", "vi", "pa", "oss"), ("tid", "har", "vi"), ("much", "time"),
+             ("how", "long", "do", "we", "have"), ("time", "left"), ("tid", "kvar"))
 # Words of a question about partnering with a country ("kan vi samarbeta med Kenya?", "är
 # Kenya med på listan?"). A question naming a country with other content words and none of
 # these asks something else about it ("vilken valuta har Tanzania?", "hur många invånare …").
@@ -102,7 +122,7 @@ ONLY = frozenset({"bara", "endast", "enbart", "only", "just"})
 # "ett projekt om skolor", "a project on school meals": a kind of organisation after these
 # words is what the project is about.
 PROJECT_WORDS = ("projekt", "project", "samarbete", "partnerskap", "partnership", "arbete",
-                 "work", "tema", "theme", "fokus", "focus")
+                 "work", "tema", "theme", "fokus", "focus", "jobba", "arbeta")
 ABOUT_LINKS = frozenset({"om", "kring", "inom", "on", "about", "around", "regarding", "angande",
                          "med", "within", "for"})
 # "ett sådant förbund", "such a federation": a pointer to what was said, no new subject.
@@ -130,7 +150,7 @@ ECHO_WORDS = frozenset({"sa", "ocksa", "verkligen", "right", "true", "correct", 
                         "more", "beratta", "tell", "mean", "means", *ORDINALS,
                         # "Vad säger utlysningen om det?", "What does the call say about that?"
                         "sager", "star", "sta", "utlysningen", "call", "announcement", "say",
-                        "says", "about", "dos"})
+                        "says", "about", "dos", "svara", "saga", "answer", "ska", "jag"})
 ACKNOWLEDGEMENTS = frozenset({"ok", "okej", "okay", "ja", "nej", "jaha", "aha", "japp", "nix",
                               "yes", "no", "tack", "thanks", "bra", "fint", "toppen", "great"})
 FOLLOW_UP_WORDS = 6          # a follow-up is short; a longer message stands on its own

@@ -35,6 +35,7 @@ from bot.answers.cues import (
     CLOCK_WORDS,
     CLOSED_WORDS,
     COMPARISONS,
+    CONDITION_CHECKS,
     CORE_CHOICE,
     CORE_CUES,
     CORE_FILLER,
@@ -57,9 +58,11 @@ from bot.answers.cues import (
     NEAR_WORDS,
     NEED_WORDS,
     NUMBER_WORDS,
+    NUMBERS,
     ONLY,
     OPEN_WORDS,
     OTHER_DATES,
+    OUTSIDE,
     PARTNER_LINKS,
     PARTNER_PREFIXES,
     PARTNERING,
@@ -67,14 +70,17 @@ from bot.answers.cues import (
     PLACE_LINKS,
     PLACE_WORDS,
     POINTERS,
+    PROGRAMME_WORDS,
     PROJECT_FIT,
     PROJECT_WORDS,
     REFERS_BACK,
     SCORE,
     SELF_DESCRIPTION,
+    SIZE_WORDS,
     SUGGEST_THRESHOLD,
     SUGGESTION_FLOOR,
     THANKS,
+    TIME_LEFT,
     TIME_PREPOSITIONS,
     WE_WORDS,
 )
@@ -196,6 +202,12 @@ def _conversation_words(toks: Sequence[str], names: frozenset[str] = frozenset()
     return out
 
 
+# What the answer to "is everything we said all right?" is made of: who applies, with which
+# country, when, on which core area.
+CONDITION_MATCHES = frozenset({"applicant", "who_can_apply", "country", "deadline", "is_open",
+                               "core_areas"})
+
+
 def _contains(toks: Sequence[str], phrase: tuple[str, ...]) -> bool:
     n = len(phrase)
     return any(tuple(toks[i:i + n]) == phrase for i in range(len(toks) - n + 1))
@@ -283,6 +295,14 @@ class Engine:
         return self._finish(self._combine(answers), now)
 
     def _answer_part(self, part: Part, frame: Frame, lang: str, now: datetime) -> Answer:
+        if frame.context and (CONDITION_CHECKS.intersection(part.toks)
+                              or self._only_pointer(part, frame, lang)):
+            # "Vi är ett kommunalförbund, partnern finns i Surabaya och vi skickar in 12 mars.
+            # Håller alla tre delarna?": the whole message is the question, every condition in it
+            whole = Part((*frame.context, *part.toks), "yesno", part.dates or frame.context_dates[-1:])
+            best = self._best_candidate(self._parse(whole, replace(frame, context=()), lang), now)
+            if best is not None and not best.honest and best.match in CONDITION_MATCHES:
+                return best                # (a topic word in the story is no condition)
         q = self._parse(part, frame, lang)
         if not q.toks:
             return self.unknown(lang)
@@ -295,6 +315,19 @@ class Engine:
             q = self._parse(joined, frame, lang)
             best = self._best_candidate(q, now)
         return best if best is not None else self._retrieval(q, now)
+
+    def _only_pointer(self, part: Part, frame: Frame, lang: str) -> bool:
+        """ "Godkänns det?" after a sentence that names who applies, with whom and when: a
+        question with no words of its own about a context that holds several conditions."""
+        if part.form != "yesno" or (FIT_VERBS | PROJECT_FIT).intersection(part.toks) or any(
+                w not in YES_NO_VERBS and w not in ECHO_WORDS and w not in REFERS_BACK
+                and w not in STOP_WORDS for w in part.toks):
+            return False                       # "Passar det?" after a project asks about the project
+        context = self._parse(Part(frame.context, "open"), frame, lang)
+        applicants = [k for k in self._applicants_in(context)
+                      if not self._foreign(k, context.mentions, context.toks)]
+        named = [bool(applicants), bool(context.mentions), bool(frame.context_dates), bool(context.core)]
+        return sum(named) >= 2
 
     def _best_candidate(self, q: _Question, now: datetime) -> Answer | None:
         """The arbiter: every reader proposes, the highest score answers (the first on a tie).
@@ -316,12 +349,16 @@ class Engine:
             country = None                       # a country named in passing is no condition
         if applicant is not None and country is not None and all(
                 self.countries.by_iso[iso].display(q.lang) in applicant.text for iso in country.countries):
+            if best is country:
+                best = applicant                 # it says all the country's answer says, and more
             country = None                       # the applicant's answer gives the country's verdict
         date = found.get("_date_reader")
         if date is None and (applicant or country) is not None and self._deadline_as_time(q.toks):
             date = found.get("_deadline_reader")  # "… söka med Ukraina innan deadline?"
         conditions = [a for a in (applicant, country, date) if a is not None]
-        if len(conditions) < 2 or best not in conditions:
+        # an applicant's answer that names the country holds two conditions already
+        held = len(conditions) + (applicant is not None and country is None and bool(applicant.countries))
+        if held < 2 or best not in conditions:
             return best
         context = self._context(q)
         areas = q.core or (context.core if context else [])
@@ -344,6 +381,8 @@ class Engine:
         """Whether a sentence is about a core area or a curated topic: then "Är det så?" after
         it asks about that, not about a country named earlier."""
         words = list(toks)
+        if any(w.startswith(COUNTRY_WORDS) for w in words):
+            return False          # "… vet om staden ligger i ett av de godkända länderna. Gör den det?"
         return (any(w.startswith(CORE_CUES) for w in words) or bool(self.core_names.find(words))
                 or bool(self.topics.find(words)))
 
@@ -351,7 +390,7 @@ class Engine:
     def _points_back(q: _Question) -> bool:
         """ "Stämmer det?", "Kan du räkna upp dem?": no words of its own, only a pointer."""
         own_words = [w for w in q.rest if w not in YES_NO_VERBS and w not in ECHO_WORDS
-                     and w not in REFERS_BACK and w not in CLAIM_CHECKS]
+                     and w not in REFERS_BACK and w not in CLAIM_CHECKS and w not in PROGRAMME_WORDS]
         points = REFERS_BACK.intersection(q.toks) or CLAIM_CHECKS.intersection(q.toks)
         return bool(q.frame.last_context and points and not own_words
                     and not (q.mentions or q.kinds or q.core or q.regions))
@@ -513,6 +552,15 @@ class Engine:
             return SCORE["core"], self.answer_entry("core_areas_choice", now, lang, SCORE["core"])
         if form == "count" and cue:
             return SCORE["core"], self._core_answer("core.count", lang)
+        # "är de fyra till antalet?", "finns det fem?" — not "ett av de fyra kärnområdena"
+        claimed = next((NUMBERS[w] for i, w in enumerate(q.toks)
+                        if w in NUMBERS and (i == 0 or q.toks[i - 1] not in ("de", "the", "all", "alla"))),
+                       None)
+        if (cue and form == "yesno" and claimed is not None and not q.core
+                and not CORE_CHOICE.intersection(q.toks)):
+            # "Är det riktigt att kärnområdena är fyra till antalet?"
+            right = claimed == len(self.knowledge.core_areas)
+            return SCORE["core"], self._core_answer("core.count.yes" if right else "core.count.no", lang)
         if form == "fit" or (cue and FIT_VERBS.intersection(q.toks) and form != "yesno"):
             return SCORE["core"], self._core_fit(q)
         if cue and form == "which" and q.frame.context and self.core_work.find(list(q.frame.context)):
@@ -557,6 +605,13 @@ class Engine:
         lang = q.lang
         if q.empty:
             return SCORE["count"], self._empty_region_answer(q.empty[0], lang)
+        if q.regions and OUTSIDE.intersection(q.toks):         # "hur många ligger utanför Afrika?"
+            inside = {c.iso for r in q.regions for c in r.countries}
+            rest = [c for c in self.knowledge.partners if c.iso not in inside]
+            text = t(lang, "count.outside", count=len(rest), region=join_names(
+                [_label(r, lang) for r in dict.fromkeys(q.regions)], lang), countries=_names(rest, lang))
+            return SCORE["count"], Answer(text, "region", 1.0, lang=lang,
+                                          sources=self.knowledge.sources.get("countries", ()))
         if q.regions:
             regions = list(dict.fromkeys(q.regions))
             lines = [t(lang, "count.region", region=_label(r, lang), count=len(r.countries),
@@ -630,7 +685,10 @@ class Engine:
         applicants = [k for k in q.kinds if not self._partner_role(k, q)]
         if not mentions and not applicants and (
                 q.part.form == "yesno" and (refers_back or _asks_to_apply(q.toks))
-                or q.part.form == "which" and refers_back and q.starts_with(COUNTRY_WORDS)):
+                or q.part.form == "which" and refers_back and (q.starts_with(COUNTRY_WORDS) or (all(
+                    w in ECHO_WORDS or w in YES_NO_VERBS or w in REFERS_BACK or w in COUNTRY_BACK
+                    for w in q.rest) and not self._other_subject(q.frame.last_context)))):
+            # "Vad ska jag svara dem?" after a sentence about a town abroad
             context = self._context(q)           # "…en vänort i Tanzania. Går det?"
             # who may apply, when the context names an organisation, is the applicant reader's
             by_kind = (_asks_to_apply(q.toks) and context is not None and bool(context.kinds)
@@ -662,12 +720,16 @@ class Engine:
         announcement does not say; a "Ja!" to them would answer a question nobody asked."""
         if q.part.form == "count":
             return False
+        # "Does our partner in Ukraine need to sign …?", "Måste vi ha träffat vår partner i
+        # Georgien innan vi söker?" ask what is required, not whether the country is one
+        needs = q.part.form == "yesno" and (NEED_WORDS.intersection(q.toks[:4]) or (
+            NEED_WORDS.intersection(q.toks) and len(q.rest) > 3)) and len(q.rest) > 2
+        if needs:
+            return False
         if _asks_to_apply(q.toks):
             return True
         if q.part.form == "yesno":     # "Kan Ghana bli partnerland?" has one word of its own
-            # "Does our partner in Ukraine need to sign …?" asks what is required of it
-            needs = NEED_WORDS.intersection(q.toks[:4]) or NEED_WORDS.intersection(q.toks) and len(q.rest) > 3
-            return self._unknown_own_words(q) < 2 and not needs
+            return self._unknown_own_words(q) < 2
         own = [w for w in q.rest if not w.startswith(COUNTRY_WORDS) and not w.startswith(PARTNERING)
                and w not in ECHO_WORDS and w not in YES_NO_VERBS]
         return q.toks[0] not in QUESTION_WORDS or not own   # "Ghana?", "vi funderar på Moldavien"
@@ -734,7 +796,7 @@ class Engine:
             # too, beside the country (the arbiter joins the two)
             by_us = not q.mentions or WE_WORDS.intersection(q.toks)
             # "… vill söka ihop med en kommun utanför Chisinau": that kommun is the partner
-            kinds = [k for k in context.kinds if not self._partner_role(k, context)] if context else []
+            kinds = self._applicants_in(context) if context else []
             if context and kinds and by_us and self._unknown_own_words(q) < 2 and (
                     _asks_to_apply(q.toks) or _asks_to_apply(context.toks)):
                 foreign = any(self._foreign(k, context.mentions, context.toks) for k in kinds)
@@ -743,7 +805,7 @@ class Engine:
         if (not q.kinds and _asks_to_apply(q.toks) and q.toks[0] in {"vem", "vilka", "who"}
                 and len(q.rest) <= 1 and not q.mentions):                  # "Vilka kan söka?"
             return SCORE["applicant"], self.answer_entry("who_can_apply", now, q.lang)
-        kinds = [k for k in q.kinds if not self._partner_role(k, q) and not self._subject_matter(k, q)]
+        kinds = self._applicants_in(q)
         if not kinds:
             return None
         if not q.mentions and _asks_to_apply(q.toks):
@@ -790,7 +852,7 @@ class Engine:
     def _deadline_reader(self, q: _Question, now: datetime) -> Candidate | None:
         toks = q.toks
         cue = any(w in DEADLINE_CUES or w.startswith(DEADLINE_PREFIXES) or w.endswith("datum")
-                  for w in toks) or any(_contains(toks, phrase) for phrase in ANY_TIME)
+                  for w in toks) or any(_contains(toks, phrase) for phrase in (*ANY_TIME, *TIME_LEFT))
         # "kollegan påstår att ansökan redan har stängt??" claims as much as "har den stängt?"
         # "är det för sent att börja nu?" (not "tar de emot ansökningar som kommer in för sent?")
         too_late = tuple(toks[:2]) in (("ar", "det"), ("is", "it"), ("blir", "det")) and (
@@ -1008,7 +1070,14 @@ class Engine:
                 # "kan bara kommuner söka?": the claim that one kind alone may apply is wrong
                 lines.append(t(lang, "applicant.not_only", kind=name, eligible=eligible))
                 break
+            if kind.eligible and any(toks[i] in ONLY and SIZE_WORDS.intersection(toks[i + 1:i + 3])
+                                     for i in range(len(toks))):
+                # "bara stora städer kan söka, inte en liten kommun som vår?"
+                lines.append(t(lang, "applicant.any_size.claim", eligible=eligible))
+                break
             line = t(lang, key, kind=name, eligible=eligible)
+            if kind.eligible and SIZE_WORDS.intersection(toks):       # "en så liten kommun?"
+                line = f"{line} {t(lang, 'applicant.any_size')}"
             note = localized(kind, "note", lang)
             lines.append(f"{line} {note}".strip())
         if any(line.startswith(("Nej", "No")) for line in lines) and any(
@@ -1051,6 +1120,12 @@ class Engine:
             before = q.toks[max(0, named.start - 3):named.start]
             return bool(PARTNER_LINKS.intersection(before))
         return bool(PARTNER_LINKS.intersection(before)) and (there or after)
+
+    def _applicants_in(self, q: _Question) -> list[Found[ApplicantKind]]:
+        """The kinds of organisation a question names as the one applying: not the partner
+        abroad ("söka med en kommun i Kenya") nor what the project is about ("jobbar med
+        förskolor")."""
+        return [k for k in q.kinds if not self._partner_role(k, q) and not self._subject_matter(k, q)]
 
     @staticmethod
     def _subject_matter(found: Found[ApplicantKind], q: _Question) -> bool:

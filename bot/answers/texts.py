@@ -78,6 +78,8 @@ SV: dict[str, str] = {
     "date.is_deadline": "Ja, sista ansökningsdag är den {day}.",
     "date.not_deadline": "Nej, sista ansökningsdag är den {deadline}, inte den {day}.",
     "date.not_deadline.month": "Nej, sista ansökningsdag är den {deadline}, inte {day}.",
+    "core.count.yes": "Ja, det finns {count} kärnområden:\n{areas}",
+    "core.count.no": "Nej, det finns {count} kärnområden:\n{areas}",
     "core.count": "Det finns {count} kärnområden. Partnerskapet ska stärka lokala och regionala "
                   "politiskt styrda organisationer inom något eller några av dem:\n{areas}",
     "core.yes": "Ja, {area} är ett av de {count} kärnområdena. Alla {count}:\n{areas}",
@@ -102,6 +104,7 @@ SV: dict[str, str] = {
     "count.countries": "Det finns {count} samarbetsländer:\n{country_list}",
     "count.region": "I {region} finns {count} av samarbetsländerna: {countries}.",
     "count.group": "{where} finns {count} av samarbetsländerna: {countries}.",
+    "count.outside": "{count} av samarbetsländerna ligger utanför {region}: {countries}.",
     "group.members": "Av samarbetsländerna finns {countries} {where}.",
     "count.applicants": "{count} slags organisationer i Sverige kan söka: {eligible}.",
     "empty_region": "Nej, inget av de {count} samarbetsländerna ligger i {region}.{note} "
@@ -114,6 +117,9 @@ SV: dict[str, str] = {
     "applicant.no": "Nej, {kind} kan inte söka kommunalt partnerskap. "
                     "Det är bara {eligible} i Sverige som kan söka.",
     "applicant.not_only": "Nej, inte bara {kind}: de som kan söka är {eligible} i Sverige.",
+    "applicant.any_size": "Utlysningen nämner inget krav på storlek.",
+    "applicant.any_size.claim": "Nej, utlysningen säger inget om storlek: {eligible} i Sverige kan "
+                                "söka, utan något krav på hur stora de är.",
     "applicant.foreign": "Nej, en kommun eller region i {country} kan inte söka på egen hand: "
                          "det är {eligible} i Sverige som söker, tillsammans med en motsvarighet "
                          "i något av samarbetsländerna.",
@@ -197,6 +203,8 @@ EN: dict[str, str] = {
     "date.is_deadline": "Yes, the last day to apply is {day}.",
     "date.not_deadline": "No, the last day to apply is {deadline}, not {day}.",
     "date.not_deadline.month": "No, the last day to apply is {deadline}, not {day}.",
+    "core.count.yes": "Yes, there are {count} core areas:\n{areas}",
+    "core.count.no": "No, there are {count} core areas:\n{areas}",
     "core.count": "There are {count} core areas. The partnership should strengthen local and "
                   "regional politically governed organisations within one or more of them:\n{areas}",
     "core.yes": "Yes, {area} is one of the {count} core areas. All {count}:\n{areas}",
@@ -221,6 +229,7 @@ EN: dict[str, str] = {
     "count.countries": "There are {count} partner countries:\n{country_list}",
     "count.region": "{count} of the partner countries are in {region}: {countries}.",
     "count.group": "{count} of the partner countries are {where}: {countries}.",
+    "count.outside": "{count} of the partner countries are outside {region}: {countries}.",
     "group.members": "The partner countries {where} are {countries}.",
     "count.applicants": "{count} kinds of organisation in Sweden can apply: {eligible}.",
     "empty_region": "No, none of the {count} partner countries is in {region}.{note} The partner "
@@ -233,6 +242,9 @@ EN: dict[str, str] = {
     "applicant.no": "No, {kind} cannot apply for a municipal partnership. "
                     "Only {eligible} in Sweden can apply.",
     "applicant.not_only": "No, not only {kind}: those who can apply are {eligible} in Sweden.",
+    "applicant.any_size": "The announcement sets no requirement on size.",
+    "applicant.any_size.claim": "No, the announcement says nothing about size: {eligible} in "
+                                "Sweden can apply, with no requirement on how large they are.",
     "applicant.foreign": "No, a municipality or region in {country} cannot apply on its own: "
                          "{eligible} in Sweden apply, together with a counterpart in one of "
                          "the partner countries.",

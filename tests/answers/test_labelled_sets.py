@@ -45,11 +45,16 @@ KNOWN_MISSES = {
         "g2_031",   # "Gana med?": typo fixing stops at six letters ("mail" would become Mali)
         "g2_084",   # "is SKR the one paying for this?": "paying" is no topic word (travel costs…)
     },
+    "blind_chat_h": {
+        "h1_010",   # "Niš": left out of the gazetteer, it would also match "NIS" (the directive)
+        "h1_098",   # "… handlade det om?": "handla om" names the theme; the example was meant
+        "h2_108",   # "Split": left out of the gazetteer, an ordinary word
+    },
 }
 
 
 @pytest.mark.parametrize("name", ["blind_tune", "blind_heldout", "blind_chat_c", "blind_chat_d",
-                                  "blind_chat_e", "blind_chat_f", "blind_chat_g"])
+                                  "blind_chat_e", "blind_chat_f", "blind_chat_g", "blind_chat_h"])
 def test_blind_sets(engine, name) -> None:
     """Written from the announcement alone by people who never saw faq.yaml (tests/data/README.md)."""
     cases = load_cases(DATA / f"{name}.jsonl")

@@ -341,3 +341,59 @@ def test_parts_of_a_month(engine, q: str, start: str) -> None:
 ])
 def test_how_many_to_choose_or_to_choose_among(engine, q: str, start: str) -> None:
     assert ask(engine, q).text.startswith(start)
+
+
+# ---- set H's causes -------------------------------------------------------------------------
+@pytest.mark.parametrize("q,start", [
+    ("Är det riktigt att kärnområdena är fyra till antalet?", "Ja, det finns fyra kärnområden"),
+    ("Finns det fem kärnområden?", "Nej, det finns fyra kärnområden"),
+    ("Hur många av de 19 länderna ligger utanför Afrika?", "11 av samarbetsländerna ligger utanför Afrika"),
+    ("Min kollega säger bara stora städer kan söka, inte liten kommun som vår. Stämmer det?",
+     "Nej, utlysningen säger inget om storlek"),
+    ("är det för sent att börja skriva nu?", "Nej, det är inte för sent"),
+    ("Vår kommunchef är borta till efter den 15:e. Kan vi lämna in ansökan när hon är tillbaka?",
+     "Nej, den 16 mars är för sent"),
+    ("digitalisering e ett karnomrade va?", "Nej, det är inte ett av de fyra kärnområdena"),
+    ("kan ett regionalt kommunalforbund soka ocksa el bara kommuner o regioner", "Ja, regionala kommunalförbund"),
+    ("kan jag som privatperon ansöka om partnerskapet?", "Nej, privatpersoner"),
+    ("Is an individual Swedish municipality eligible to apply, or is the call only for regions?",
+     "Yes, municipalities in Sweden"),
+    ("går det att söka partnerskap ihop med Jinja kommun?", "Ja! Uganda"),
+])
+def test_set_h_readings(engine, q: str, start: str) -> None:
+    assert ask(engine, q).text.startswith(start)
+
+
+def test_a_small_municipality_hears_that_size_is_not_a_condition(engine) -> None:
+    text = ask(engine, "Vi är en liten kommun i inlandet med drygt 9 000 invånare. Kan en så liten "
+                       "kommun som vår söka?").text
+    assert text.startswith("Ja, kommuner") and "inget krav på storlek" in text and "Irland" not in text
+
+
+@pytest.mark.parametrize("q,facts", [
+    ("Vi är ett regionalt kommunalförbund i Norrland, partnern finns i Surabaya och vi räknar med "
+     "att skicka in den 12 mars. Håller alla tre delarna?",
+     ("regionala kommunalförbund i Sverige kan söka", "Indonesien är ett av", "12 mars är i tid")),
+    ("Ett regionalt kommunalförbund med partner i Zambia skickar in ansökan den 16 mars. Godkänns det?",
+     ("16 mars är för sent", "regionala kommunalförbund", "Zambia är ett av")),
+])
+def test_are_all_the_conditions_met(engine, q: str, facts: tuple) -> None:
+    text = ask(engine, q).text
+    assert all(f in text for f in facts), text
+
+
+def test_a_story_with_a_topic_word_still_gets_the_country(engine) -> None:
+    text = ask(engine, "Vi vill göra något kring kollektivtrafik i Nakuru och koppla det till vårt "
+                       "Agenda 2030-arbete. Kan vi som region söka, är landet med och hur lång tid "
+                       "har vi på oss?").text
+    assert "regioner i Sverige kan söka" in text and "Kenya är ett av" in text and "15 mars" in text
+
+
+@pytest.mark.parametrize("q,start", [
+    ("Vi har invånare med rötter i Bulawayo. Ingen av oss vet om staden ligger i ett av de godkända "
+     "länderna. Gör den det?", "Nej, Zimbabwe"),
+    ("På 90-talet hade vi ett miljösamarbete med Kaliningrad. Några politiker frågar nu om vi kan "
+     "blåsa liv i det med hjälp av kommunala partnerskap. Vad ska jag svara dem?", "Nej, Ryssland"),
+])
+def test_a_question_about_the_town_just_named(engine, q: str, start: str) -> None:
+    assert ask(engine, q).text.startswith(start)

@@ -73,12 +73,7 @@ class CountryFinder:
             names += list(knowledge.other_country_aliases.get(country.iso, ()))
             labels += [(variant, country.iso) for name in names for variant in _name_variants(name)]
         self.index: PhraseIndex[str] = PhraseIndex(labels, ignore=AMBIGUOUS_NAMES)
-        # how each name is written, for "Menade du Harare?"; variants keep the first spelling
-        self.spellings: dict[str, str] = {}
-        for country in self.by_iso.values():
-            for name in (*(country.partner.aliases if country.partner else ()),
-                         *knowledge.other_country_aliases.get(country.iso, ())):
-                self.spellings.setdefault(fold(name), name)
+
         # Typos are corrected only towards real country names and long aliases (not towns like
         # "Mostar", one letter from "kostar"), and never in the first letter.
         official = {fold(n) for c in self.by_iso.values() for n in (c.name, c.name_en)}
@@ -147,6 +142,17 @@ class CountryFinder:
             if hit:
                 return self.index.phrases[hit[0]]
         return None
+
+    @cached_property
+    def spellings(self) -> dict[str, str]:
+        """How each name is written, for "Menade du Harare?" (built on the first suggestion:
+        folding every name again at start-up cost ~10 ms of the load budget)."""
+        found: dict[str, str] = {}
+        for country in self.by_iso.values():
+            for name in (*(country.partner.aliases if country.partner else ()),
+                         *self.knowledge.other_country_aliases.get(country.iso, ())):
+                found.setdefault(fold(name), name)
+        return found
 
     @cached_property
     def _place_choices(self) -> dict[str, list[str]]:

@@ -208,6 +208,9 @@ CONDITION_MATCHES = frozenset({"applicant", "who_can_apply", "country", "deadlin
                                "core_areas"})
 
 
+_PHRASE_STARTS = frozenset(phrase[0] for phrase in (*ANY_TIME, *TIME_LEFT))
+
+
 def _contains(toks: Sequence[str], phrase: tuple[str, ...]) -> bool:
     n = len(phrase)
     return any(tuple(toks[i:i + n]) == phrase for i in range(len(toks) - n + 1))
@@ -261,6 +264,7 @@ class Engine:
             (word, area) for area in knowledge.core_areas for word in area.work)
         self.topics: TopicWords[FaqEntry] = TopicWords(
             (topic, entry) for entry in knowledge.faq for topic in entry.topics)
+        self._subjects: dict[tuple[str, ...], bool] = {}
         self.readers = (self._date_reader, self._core_area_reader, self._project_fit_reader,
                         self._count_reader, self._topic_reader, self._country_reader,
                         self._applicant_reader, self._group_reader, self._empty_region_reader,
@@ -380,6 +384,14 @@ class Engine:
     def _other_subject(self, toks: Sequence[str]) -> bool:
         """Whether a sentence is about a core area or a curated topic: then "Är det så?" after
         it asks about that, not about a country named earlier."""
+        key = tuple(toks)
+        if key not in self._subjects:          # asked by several readers and parts per message
+            if len(self._subjects) > 4096:
+                self._subjects.clear()
+            self._subjects[key] = self._about_other_subject(key)
+        return self._subjects[key]
+
+    def _about_other_subject(self, toks: tuple[str, ...]) -> bool:
         words = list(toks)
         if any(w.startswith(COUNTRY_WORDS) for w in words):
             return False          # "… vet om staden ligger i ett av de godkända länderna. Gör den det?"
@@ -852,7 +864,8 @@ class Engine:
     def _deadline_reader(self, q: _Question, now: datetime) -> Candidate | None:
         toks = q.toks
         cue = any(w in DEADLINE_CUES or w.startswith(DEADLINE_PREFIXES) or w.endswith("datum")
-                  for w in toks) or any(_contains(toks, phrase) for phrase in (*ANY_TIME, *TIME_LEFT))
+                  for w in toks) or (not _PHRASE_STARTS.isdisjoint(toks) and any(
+                      _contains(toks, phrase) for phrase in (*ANY_TIME, *TIME_LEFT)))
         # "kollegan påstår att ansökan redan har stängt??" claims as much as "har den stängt?"
         # "är det för sent att börja nu?" (not "tar de emot ansökningar som kommer in för sent?")
         too_late = tuple(toks[:2]) in (("ar", "det"), ("is", "it"), ("blir", "det")) and (

@@ -109,6 +109,7 @@ _WEEKDAYS = {name: n for names in (
     for n, name in enumerate(names)}
 _RELATIVE_WORDS = (frozenset(w for words in _RELATIVE for w in words) - {"i"}) | _UNITS.keys() \
     | _WEEKDAYS.keys() | {"helgen", "weekend", "den", "the", "on"}
+_ARTICLES = frozenset({"den", "the", "on"})
 _BARE_DAY = re.compile(r"^([1-9]|[12]\d|3[01])(?:e|th|st|nd|rd)$")   # "16e", "16th" (no month)
 _DAY = re.compile(r"^([1-9]|[12]\d|3[01])$")                          # "den 15:e" -> den, 15
 
@@ -117,8 +118,9 @@ def relative_dates(toks: list[str], today: date | None) -> Dates:
     """Dates said relative to today: "i dag", "i morgon", "om tre veckor", "in two weeks",
     "nästa vecka", "i slutet av nästa månad", "på fredag", "i helgen". A stretch of time is
     read as its last day ("nästa vecka" is in time only if all of it is)."""
-    if today is None or not _RELATIVE_WORDS.intersection(toks):
-        return ()
+    triggers = _RELATIVE_WORDS.intersection(toks) if today is not None else set()
+    if not triggers or (triggers <= _ARTICLES and not any(t[:1].isdigit() for t in toks)):
+        return ()       # "den", "the", "on" alone are everywhere: only before a day number
     found: list[date] = []
     months: list[tuple[int, int, int | None]] = []
     words = tuple(toks)

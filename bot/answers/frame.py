@@ -118,7 +118,9 @@ def relative_dates(toks: list[str], today: date | None) -> Dates:
     """Dates said relative to today: "i dag", "i morgon", "om tre veckor", "in two weeks",
     "nästa vecka", "i slutet av nästa månad", "på fredag", "i helgen". A stretch of time is
     read as its last day ("nästa vecka" is in time only if all of it is)."""
-    triggers = _RELATIVE_WORDS.intersection(toks) if today is not None else set()
+    if today is None:
+        return ()
+    triggers = _RELATIVE_WORDS.intersection(toks)
     if not triggers or (triggers <= _ARTICLES and not any(t[:1].isdigit() for t in toks)):
         return ()       # "den", "the", "on" alone are everywhere: only before a day number
     found: list[date] = []

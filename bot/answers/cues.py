@@ -67,7 +67,7 @@ COUNTRY_WORDS = ("land", "lander", "samarbetsland", "partnerland", "countr", "na
 KIND_WORDS = ("typ", "slag", "sort", "organisation", "kind", "type", "aktor", "sokande")
 # "…, har jag rätt?", "e det sant", "is that right?": a claim said before is being checked.
 CLAIM_CHECKS = frozenset({"stammer", "ratt", "sant", "riktigt", "korrekt", "true", "right",
-                          "correct", "eller", "va"})
+                          "correct", "eller", "va", "vet", "know"})     # "… Vet du?"
 # "Måste partnern i Kenya …?", "Does our partner in Ukraine need to …?": a requirement asked.
 NEED_WORDS = frozenset({"maste", "behover", "kravs", "need", "needs", "must", "required"})
 # "stora städer", "en så liten kommun": the announcement sets no size for who may apply.
@@ -159,7 +159,7 @@ ABOUT_APPLYING = frozenset({"country", "applicant", "who_can_apply", "how_to_app
                             "opening_date", "deadline_time"})
 # Words that point back at a country ("går det dit?", "vilka av de länderna?"); a bare "det"
 # does too, unless the sentence before it is about something else (Engine._other_subject).
-COUNTRY_BACK = frozenset({"landet", "landerna", "dit", "dar", "de", "dem", "dessa",
+COUNTRY_BACK = frozenset({"landet", "landerna", "dit", "dar", "darifran", "de", "dem", "dessa",
                           "country", "countries", "there", "them", "these", "those"})
 REFERS_BACK = frozenset({"landet", "dit", "dar", "det", "den", "de", "dem", "dessa",
                          "country", "there", "it", "that", "them", "they", "these", "those"})

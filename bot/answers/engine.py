@@ -98,7 +98,15 @@ from bot.answers.language import detect_language
 from bot.answers.normalize import tokens
 from bot.answers.phrases import Found, PhraseIndex
 from bot.answers.retrieval import STOP_WORDS, FaqIndex, Hit
-from bot.answers.texts import format_day, format_day_month, format_month, join_names, number_word, t
+from bot.answers.texts import (
+    format_day,
+    format_day_month,
+    format_month,
+    format_weekday,
+    join_names,
+    number_word,
+    t,
+)
 from bot.answers.topics import TopicWords
 from bot.knowledge.model import (
     ApplicantKind,
@@ -318,6 +326,12 @@ class Engine:
                           part.dates or frame.context_dates[-1:])
             q = self._parse(joined, frame, lang)
             best = self._best_candidate(q, now)
+            if best is None and frame.context != frame.last_context:
+                # "… när ansökan måste vara inne. Min chef tror maj. Vet du?": the question
+                # was asked two sentences back
+                q = self._parse(Part((*frame.context, *part.toks), part.form,
+                                     part.dates or frame.context_dates[-1:]), frame, lang)
+                best = self._best_candidate(q, now)
         return best if best is not None else self._retrieval(q, now)
 
     def _only_pointer(self, part: Part, frame: Frame, lang: str) -> bool:
@@ -695,8 +709,9 @@ class Engine:
                     w not in YES_NO_VERBS and w not in ECHO_WORDS and not w.startswith(PARTNERING)
                     for w in q.rest)))
         applicants = [k for k in q.kinds if not self._partner_role(k, q)]
+        pointed = bool(COUNTRY_BACK.intersection(q.toks)) and len(q.toks) <= 6 and q.part.form == "open"
         if not mentions and not applicants and (
-                q.part.form == "yesno" and (refers_back or _asks_to_apply(q.toks))
+                (q.part.form == "yesno" or pointed) and (refers_back or _asks_to_apply(q.toks))
                 or q.part.form == "which" and refers_back and (q.starts_with(COUNTRY_WORDS) or (all(
                     w in ECHO_WORDS or w in YES_NO_VERBS or w in REFERS_BACK or w in COUNTRY_BACK
                     for w in q.rest) and not self._other_subject(q.frame.last_context)))):
@@ -887,8 +902,10 @@ class Engine:
     @staticmethod
     def _deadline_as_time(toks: Sequence[str]) -> bool:
         """ "innan deadline", "before the deadline": the deadline names a time, not the topic."""
-        return any(a in TIME_PREPOSITIONS and (b in DEADLINE_CUES or b.startswith(DEADLINE_PREFIXES))
-                   for a, b in pairwise(w for w in toks if w not in ("the", "sista")))
+        words = [w for w in toks if w not in ("the", "sista")]
+        return any(w in TIME_PREPOSITIONS and any(
+            b in DEADLINE_CUES or b.startswith(DEADLINE_PREFIXES) for b in words[i + 1:i + 3])
+            for i, w in enumerate(words))          # "innan deadline", "innan ansökan stänger"
 
     def answer_entry(self, entry_id: str, now: datetime, lang: str = "sv",
                      confidence: float = 1.0) -> Answer:
@@ -970,7 +987,8 @@ class Engine:
         if entry.answered_by:    # a person's answer, as written (no placeholders), says whose
             return f"{template.strip()}\n\n{t(lang, 'answered_by', source=entry.answered_by)}"
         return template.format(
-            deadline=format_day(call.deadline, lang), countdown=self.countdown(now, lang),
+            deadline=format_day(call.deadline, lang), weekday=format_weekday(call.deadline, lang),
+            countdown=self.countdown(now, lang),
             country_list=self.country_list(lang), country_count=len(self.knowledge.partners),
             url=call.url, organiser=localized(call, "organiser", lang)).strip()
 
@@ -1184,7 +1202,7 @@ class Engine:
                           or refers_back and whole[0].score >= (
                               SUGGEST_THRESHOLD if says_little else ANSWER_THRESHOLD)):
                 hits = whole
-        if (hits and hits[0].score < ANSWER_THRESHOLD and hits[0].entry.id == "deadline"
+        if (hits and hits[0].score < ANSWER_THRESHOLD
                 and self._deadline_as_time(q.toks) and self._unknown_own_words(q) >= 2):
             # "informationsmöte eller webbinarium innan deadline?": the words that say what is
             # asked are unknown, the one that matched ("deadline") only says when

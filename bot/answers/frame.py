@@ -31,7 +31,7 @@ YES_NO_VERBS = frozenset({
     "hor", "omfattas", "godkanns", "tillats", "tillhor", "lar", "menar", "kostar", "betalar",
     "star", "stods", "tacks", "bidrar", "handlar", "innebar", "betyder", "omfattar", "hjalper",
     "ger", "brukar", "accepteras", "beviljas", "tycker", "vet", "kanns", "gor", "haller",
-    "uppfyller", "klarar", "ligger",
+    "uppfyller", "klarar", "ligger", "kvalar", "kvalificerar", "qualify", "qualifies",
     "can", "is", "are", "dos", "do", "may", "could", "will", "would", "should", "must", "has",
     "have", "am", "was", "were", "did",
 })
@@ -107,8 +107,9 @@ _WEEKDAYS = {name: n for names in (
     ("mandag", "tisdag", "onsdag", "torsdag", "fredag", "lordag", "sondag"),
     ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
     for n, name in enumerate(names)}
+_MONTH_TURN = frozenset({"manadsskiftet", "manadsskifte", "manadsslut", "manadsslutet"})
 _RELATIVE_WORDS = (frozenset(w for words in _RELATIVE for w in words) - {"i"}) | _UNITS.keys() \
-    | _WEEKDAYS.keys() | {"helgen", "weekend", "den", "the", "on"}
+    | _WEEKDAYS.keys() | _MONTH_TURN | {"helgen", "weekend", "den", "the", "on"}
 _ARTICLES = frozenset({"den", "the", "on"})
 _BARE_DAY = re.compile(r"^([1-9]|[12]\d|3[01])(?:e|th|st|nd|rd)$")   # "16e", "16th" (no month)
 _DAY = re.compile(r"^([1-9]|[12]\d|3[01])$")                          # "den 15:e" -> den, 15
@@ -154,6 +155,10 @@ def relative_dates(toks: list[str], today: date | None) -> Dates:
             if i >= 1 and words[i - 1] in _NEXT and today.weekday() + ahead <= 6:
                 ahead += 7                       # "nästa fredag": the Friday of next week
             found.append(today + timedelta(days=ahead))
+        elif tok in _MONTH_TURN:                 # "innan månadsskiftet": this month's last day
+            nxt = words[i - 1] in _NEXT if i >= 1 else False
+            first = _add_months(today.replace(day=1), 2 if nxt else 1)
+            found.append(first - timedelta(days=1))
         elif tok in ("helgen", "weekend") and i >= 1 and words[i - 1] in ("i", "this"):
             found.append(today + timedelta(days=6 - today.weekday()))
         elif (bare := _BARE_DAY.match(tok) or (words[i - 1:i] == ("den",) and _DAY.match(tok))) \

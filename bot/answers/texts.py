@@ -278,6 +278,11 @@ def format_day_month(day: date, lang: str) -> str:
     return format_date(day, "d MMMM", locale="en" if lang == "en" else "sv")
 
 
+def format_weekday(day: date, lang: str) -> str:
+    """söndag / Sunday: "is the deadline a weekday?" matters when it falls on a weekend."""
+    return format_date(day, "EEEE", locale="en" if lang == "en" else "sv")
+
+
 @lru_cache(maxsize=64)
 def format_month(day: date, lang: str) -> str:
     """i april / in April: a whole month the user named."""

@@ -22,7 +22,8 @@ REQUIRED_FAQ_IDS = (
     "deadline", "funding", "organiser", "icld_name", "purpose", "agenda2030", "example",
     "how_to_apply", "read_more",
 )
-PLACEHOLDERS = frozenset({"deadline", "countdown", "country_list", "country_count", "url", "organiser"})
+PLACEHOLDERS = frozenset({"deadline", "weekday", "countdown", "country_list", "country_count", "url",
+                          "organiser"})
 MIN_QUESTIONS = 5
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _ISO = re.compile(r"^[A-Z]{2}$")

@@ -397,3 +397,35 @@ def test_a_story_with_a_topic_word_still_gets_the_country(engine) -> None:
 ])
 def test_a_question_about_the_town_just_named(engine, q: str, start: str) -> None:
     assert ask(engine, q).text.startswith(start)
+
+
+# ---- set I's causes ---------------------------------------------------------------------------
+@pytest.mark.parametrize("q,start", [
+    ("Vilken veckodag infaller sista ansökningsdagen?", "Sista dag att ansöka är den 15 mars 2020 (en söndag)"),
+    ("Vår region har kontakter med en indisk delstat. Kvalar de in?", "Nej, Indien"),
+    ("Vi vill ha allt klart innan månadsskiftet. Är det i god tid?", "Ja, den 29 februari är i tid"),
+    ("Vi är intresserade av Centralasien, typ Kazakstan eller Kirgizistan. Något land därifrån på "
+     "listan?", "Nej, Kirgizistan"),
+])
+def test_set_i_readings(engine, q: str, start: str) -> None:
+    assert ask(engine, q).text.startswith(start)
+
+
+def test_the_question_two_sentences_back_is_what_vet_du_asks(engine) -> None:
+    text = ask(engine, "Ingen vet när ansökan måste vara inne. Min chef tror att det är någon gång i "
+                       "maj, men jag minns något annat. Vet du?").text
+    assert "15 mars 2020" in text and not text.startswith("Skriv /mina_uppgifter")
+
+
+def test_a_meeting_before_the_call_closes_is_not_a_deadline_question(engine) -> None:
+    answer = ask(engine, "Ordnar ICLD några informationsträffar eller webbinarier innan ansökan stänger?")
+    assert answer.match is None
+
+
+def test_what_you_know_about_me_is_still_the_privacy_answer(engine) -> None:
+    assert ask(engine, "vad vet du om mig?").match == "privacy"
+
+
+def test_the_example_says_what_the_call_does_not(engine) -> None:
+    text = ask(engine, "Hur gick det sen för Ales partnerskap, blev det lyckat?").text
+    assert "Ale" in text and "står inte i utlysningen" in text

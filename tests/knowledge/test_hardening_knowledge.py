@@ -116,7 +116,7 @@ def test_check_reports_every_mistake_with_file_and_line(knowledge_copy: Path,
     _replace(call, "deadline: 2027-03-15", "deadline: 15 mars 2027")
     stray = '  "AL": [albansk]'
     _replace(countries, '  "RO":', stray + '\n  "RO":')
-    _replace(faq, "att ansöka är den {deadline}.", "att ansöka är den {deadine}.")
+    _replace(faq, "att ansöka är den {deadline} (en", "att ansöka är den {deadine} (en")
     expected = [
         f"{call}:{_line_of(call, 'deadline:')}: 'deadline' must be a date",
         f"{countries}:{_line_of(countries, stray)}: AL is a partner country",

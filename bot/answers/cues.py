@@ -150,7 +150,8 @@ ECHO_WORDS = frozenset({"sa", "ocksa", "verkligen", "right", "true", "correct", 
                         "more", "beratta", "tell", "mean", "means", *ORDINALS,
                         # "Vad säger utlysningen om det?", "What does the call say about that?"
                         "sager", "star", "sta", "utlysningen", "call", "announcement", "say",
-                        "says", "about", "dos", "svara", "saga", "answer", "ska", "jag"})
+                        "says", "about", "dos", "svara", "saga", "answer", "ska", "jag",
+                        "all", "alla", "allihop", "samtliga", "give", "ge"})
 ACKNOWLEDGEMENTS = frozenset({"ok", "okej", "okay", "ja", "nej", "jaha", "aha", "japp", "nix",
                               "yes", "no", "tack", "thanks", "bra", "fint", "toppen", "great"})
 FOLLOW_UP_WORDS = 6          # a follow-up is short; a longer message stands on its own

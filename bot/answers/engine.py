@@ -219,6 +219,10 @@ CONDITION_MATCHES = frozenset({"applicant", "who_can_apply", "country", "deadlin
 _PHRASE_STARTS = frozenset(phrase[0] for phrase in (*ANY_TIME, *TIME_LEFT))
 
 
+# Topics where two parts of one message get one answer.
+ONE_VERDICT = frozenset({"deadline", "is_open"})
+
+
 def _contains(toks: Sequence[str], phrase: tuple[str, ...]) -> bool:
     n = len(phrase)
     return any(tuple(toks[i:i + n]) == phrase for i in range(len(toks) - n + 1))
@@ -426,6 +430,9 @@ class Engine:
         if not known:
             return answers[-1]
         unique = list({a.text: a for a in known}.values())
+        # "Kan man söka nu, eller har det stängt?" asks one thing twice: one verdict is enough
+        unique = [a for i, a in enumerate(unique) if a.match not in ONE_VERDICT
+                  or all(b.match != a.match for b in unique[:i])]
         if len(unique) == 1:
             return unique[0]
         first = unique[0]

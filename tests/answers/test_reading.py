@@ -429,3 +429,26 @@ def test_what_you_know_about_me_is_still_the_privacy_answer(engine) -> None:
 def test_the_example_says_what_the_call_does_not(engine) -> None:
     text = ask(engine, "Hur gick det sen för Ales partnerskap, blev det lyckat?").text
     assert "Ale" in text and "står inte i utlysningen" in text
+
+
+@pytest.mark.parametrize("q,start", [
+    ("far ett samordningsforbund soka kommunalt partnerskap", "Nej, samordningsförbund"),
+    ("Kan Sametinget ansöka om ett partnerskap?", "Nej, statliga myndigheter"),
+    ("Kan jag som enskild tjänsteperson söka partnerskapet själv?", "Nej, privatpersoner"),
+    ("Hur många länder från forna Jugoslavien finns med bland samarbetsländerna?",
+     "Bland länderna i forna Jugoslavien finns 4"),
+    ("Swakopmund vid kusten har hört av sig till oss om samarbete. Passar det in här?", "Ja! Namibia"),
+])
+def test_more_kinds_groups_and_places(engine, q: str, start: str) -> None:
+    assert ask(engine, q).text.startswith(start)
+
+
+def test_one_question_asked_twice_gets_one_verdict(engine) -> None:
+    text = ask(engine, "Kan man fortfarande söka nu, eller har det stängt?").text
+    assert text.startswith("Ja, utlysningen är öppen") and "för sent" not in text
+
+
+def test_give_me_all_of_them_after_asking_for_the_list(engine) -> None:
+    text = ask(engine, "Our editor wants the complete list of partner countries in a fact box. "
+                       "Could you give me all of them, please?").text
+    assert "Zambia" in text and "Bosnia" in text

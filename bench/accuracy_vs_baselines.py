@@ -115,7 +115,8 @@ def blind_sets(engine: Engine) -> None:
     print(f"\nBlind sets, now = {OPEN.date()} (tests/data/README.md says how each was measured)\n")
     print("| set | n | engine | worst kinds |")
     print("|---|---|---|---|")
-    for name in ("blind_tune", "blind_heldout", "blind_chat_c", "blind_chat_d", "blind_chat_e"):
+    for name in ("blind_tune", "blind_heldout", "blind_chat_c", "blind_chat_d", "blind_chat_e",
+                 "blind_chat_f", "blind_chat_g", "blind_chat_h", "blind_chat_i"):
         cases = load_cases(LABELLED.parent / f"{name}.jsonl")
         result = evaluate(cases, lambda q: engine.answer_question(q, OPEN).text)
         worst = sorted(result.total, key=result.kind_accuracy)[:2]

@@ -107,7 +107,7 @@ from bot.answers.texts import (
     number_word,
     t,
 )
-from bot.answers.topics import TopicWords
+from bot.answers.topics import TopicHit, TopicWords
 from bot.knowledge.model import (
     ApplicantKind,
     CoreArea,
@@ -167,6 +167,7 @@ class _Question:
     search: Callable[[], list[Hit]]
     context: _Question | None = field(default=None, repr=False)   # the context, once parsed
     groups: list[CountryGroup] = field(default_factory=list)        # "Balkan", "Östafrika"
+    topic_hits: list[TopicHit[FaqEntry]] | None = field(default=None, repr=False)
 
     @cached_property
     def hits(self) -> list[Hit]:
@@ -462,15 +463,21 @@ class Engine:
         return _Question(toks, lang, mentions, kinds, regions, empty, core, rest, part, frame,
                          lambda: self.faq.search(query), groups=groups)
 
+    def _topics(self, q: _Question) -> list[TopicHit[FaqEntry]]:
+        """The curated topic words of a part, found once (three readers ask)."""
+        if q.topic_hits is None:
+            q.topic_hits = self.topics.find(q.toks)
+        return q.topic_hits
+
     def _misspelt_kinds(self, toks: list[str], taken: list[bool]) -> list[Found[ApplicantKind]]:
         """ "privatperon", "kommunalförbnd": a long word one typo from a kind of organisation."""
         found = []
         for i, tok in enumerate(toks):
-            if taken[i] or len(tok) < 9 or not self.faq.is_unknown(tok):
+            if taken[i] or len(tok) < 9 or tok[0] not in self.kind_words:
                 continue
-            hit = process.extractOne(tok, self.kind_words.get(tok[0], ()), scorer=OSA.distance,
+            hit = process.extractOne(tok, self.kind_words[tok[0]], scorer=OSA.distance,
                                      score_cutoff=1)
-            if hit:
+            if hit and self.faq.is_unknown(tok):
                 found.append(Found(self.applicants.phrases[hit[0]], i, i + 1))
                 taken[i] = True
         return found
@@ -512,14 +519,14 @@ class Engine:
         toks = set(q.toks)
         dates = q.part.dates
         if not dates and q.frame.context_dates and DATE_CHECK.intersection(toks) \
-                and not self.topics.find(q.toks):    # "… tar ni emot ansökningar efter sista dagen?"
+                and not self._topics(q):    # "… tar ni emot ansökningar efter sista dagen?"
             dates = q.frame.context_dates[-1:]
         if not dates or CLOCK_WORDS.intersection(toks) or (
                 OTHER_DATES.intersection(toks) and not DEADLINE_EQUALITY.intersection(toks)):
             return None             # "stänger det kl 23.59 …?" asks the time of day; "SKR-dagen
             #                          29/1" is no deadline, "på SKR sa de att deadline är …" is
         if (q.part.dates and not _asks_to_apply(q.toks) and not DEADLINE_EQUALITY.intersection(toks)
-                and self.topics.find(q.toks)):
+                and self._topics(q)):
             return None             # "finns det en matchmaking-träff för att hitta en partner
             #                          innan 15 mars?" asks about finding a partner
         bare = not q.rest or all(w.isdigit() or w in MONTHS for w in q.rest)   # "20 mars då?"
@@ -700,7 +707,7 @@ class Engine:
 
     def _topic_reader(self, q: _Question, now: datetime) -> Candidate | None:
         """A curated topic word ("medfinansiering", "resor") names what the question is about."""
-        hits = self.topics.find(q.toks)
+        hits = self._topics(q)
         if not hits:
             return None
         return SCORE["topic"], self.answer_entry(hits[0].value.id, now, q.lang, SCORE["topic"])

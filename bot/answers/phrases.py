@@ -1,7 +1,7 @@
 """Finding known multi-word names in a question, longest first, tolerant of Swedish endings."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -107,6 +107,7 @@ class PhraseIndex(Generic[T]):
         # skips the countries' index; this one leaves few positions to try (the same answers on
         # all 4,112 labelled questions; ~4,700 -> ~5,500 answers/s over the labelled mix, one
         # loaded 2-core run).
+        starts: Sequence[int]
         if self.heads:
             starts = range(len(toks))
         else:

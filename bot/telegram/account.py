@@ -9,7 +9,6 @@ from typing import TypeVar
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
 from bot.answers.texts import format_day
 from bot.reminders.ics import deadline_calendar
@@ -17,7 +16,7 @@ from bot.storage import StorageError, StoreBusy
 from bot.telegram import messages as msg
 from bot.telegram.formatting import escape
 from bot.telegram.handlers import chat_language, language_of, send_html
-from bot.telegram.services import Services, services
+from bot.telegram.services import Context, Services, services
 
 log = logging.getLogger(__name__)
 FORGET_YES, FORGET_NO = "forget:yes", "forget:no"
@@ -40,7 +39,7 @@ async def _stored(update: Update, svc: Services, operation: Awaitable[T],
 
 
 
-async def may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def may_change(update: Update, context: Context) -> bool:
     """In a group, the group's subscription and data are its administrators' business: asks
     Telegram for the member's status. Anyone may in a private chat."""
     chat, user = update.effective_chat, update.effective_user
@@ -60,7 +59,7 @@ async def may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
     return member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
 
 
-async def _refuse_non_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def _refuse_non_admin(update: Update, context: Context) -> bool:
     """True (and one polite sentence) when a group member who is not an admin tries."""
     if await may_change(update, context):
         return False
@@ -73,7 +72,7 @@ async def _refuse_non_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     return True
 
 
-async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def subscribe(update: Update, context: Context) -> None:
     """/prenumerera: store the chat for deadline reminders."""
     chat = update.effective_chat
     if chat is None or await _refuse_non_admin(update, context):
@@ -94,7 +93,7 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_html(update, escape(text))
 
 
-async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unsubscribe(update: Update, context: Context) -> None:
     """/avsluta, /stopp, /unsubscribe: no more reminders."""
     chat = update.effective_chat
     if chat is None or await _refuse_non_admin(update, context):
@@ -107,7 +106,7 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await send_html(update, escape(msg.tr("UNSUBSCRIBED" if was_active else "NOT_SUBSCRIBED", lang)))
 
 
-async def calendar(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def calendar(update: Update, context: Context) -> None:
     """/kalender: the deadline and the reminder times as an .ics file."""
     chat = update.effective_chat
     if chat is None:
@@ -139,7 +138,7 @@ def _local(text: str | None, svc: Services) -> str:
     return when.strftime("%Y-%m-%d %H:%M")
 
 
-async def my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def my_data(update: Update, context: Context) -> None:
     """/mina_uppgifter: everything stored about this chat, in plain words."""
     chat = update.effective_chat
     if chat is None:
@@ -175,7 +174,7 @@ async def my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_html(update, escape("\n".join(lines)))
 
 
-async def forget_me(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def forget_me(update: Update, context: Context) -> None:
     """/glom_mig: ask for confirmation before erasing anything."""
     if await _refuse_non_admin(update, context):
         return
@@ -186,7 +185,7 @@ async def forget_me(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_html(update, escape(msg.tr("FORGET_ASK", lang)), markup)
 
 
-async def forget_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def forget_confirmed(update: Update, context: Context) -> None:
     """The confirm button of /glom_mig: erase every row about the chat (or cancel)."""
     query = update.callback_query
     chat = update.effective_chat
@@ -217,7 +216,7 @@ async def _edit_or_send(update: Update, text: str) -> None:
     await send_html(update, escape(text))
 
 
-async def action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def action(update: Update, context: Context) -> None:
     """A button that does what its command does: 🔔 subscribe, 🔕 stop reminders, my data."""
     query = update.callback_query
     if query is None:

@@ -21,7 +21,7 @@ from telegram import (
 )
 from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ApplicationHandlerStop
 
 from bot.answers.engine import Answer, Engine
 from bot.answers.language import ENGLISH_ONLY, SWEDISH_ONLY, detect_language
@@ -32,7 +32,7 @@ from bot.telegram import messages as msg
 from bot.telegram.flood import Verdict
 from bot.telegram.formatting import escape, render_plain, split_message
 from bot.telegram.retries import with_retries
-from bot.telegram.services import services
+from bot.telegram.services import Context, services
 
 log = logging.getLogger(__name__)
 CALLBACK_ANSWER = "a"     # a:<entry id>:<lang>
@@ -72,7 +72,7 @@ def _hint(update: Update) -> str | None:
     return "en" if command_of(update) in msg.ENGLISH_COMMANDS else None
 
 
-async def chat_language(update: Update, context: ContextTypes.DEFAULT_TYPE,
+async def chat_language(update: Update, context: Context,
                         written: str | None = None) -> str:
     """The language the whole conversation follows: the user's latest choice - the language
     they write in or the command they type, else their Telegram language. A subscriber's stored
@@ -235,7 +235,7 @@ async def send_html(update: Update, html: str,
     return sent
 
 
-async def send_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, answer: Answer,
+async def send_answer(update: Update, context: Context, answer: Answer,
                       feedback: bool = False) -> Message | None:
     svc = services(context)
     handoff = offers_handoff(answer, svc.settings.handoff_chat)
@@ -247,7 +247,7 @@ async def send_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, answer
 
 
 # ---- gatekeeping -------------------------------------------------------------------------
-async def flood_gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def flood_gate(update: Update, context: Context) -> None:
     """Runs before every handler: edits, channel posts and other bots are ignored on purpose
     (command handlers would otherwise answer an edited "/lander" again), and someone sending
     the bot more than a person types (bot/telegram/flood.py) gets one notice, then a pause.
@@ -271,7 +271,7 @@ async def flood_gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     raise ApplicationHandlerStop
 
 
-def for_the_bot(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+def for_the_bot(update: Update, context: Context) -> bool:
     """A message someone sent to the bot: anything in a private chat; in a group a command
     without another bot's name, a mention, or a reply to the bot."""
     message = update.message
@@ -291,7 +291,7 @@ def for_the_bot(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     return bool(replied and replied.from_user and replied.from_user.id == context.bot.id)
 
 
-def addressed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+def addressed_text(update: Update, context: Context) -> str | None:
     """The question in a message meant for the bot; None for group chatter not meant for it."""
     message = update.message
     if message is None or message.text is None:
@@ -310,7 +310,7 @@ def addressed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | 
 
 
 # ---- free text ---------------------------------------------------------------------------
-async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def question(update: Update, context: Context) -> None:
     """Any text that is not a command: ask the engine."""
     text = addressed_text(update, context)
     if text is None:
@@ -340,7 +340,7 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await svc.best_effort(svc.questions.flush(svc.store))
 
 
-async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def non_text(update: Update, context: Context) -> None:
     """Stickers, photos, voice, files: say politely that only text is understood."""
     message = update.message
     if message is None:
@@ -353,7 +353,7 @@ async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 # ---- topic commands ----------------------------------------------------------------------
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: Context) -> None:
     """Welcome: what the bot is, what it can do, and a keyboard of topics."""
     svc = services(context)
     lang = await chat_language(update, context)
@@ -367,7 +367,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_html(update, html, InlineKeyboardMarkup(rows) if rows else None)
 
 
-async def topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def topic(update: Update, context: Context) -> None:
     """/hjalp, /lander, /deadline, /omraden, /vem: the matching FAQ answer (else the help)."""
     message = update.effective_message
     if message is None or not message.text:
@@ -385,7 +385,7 @@ async def topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 # ---- buttons and inline mode -------------------------------------------------------------
-async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def button(update: Update, context: Context) -> None:
     """A pressed topic button: always answer the callback, then the entry it names."""
     query = update.callback_query
     if query is None:
@@ -401,7 +401,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_answer(update, context, engine.answer_entry(parts[1], svc.clock(), lang))
 
 
-async def feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def feedback(update: Update, context: Context) -> None:
     """👍/👎 under an answer: 👎 records the question (scrubbed) and which answer it got."""
     query = update.callback_query
     if query is None:
@@ -425,7 +425,7 @@ async def feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             log.debug("could not remove the feedback buttons: %s", exc)
 
 
-async def show_source(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def show_source(update: Update, context: Context) -> None:
     """Källa: the announcement's sentences behind the answer, quoted under it, the answer
     itself unchanged."""
     query = update.callback_query
@@ -449,13 +449,13 @@ def sources_html(quotes: tuple[str, ...], engine: Engine, lang: str) -> str:
     return f"<b>{title}</b>\n" + "\n".join(f"<blockquote>{escape(q)}</blockquote>" for q in quotes)
 
 
-async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown_button(update: Update, context: Context) -> None:
     """Forged or outdated callback data: answer it so the client stops spinning."""
     if update.callback_query is not None:
         await update.callback_query.answer(msg.tr("STALE_BUTTON", language_of(update)))
 
 
-async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def inline_query(update: Update, context: Context) -> None:
     """`@bot kenya` in any chat: answer cards the user can send."""
     query = update.inline_query
     if query is None:
@@ -502,7 +502,7 @@ def cut_at_word(text: str, limit: int) -> str:
 
 
 # ---- errors ------------------------------------------------------------------------------
-async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def error_handler(update: object, context: Context) -> None:
     """Log every unexpected error with its traceback; tell the user something went wrong."""
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat and update.effective_message:

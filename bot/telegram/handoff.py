@@ -16,7 +16,6 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import ContextTypes
 
 from bot.clock import to_utc
 from bot.privacy import scrub
@@ -26,7 +25,7 @@ from bot.telegram import messages as msg
 from bot.telegram.formatting import escape, split_message
 from bot.telegram.handlers import CALLBACK_HANDOFF, REPLY_ATTEMPTS, addressed_text, chat_language
 from bot.telegram.retries import with_retries
-from bot.telegram.services import Services, services
+from bot.telegram.services import Context, Services, services
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +57,7 @@ async def _edit_or_send(update: Update, text: str) -> None:
 
 
 # ---- the user's side ---------------------------------------------------------------------
-async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def text_message(update: Update, context: Context) -> None:
     """Every free-text message: a reply to a relayed answer goes to its case; the message after
     "Fråga en handläggare" (when the button had no question) is offered; the rest are
     questions for the engine."""
@@ -80,7 +79,7 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await handlers.question(update, context)
 
 
-async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def button(update: Update, context: Context) -> None:
     """ho:ask:<lang> under an answer, ho:yes:<key> / ho:no:<key> under the offer."""
     query = update.callback_query
     chat = update.effective_chat
@@ -108,7 +107,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _confirmed(update, context, parts[2], parts[1] == "yes", lang)
 
 
-async def _offer(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str,
+async def _offer(update: Update, context: Context, key: str,
                  question: str) -> None:
     """Show exactly what would be shared, with Yes/No; nothing is stored before Yes."""
     svc = services(context)
@@ -142,7 +141,7 @@ async def _stored(update: Update, svc: Services, operation, lang: str):  # noqa:
     return True, result
 
 
-async def _confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, yes: bool,
+async def _confirmed(update: Update, context: Context, key: str, yes: bool,
                      lang: str) -> None:
     svc = services(context)
     chat = update.effective_chat
@@ -185,7 +184,7 @@ async def _confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE, key: st
                                        lang).format(case=case.id))
 
 
-async def _post_case(context: ContextTypes.DEFAULT_TYPE, svc: Services, case: Case,
+async def _post_case(context: Context, svc: Services, case: Case,
                      staff: int) -> bool:
     """Post the case in the staff group and record the post (the route for staff replies)."""
     post = msg.STAFF_CASE.format(case=case.id, when=_local(svc, case.asked_at),
@@ -203,7 +202,7 @@ async def _post_case(context: ContextTypes.DEFAULT_TYPE, svc: Services, case: Ca
     return True
 
 
-async def _user_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, case: Case) -> None:
+async def _user_reply(update: Update, context: Context, case: Case) -> None:
     """The user replied to a relayed answer: post it (scrubbed) under the case's post."""
     svc = services(context)
     message = update.message
@@ -234,7 +233,7 @@ async def _user_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, case: 
 
 
 # ---- the staff group's side --------------------------------------------------------------
-async def staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def staff_reply(update: Update, context: Context) -> None:
     """A reply in the staff group: to a case's post it is relayed to the user (or /stang
     closes the case); a reply to anything else relays nothing."""
     svc = services(context)
@@ -264,7 +263,7 @@ async def staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await _relay(context, svc, message, case, text)
 
 
-async def _relay(context: ContextTypes.DEFAULT_TYPE, svc: Services, message: Message,
+async def _relay(context: Context, svc: Services, message: Message,
                  case: Case, text: str) -> None:
     """Send a staff answer to the user, split at Telegram's limit, each part routed back."""
     lang = case.language
@@ -301,7 +300,7 @@ async def _staff_stored(svc: Services, operation):  # noqa: ANN001, ANN202
     return True, result
 
 
-async def _to_staff(context: ContextTypes.DEFAULT_TYPE, message: Message, text: str) -> None:
+async def _to_staff(context: Context, message: Message, text: str) -> None:
     """A short note in the staff group, as a reply to the staff member's message."""
     try:
         await with_retries(lambda: context.bot.send_message(
@@ -312,7 +311,7 @@ async def _to_staff(context: ContextTypes.DEFAULT_TYPE, message: Message, text: 
         log.warning("could not write to the staff group: %s", exc)
 
 
-async def close_usage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def close_usage(update: Update, context: Context) -> None:
     """/stang outside a reply: in the staff group, say how it is used; elsewhere it is an
     unknown command like any other."""
     svc = services(context)

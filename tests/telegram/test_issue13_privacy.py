@@ -74,7 +74,7 @@ async def test_old_texts_are_pruned_by_the_running_bot_without_anyone_asking(tg)
     api, bot = tg
     await bot.store.record_unanswered("Vad kostar en pizza i Umeå?", NOW - timedelta(days=100))
     await bot.store.record_unanswered("När hämtas soporna i Ale?", NOW - timedelta(days=10))
-    bot.app.bot_data.pop("last_prune", None)
+    bot.app.bot_data.last_prune = None
     await run_heartbeat(bot)
     assert stored_texts(bot.settings.db_path) == ["När hämtas soporna i Ale?"]
 

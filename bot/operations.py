@@ -106,7 +106,7 @@ async def send_reminders(settings: Settings, now_arg) -> int:  # noqa: ANN001 - 
     from bot.reminders.delivery import IN_FLIGHT, delivery_pass
     from bot.reminders.lease import exclusive_pass
     from bot.reminders.ratelimit import PerKeyLimiter, SlidingWindowLimiter
-    from bot.telegram.services import sender
+    from bot.telegram.account import sender
     from bot.telegram.transport import JsonRequest
     if settings.token is None:
         return _fail("TELEGRAM_BOT_TOKEN is not set")

@@ -17,11 +17,13 @@ from bot.reminders.delivery import broadcast_report, resume_broadcasts
 from bot.reminders.lease import exclusive_pass
 from bot.storage import StorageError
 from bot.telegram import messages as msg
+from bot.telegram.account import BROADCAST_MARK, sender
 from bot.telegram.formatting import escape
-from bot.telegram.handlers import send_html
-from bot.telegram.services import BROADCAST_MARK, Context, Services, sender, services
+from bot.telegram.replies import send_html
+from bot.telegram.services import Context, Services, services
 
 log = logging.getLogger(__name__)
+CALLBACK_BROADCAST = "bc"   # bc:<nonce>:yes|no under /broadcast's preview
 MAX_BROADCAST_CHARS = 3500
 
 
@@ -91,8 +93,8 @@ async def broadcast(update: Update, context: Context) -> None:
     nonce = svc.broadcasts.hold(text)
     count = await svc.store.count_active()
     markup = InlineKeyboardMarkup([[
-        InlineKeyboardButton(msg.BROADCAST_SEND, callback_data=f"bc:{nonce}:yes"),
-        InlineKeyboardButton(msg.BROADCAST_CANCEL, callback_data=f"bc:{nonce}:no")]])
+        InlineKeyboardButton(msg.BROADCAST_SEND, callback_data=f"{CALLBACK_BROADCAST}:{nonce}:yes"),
+        InlineKeyboardButton(msg.BROADCAST_CANCEL, callback_data=f"{CALLBACK_BROADCAST}:{nonce}:no")]])
     await send_html(update, escape(msg.BROADCAST_ASK.format(count=count, text=text)), markup)
 
 

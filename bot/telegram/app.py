@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import signal
 import time
 from pathlib import Path
@@ -33,10 +34,11 @@ from bot.reminders.ratelimit import PartnerbotRateLimiter
 from bot.storage import StorageError, Store
 from bot.telegram import account, admin, handlers, handoff
 from bot.telegram import messages as msg
+from bot.telegram.account import sender
 from bot.telegram.ordering import PerChatUpdateProcessor
 from bot.telegram.polling import ConfirmingPoller
 from bot.telegram.retries import with_retries
-from bot.telegram.services import BotState, Context, Services, sender
+from bot.telegram.services import BotState, Context, Services
 from bot.telegram.transport import JsonRequest
 from bot.telegram.webhook import WebhookReceiver
 
@@ -98,6 +100,11 @@ async def heartbeat_job(context: Context) -> None:
         heartbeat_path(svc.settings).write_text(str(int(time.time())), encoding="ascii")
 
 
+def _prefix(callback: str) -> str:
+    """The pattern of a button's callback data: its prefix, then ':'."""
+    return f"^{re.escape(callback)}:"
+
+
 def add_handlers(app: App, settings: Settings) -> None:
     app.add_handler(TypeHandler(Update, handlers.flood_gate), group=-1)
     only_new = filters.UpdateType.MESSAGE
@@ -106,11 +113,14 @@ def add_handlers(app: App, settings: Settings) -> None:
         # Replies in the staff group are answers to cases (or /stang), never questions.
         app.add_handler(MessageHandler(only_new & filters.Chat(staff) & filters.REPLY,
                                        handoff.staff_reply))
+        # /stang anywhere else in the staff group: how it is used. Elsewhere it is an unknown
+        # command (handlers.topic, at the end).
+        app.add_handler(CommandHandler(msg.CLOSE_CASE_COMMAND, handoff.close_usage,
+                                       filters.Chat(staff)))
     # Free text first: most updates are questions, and python-telegram-bot tries handlers in
     # order. It cannot take a command from the handlers below (its filter excludes commands).
-    # handoff.text_message routes a reply to a relayed answer to its case, else asks the engine.
-    app.add_handler(MessageHandler(only_new & filters.TEXT & ~filters.COMMAND,
-                                   handoff.text_message if staff is not None else handlers.question))
+    # handlers.question first routes a reply to a relayed answer to its case.
+    app.add_handler(MessageHandler(only_new & filters.TEXT & ~filters.COMMAND, handlers.question))
     app.add_handler(CommandHandler("start", handlers.start))
     app.add_handler(CommandHandler(list(msg.TOPIC_COMMANDS), handlers.topic))
     app.add_handler(CommandHandler(list(msg.SUBSCRIBE_COMMANDS), account.subscribe))
@@ -121,14 +131,15 @@ def add_handlers(app: App, settings: Settings) -> None:
     app.add_handler(CommandHandler("stats", admin.stats))
     app.add_handler(CommandHandler("broadcast", admin.broadcast))
     app.add_handler(CommandHandler("reload", admin.reload_knowledge))
-    app.add_handler(CommandHandler(msg.CLOSE_CASE_COMMAND, handoff.close_usage))
-    app.add_handler(CallbackQueryHandler(handlers.button, pattern=r"^a:"))
-    app.add_handler(CallbackQueryHandler(account.action, pattern=r"^do:"))
-    app.add_handler(CallbackQueryHandler(handlers.feedback, pattern=r"^fb:"))
-    app.add_handler(CallbackQueryHandler(handlers.show_source, pattern=r"^src:"))
-    app.add_handler(CallbackQueryHandler(account.forget_confirmed, pattern=r"^forget:"))
-    app.add_handler(CallbackQueryHandler(admin.broadcast_confirmed, pattern=r"^bc:"))
-    app.add_handler(CallbackQueryHandler(handoff.button, pattern=rf"^{handlers.CALLBACK_HANDOFF}:"))
+    app.add_handler(CallbackQueryHandler(handlers.button, pattern=_prefix(handlers.CALLBACK_ANSWER)))
+    app.add_handler(CallbackQueryHandler(account.action, pattern=_prefix(account.CALLBACK_ACTION)))
+    app.add_handler(CallbackQueryHandler(handlers.feedback, pattern=_prefix(handlers.CALLBACK_FEEDBACK)))
+    app.add_handler(CallbackQueryHandler(handlers.show_source, pattern=_prefix(handlers.CALLBACK_SOURCE)))
+    app.add_handler(CallbackQueryHandler(account.forget_confirmed,
+                                         pattern=_prefix(account.CALLBACK_FORGET)))
+    app.add_handler(CallbackQueryHandler(admin.broadcast_confirmed,
+                                         pattern=_prefix(admin.CALLBACK_BROADCAST)))
+    app.add_handler(CallbackQueryHandler(handoff.button, pattern=_prefix(handoff.CALLBACK_HANDOFF)))
     app.add_handler(CallbackQueryHandler(handlers.unknown_button))
     app.add_handler(InlineQueryHandler(handlers.inline_query))
     app.add_handler(MessageHandler(only_new & filters.COMMAND, handlers.topic))   # unknown /x

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 
 from telegram import (
     InlineKeyboardButton,
@@ -16,7 +15,6 @@ from telegram import (
     InlineQueryResultsButton,
     InputTextMessageContent,
     Message,
-    ReplyParameters,
     Update,
 )
 from telegram.constants import ChatType
@@ -29,64 +27,22 @@ from bot.answers.normalize import MAX_QUESTION_CHARS, clip, tokens
 from bot.knowledge.model import FaqEntry
 from bot.privacy import scrub
 from bot.telegram import messages as msg
+from bot.telegram.account import action_button
 from bot.telegram.flood import Verdict
 from bot.telegram.formatting import escape, render_plain, split_message
-from bot.telegram.retries import with_retries
+from bot.telegram.handoff import handoff_button, route_to_case
+from bot.telegram.replies import addressed_text, chat_language, language_of, send_html
 from bot.telegram.services import Context, services
 
 log = logging.getLogger(__name__)
+# The callback data of the buttons whose handlers are here (the other buttons' prefixes are
+# beside their handlers: account.CALLBACK_ACTION, handoff.CALLBACK_HANDOFF…).
 CALLBACK_ANSWER = "a"     # a:<entry id>:<lang>
-CALLBACK_ACTION = "do"    # do:sub|unsub|mydata:<lang> - a button that does what a command does
 CALLBACK_FEEDBACK = "fb"  # fb:up|down under a free-text answer
 CALLBACK_SOURCE = "src"   # src:<answer topic>:<lang> - the announcement's quotes behind it
-CALLBACK_HANDOFF = "ho"   # ho:ask:<lang>, then ho:yes|no:<key> (bot/telegram/handoff.py)
-REPLY_ATTEMPTS = 4        # a 5xx or a dropped connection should not cost anyone their answer
 MAX_BUTTONS = 3
 INLINE_RESULTS = 3
 INLINE_TITLE_CHARS = 60
-
-
-def language_of(update: Update) -> str:
-    """The user's Telegram language, reduced to the two we answer in."""
-    user = update.effective_user
-    code = (user.language_code or "") if user else ""
-    return "en" if code.lower().startswith("en") else "sv"
-
-
-def command_of(update: Update) -> str | None:
-    message = update.effective_message
-    text = (message.text or "") if message is not None else ""
-    if not text.startswith("/"):
-        return None
-    return text.split()[0][1:].partition("@")[0].lower()
-
-
-def _hint(update: Update) -> str | None:
-    """The language the user just chose: an English command, or a button's."""
-    query = update.callback_query
-    if query is not None:
-        parts = (query.data or "").split(":")
-        return parts[-1] if len(parts) >= 3 and parts[-1] in ("sv", "en") else None
-    # An English command chooses English. A Swedish one chooses nothing: English answers point
-    # to /hjalp, /lander…, and tapping one must not switch an English conversation to Swedish.
-    return "en" if command_of(update) in msg.ENGLISH_COMMANDS else None
-
-
-async def chat_language(update: Update, context: Context,
-                        written: str | None = None) -> str:
-    """The language the whole conversation follows: the user's latest choice - the language
-    they write in or the command they type, else their Telegram language. A subscriber's stored
-    language (reminders, broadcasts, the .ics) follows it."""
-    svc = services(context)
-    chat = update.effective_chat
-    known = svc.languages.get(chat.id) if chat is not None else None
-    telegram = language_of(update)
-    lang = written or _hint(update) or known or telegram
-    if chat is not None and lang != known:
-        svc.languages.set(chat.id, lang)
-        if lang != (known or telegram) or (written is None and known is None):
-            await svc.best_effort(svc.store.set_language(chat.id, lang))
-    return lang
 
 
 def message_chat_id(update: Update) -> int:
@@ -157,11 +113,6 @@ def _title(entry: FaqEntry, lang: str) -> str:
     return entry.title_en if lang == "en" else entry.title
 
 
-def action_button(action: str, lang: str) -> InlineKeyboardButton:
-    label = {"sub": "REMIND_ME", "unsub": "STOP_REMINDERS", "mydata": "MY_DATA_BUTTON"}[action]
-    return InlineKeyboardButton(msg.tr(label, lang), callback_data=f"{CALLBACK_ACTION}:{action}:{lang}")
-
-
 class _Keyboard(InlineKeyboardMarkup):
     """An inline keyboard that turns itself into JSON data once, not on every send."""
 
@@ -194,8 +145,7 @@ def _buttons(items: tuple[tuple[str, str], ...], lang: str, url: str | None = No
     if link or quote:
         rows.append(quote + link)
     if handoff:
-        rows.append([InlineKeyboardButton(msg.tr("HANDOFF_BUTTON", lang),
-                                          callback_data=f"{CALLBACK_HANDOFF}:ask:{lang}")])
+        rows.append([handoff_button(lang)])
     if feedback:
         rows.append([InlineKeyboardButton("👍", callback_data=f"{CALLBACK_FEEDBACK}:up"),
                      InlineKeyboardButton("👎", callback_data=f"{CALLBACK_FEEDBACK}:down")])
@@ -207,32 +157,6 @@ def answer_html(answer: Answer) -> str:
     if answer.suggestions:
         text += f"\n\n<b>{escape(msg.tr('DID_YOU_MEAN', answer.lang))}</b>"
     return text
-
-
-def reply_to(update: Update) -> ReplyParameters | None:
-    """In a group, answers quote the message they answer, so everyone sees whose it was."""
-    message = update.message
-    if message is None or message.chat.type == ChatType.PRIVATE:
-        return None
-    return ReplyParameters(message.message_id, allow_sending_without_reply=True)
-
-
-async def send_html(update: Update, html: str,
-                    markup: InlineKeyboardMarkup | None = None) -> Message | None:
-    """Send HTML in as many messages as Telegram's limit needs; buttons go on the last one."""
-    chunks = split_message(html) or [escape(msg.NON_TEXT)]
-    chat = update.effective_chat
-    if chat is None:
-        return None
-    sent = None
-    quote = reply_to(update)
-    for i, chunk in enumerate(chunks):
-        last = i == len(chunks) - 1
-        sent = await with_retries(
-            functools.partial(chat.send_message, chunk, reply_markup=markup if last else None,
-                              reply_parameters=quote if i == 0 else None),
-            None, "sending a reply", attempts=REPLY_ATTEMPTS)
-    return sent
 
 
 async def send_answer(update: Update, context: Context, answer: Answer,
@@ -291,27 +215,13 @@ def for_the_bot(update: Update, context: Context) -> bool:
     return bool(replied and replied.from_user and replied.from_user.id == context.bot.id)
 
 
-def addressed_text(update: Update, context: Context) -> str | None:
-    """The question in a message meant for the bot; None for group chatter not meant for it."""
-    message = update.message
-    if message is None or message.text is None:
-        return None
-    text = message.text
-    if message.chat.type == ChatType.PRIVATE:
-        return text
-    username = context.bot.username or ""
-    mention = re.compile(rf"@{re.escape(username)}\b", re.IGNORECASE) if username else None
-    replied_to_bot = (message.reply_to_message is not None
-                      and message.reply_to_message.from_user is not None
-                      and message.reply_to_message.from_user.id == context.bot.id)
-    if mention is not None and mention.search(text):
-        return mention.sub(" ", text)
-    return text if replied_to_bot else None
-
-
 # ---- free text ---------------------------------------------------------------------------
 async def question(update: Update, context: Context) -> None:
-    """Any text that is not a command: ask the engine."""
+    """Any text that is not a command: a reply to a person's answer, or the question awaited
+    after "Fråga en handläggare", goes to its case (bot/telegram/handoff.py); the rest is a
+    question for the engine."""
+    if await route_to_case(update, context):
+        return
     text = addressed_text(update, context)
     if text is None:
         return

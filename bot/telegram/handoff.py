@@ -20,14 +20,20 @@ from telegram.error import Forbidden, TelegramError
 from bot.clock import to_utc
 from bot.privacy import scrub
 from bot.storage import MAX_CASE_CHARS, Case, StorageError
-from bot.telegram import handlers
 from bot.telegram import messages as msg
 from bot.telegram.formatting import escape, split_message
-from bot.telegram.handlers import CALLBACK_HANDOFF, REPLY_ATTEMPTS, addressed_text, chat_language
+from bot.telegram.replies import (
+    REPLY_ATTEMPTS,
+    addressed_text,
+    chat_language,
+    edit_or_send,
+    send_html,
+)
 from bot.telegram.retries import with_retries
 from bot.telegram.services import Context, Services, services
 
 log = logging.getLogger(__name__)
+CALLBACK_HANDOFF = "ho"   # ho:ask:<lang> under an answer, then ho:yes|no:<key> under the offer
 
 
 def _local(svc: Services, when) -> str:  # noqa: ANN001 - datetime
@@ -44,39 +50,34 @@ def _command(text: str | None, bot_username: str | None) -> str | None:
     return command
 
 
-async def _edit_or_send(update: Update, text: str) -> None:
-    """Replace the offer with the outcome, so its buttons cannot be pressed again."""
-    query = update.callback_query
-    if query is not None and isinstance(query.message, Message):
-        try:
-            await query.message.edit_text(escape(text))
-            return
-        except TelegramError as exc:
-            log.debug("could not edit the handoff offer: %s", exc)
-    await handlers.send_html(update, escape(text))
+def handoff_button(lang: str) -> InlineKeyboardButton:
+    """"Fråga en handläggare", under an answer that offers a person to ask."""
+    return InlineKeyboardButton(msg.tr("HANDOFF_BUTTON", lang),
+                                callback_data=f"{CALLBACK_HANDOFF}:ask:{lang}")
 
 
 # ---- the user's side ---------------------------------------------------------------------
-async def text_message(update: Update, context: Context) -> None:
-    """Every free-text message: a reply to a relayed answer goes to its case; the message after
-    "Fråga en handläggare" (when the button had no question) is offered; the rest are
-    questions for the engine."""
+async def route_to_case(update: Update, context: Context) -> bool:
+    """A free-text message that belongs to the handoff (True: handled here): a reply to a
+    relayed answer goes to its case; the message after "Fråga en handläggare" (when the button
+    had no question) is offered. Anything else is a question for the engine (False)."""
     svc = services(context)
     message = update.message
-    if svc.settings.handoff_chat is not None and message is not None:
-        chat_id = message.chat.id
-        replied = message.reply_to_message
-        if replied is not None and replied.from_user is not None \
-                and replied.from_user.id == context.bot.id:
-            case = await svc.best_effort(svc.store.case_for_message(chat_id, replied.message_id))
-            if case is not None:
-                await _user_reply(update, context, case)
-                return
-        text = addressed_text(update, context)
-        if text and text.strip() and svc.handoff.take_expected(chat_id, svc.clock()):
-            await _offer(update, context, f"u{message.message_id}", text)
-            return
-    await handlers.question(update, context)
+    if svc.settings.handoff_chat is None or message is None:
+        return False
+    chat_id = message.chat.id
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None \
+            and replied.from_user.id == context.bot.id:
+        case = await svc.best_effort(svc.store.case_for_message(chat_id, replied.message_id))
+        if case is not None:
+            await _user_reply(update, context, case)
+            return True
+    text = addressed_text(update, context)
+    if text and text.strip() and svc.handoff.take_expected(chat_id, svc.clock()):
+        await _offer(update, context, f"u{message.message_id}", text)
+        return True
+    return False
 
 
 async def button(update: Update, context: Context) -> None:
@@ -100,7 +101,7 @@ async def button(update: Update, context: Context) -> None:
         question = svc.handoff.question_for(chat.id, message.message_id) if message else None
         if question is None or message is None:        # under /hjalp, or from before a restart
             svc.handoff.expect_question(chat.id, svc.clock())
-            await handlers.send_html(update, escape(msg.tr("HANDOFF_WRITE", lang)))
+            await send_html(update, escape(msg.tr("HANDOFF_WRITE", lang)))
             return
         await _offer(update, context, f"m{message.message_id}", question)
         return
@@ -118,14 +119,14 @@ async def _offer(update: Update, context: Context, key: str,
     if not ok:
         return
     if case is not None:                          # this question is a case already
-        await handlers.send_html(update, escape(msg.tr("HANDOFF_ALREADY", lang).format(case=case.id)))
+        await send_html(update, escape(msg.tr("HANDOFF_ALREADY", lang).format(case=case.id)))
         return
     clean = scrub(question)[:MAX_CASE_CHARS]
     svc.handoff.hold(chat.id, key, clean, lang)
     markup = InlineKeyboardMarkup([[
         InlineKeyboardButton(msg.tr("HANDOFF_YES", lang), callback_data=f"{CALLBACK_HANDOFF}:yes:{key}"),
         InlineKeyboardButton(msg.tr("HANDOFF_NO", lang), callback_data=f"{CALLBACK_HANDOFF}:no:{key}")]])
-    await handlers.send_html(update, escape(msg.tr("HANDOFF_CONFIRM", lang).format(question=clean)),
+    await send_html(update, escape(msg.tr("HANDOFF_CONFIRM", lang).format(question=clean)),
                              markup)
 
 
@@ -135,7 +136,7 @@ async def _stored(update: Update, svc: Services, operation, lang: str):  # noqa:
         result = await operation
     except StorageError as exc:
         svc.alarm.failed(exc)
-        await handlers.send_html(update, escape(msg.tr("STORE_BROKEN", lang)))
+        await send_html(update, escape(msg.tr("STORE_BROKEN", lang)))
         return False, None
     svc.alarm.ok()
     return True, result
@@ -155,11 +156,11 @@ async def _confirmed(update: Update, context: Context, key: str, yes: bool,
     new = False
     if case is None:
         if held is None:               # cancelled already, or an offer from before a restart
-            await _edit_or_send(update, msg.tr("STALE_BUTTON", lang))
+            await edit_or_send(update, msg.tr("STALE_BUTTON", lang))
             return
         if not yes:
             svc.handoff.release(chat.id, key)
-            await _edit_or_send(update, msg.tr("HANDOFF_CANCELLED", lang))
+            await edit_or_send(update, msg.tr("HANDOFF_CANCELLED", lang))
             return
         question, asked_lang = held
         ok, made = await _stored(update, svc, svc.store.open_case(
@@ -176,11 +177,11 @@ async def _confirmed(update: Update, context: Context, key: str, yes: bool,
     if first is None and not await _post_case(context, svc, case, staff):
         if new:                          # nothing kept; the offer stays, to press again
             await svc.best_effort(svc.store.drop_case(case.id))
-        await handlers.send_html(update, escape(msg.tr("HANDOFF_FAILED", lang)))
+        await send_html(update, escape(msg.tr("HANDOFF_FAILED", lang)))
         return
     svc.handoff.release(chat.id, key)
     sent_now = first is None
-    await _edit_or_send(update, msg.tr("HANDOFF_SENT" if sent_now else "HANDOFF_ALREADY",
+    await edit_or_send(update, msg.tr("HANDOFF_SENT" if sent_now else "HANDOFF_ALREADY",
                                        lang).format(case=case.id))
 
 
@@ -210,7 +211,7 @@ async def _user_reply(update: Update, context: Context, case: Case) -> None:
     assert message is not None and staff is not None
     lang = await chat_language(update, context)
     if case.state == "closed":
-        await handlers.send_html(update, escape(msg.tr("HANDOFF_CASE_CLOSED", lang).format(case=case.id)))
+        await send_html(update, escape(msg.tr("HANDOFF_CASE_CLOSED", lang).format(case=case.id)))
         return
     text = scrub(addressed_text(update, context) or "")[:MAX_CASE_CHARS]
     if not text:
@@ -225,11 +226,11 @@ async def _user_reply(update: Update, context: Context, case: Case) -> None:
             "posting a follow-up", attempts=REPLY_ATTEMPTS)
     except TelegramError as exc:
         log.warning("could not post a follow-up on case %s: %s", case.id, exc)
-        await handlers.send_html(update, escape(msg.tr("HANDOFF_FAILED", lang)))
+        await send_html(update, escape(msg.tr("HANDOFF_FAILED", lang)))
         return
     await svc.best_effort(svc.store.link_case_message(staff, sent.message_id, case.id))
     await svc.best_effort(svc.store.add_case_answer(case.id, "user", text, now))
-    await handlers.send_html(update, escape(msg.tr("HANDOFF_FOLLOWUP_SENT", lang).format(case=case.id)))
+    await send_html(update, escape(msg.tr("HANDOFF_FOLLOWUP_SENT", lang).format(case=case.id)))
 
 
 # ---- the staff group's side --------------------------------------------------------------
@@ -312,12 +313,8 @@ async def _to_staff(context: Context, message: Message, text: str) -> None:
 
 
 async def close_usage(update: Update, context: Context) -> None:
-    """/stang outside a reply: in the staff group, say how it is used; elsewhere it is an
-    unknown command like any other."""
-    svc = services(context)
-    message = update.message
-    if message is not None and message.chat.id == svc.settings.handoff_chat:
-        await _to_staff(context, message, msg.STAFF_CLOSE_USAGE)
-        return
-    await handlers.topic(update, context)
+    """/stang in the staff group outside a reply: say how it is used. (Registered for the staff
+    group only: elsewhere /stang is an unknown command like any other.)"""
+    if update.message is not None:
+        await _to_staff(context, update.message, msg.STAFF_CLOSE_USAGE)
 

@@ -11,27 +11,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
-from telegram.constants import ParseMode
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.answers.engine import Answer
-from bot.answers.language import detect_language
-from bot.answers.normalize import clip, tokens
 from bot.brain import Brain
 from bot.clock import Clock, local_day
 from bot.config import Settings
 from bot.privacy import RETENTION
-from bot.reminders.delivery import Sender
-from bot.reminders.ratelimit import BULK_SEND
 from bot.storage import StorageError, Store
-from bot.telegram import messages as msg
 from bot.telegram.flood import FloodGuard
-from bot.telegram.formatting import escape
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 class StorageAlarm:
@@ -291,41 +282,6 @@ class Services:
             await self.store.prune(self.clock() - RETENTION)
         except StorageError as exc:
             log.debug("pruning old question texts failed: %s", exc)
-
-
-BROADCAST_MARK = "\x1e"     # starts a stored broadcast: framed per recipient when sent
-
-
-def sender(bot: Bot, store: Store | None = None) -> Sender:
-    """How deliveries send one already-formatted text to one chat: every reminder and
-    broadcast carries a button to stop them, in the recipient's language. A broadcast (stored
-    with BROADCAST_MARK) is framed with who sent it and how to stop, in the subscriber's stored
-    language; reminders are already written in it."""
-    stop = {lang: InlineKeyboardMarkup([[InlineKeyboardButton(
-        msg.tr("STOP_REMINDERS", lang), callback_data=f"do:unsub:{lang}")]]) for lang in ("sv", "en")}
-
-    # Marked BULK for the bot's rate limiter, so that replies to people asking questions take
-    # the shared 29/s window ahead of reminder and broadcast sends.
-    # Only an ExtBot with a rate limiter takes rate_limit_args; a bare Bot (send-reminders)
-    # paces itself.
-    bulk: dict[str, Any] = {"rate_limit_args": BULK_SEND} if getattr(bot, "rate_limiter", None) else {}
-
-    async def send(chat_id: int, text: str) -> None:
-        if text.startswith(BROADCAST_MARK):
-            subscriber = await store.get_subscriber(chat_id) if store is not None else None
-            lang = subscriber.language if subscriber is not None else "sv"
-            text = escape(msg.tr("BROADCAST_FRAME", lang)).replace(
-                "{text}", text.removeprefix(BROADCAST_MARK))
-        else:
-            lang = written_in(text)
-        await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
-                               link_preview_options=NO_PREVIEW, reply_markup=stop[lang], **bulk)
-    return send
-
-
-def written_in(text: str) -> str:
-    """"en" for a text written in English, else "sv" (the same test the engine uses)."""
-    return detect_language(tokens(clip(text)))
 
 
 class BotState:

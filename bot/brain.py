@@ -7,6 +7,7 @@ back to whoever asked for the reload.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -24,6 +25,15 @@ def reminder_config(knowledge: Knowledge) -> ReminderConfig:
     return ReminderConfig(deadline=call.deadline, tz=call.tz, days_before=call.reminders.days_before,
                           at=call.reminders.at, url=call.url, call_name=call.name,
                           call_name_en=call.name_en)
+
+
+@dataclass(frozen=True)
+class ReloadResult:
+    """What a reload found. With ``errors`` the new files were refused and the old knowledge
+    keeps answering; otherwise the new knowledge serves, with ``warnings`` about it (e.g. a
+    deadline that has passed)."""
+    errors: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 class Brain:
@@ -46,19 +56,18 @@ class Brain:
     def reminders(self) -> ReminderConfig:
         return reminder_config(self.engine.knowledge)
 
-    def reload(self, now: datetime) -> list[str]:
-        """Swap in freshly loaded knowledge; return problems (old knowledge kept) or warnings."""
+    def reload(self, now: datetime) -> ReloadResult:
+        """Swap in freshly loaded knowledge, or keep the old one when the new files are invalid."""
         try:
             engine = Engine(load_knowledge(self.directory))
         except KnowledgeError as exc:
             log.error("knowledge reload rejected, keeping the old knowledge:\n%s", exc)
-            return [str(p) for p in exc.problems]
+            return ReloadResult(errors=tuple(str(p) for p in exc.problems))
         except ValueError as exc:     # YAML itself refuses a value such as 2027-02-29
             problem = f"{self.directory or 'knowledge'}: a value in the files is invalid: {exc}"
             log.error("knowledge reload rejected, keeping the old knowledge:\n%s", problem)
-            return [problem]
+            return ReloadResult(errors=(problem,))
         self.engine = engine          # one assignment: readers see the old or the new, never half
-        warnings = knowledge_warnings(engine.knowledge, now)
         log.info("knowledge reloaded from %s (deadline %s)", engine.knowledge.source,
                  engine.knowledge.call.deadline)
-        return [f"warning: {w}" for w in warnings]
+        return ReloadResult(warnings=tuple(knowledge_warnings(engine.knowledge, now)))

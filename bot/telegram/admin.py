@@ -163,13 +163,13 @@ async def reload_knowledge(update: Update, context: Context) -> None:
     if not is_admin(update, svc):
         await _refuse(update)
         return
-    problems = svc.brain.reload(svc.clock())
-    errors = [p for p in problems if not p.startswith("warning:")]
-    if errors:
-        await send_html(update, escape(msg.RELOAD_FAILED.format(problems="\n".join(errors[:20]))))
+    result = svc.brain.reload(svc.clock())
+    if result.errors:
+        await send_html(update, escape(msg.RELOAD_FAILED.format(
+            problems="\n".join(result.errors[:20]))))
         return
     deadline = format_day(svc.brain.knowledge.call.deadline, "sv")
     text = msg.RELOAD_OK.format(deadline=deadline)
-    if problems:
-        text += "\n" + "\n".join(problems)
+    if result.warnings:
+        text += "\n" + "\n".join(f"warning: {w}" for w in result.warnings)
     await send_html(update, escape(text))

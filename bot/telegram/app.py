@@ -210,9 +210,11 @@ async def _set_up(app: App) -> None:
                                     name="heartbeat")
 
     def reload_on_hup() -> None:
-        problems = svc.brain.reload(svc.clock())
-        for p in problems:
-            log.warning("reload: %s", p)
+        result = svc.brain.reload(svc.clock())
+        for error in result.errors:
+            log.warning("reload: %s", error)
+        for warning in result.warnings:
+            log.warning("reload: warning: %s", warning)
 
     try:
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload_on_hup)

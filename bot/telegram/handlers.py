@@ -136,9 +136,7 @@ def _buttons(items: tuple[tuple[str, str], ...], lang: str, url: str | None = No
     """Built once per set of topics: a few hundred distinct keyboards serve every answer, and
     Telegram objects are immutable, so sharing them is safe. ``source``: the answer's topic,
     when it quotes the announcement (a Källa button shows the quotes)."""
-    rows = [[action_button(ACTION_FOR_ENTRY[i], lang) if i in ACTION_FOR_ENTRY else
-             InlineKeyboardButton(title, callback_data=f"{CALLBACK_ANSWER}:{i}:{lang}")]
-            for i, title in items]
+    rows = [[_topic_button(i, title, lang)] for i, title in items]
     link = [InlineKeyboardButton(msg.tr("ICLD_BUTTON", lang), url=url)] if url else []
     quote = [InlineKeyboardButton(msg.tr("SOURCE_BUTTON", lang),
                                   callback_data=f"{CALLBACK_SOURCE}:{source}:{lang}")] if source else []
@@ -150,6 +148,21 @@ def _buttons(items: tuple[tuple[str, str], ...], lang: str, url: str | None = No
         rows.append([InlineKeyboardButton("👍", callback_data=f"{CALLBACK_FEEDBACK}:up"),
                      InlineKeyboardButton("👎", callback_data=f"{CALLBACK_FEEDBACK}:down")])
     return _Keyboard(rows) if rows else None
+
+
+def start_keyboard(engine: Engine, lang: str) -> InlineKeyboardMarkup:
+    """/start's keyboard: the START_TOPICS, then 🔔 to subscribe."""
+    faq = engine.knowledge.faq_by_id
+    rows = [[_topic_button(t, _title(faq[t], lang), lang)] for t in msg.START_TOPICS if t in faq]
+    rows.append([action_button("sub", lang)])
+    return InlineKeyboardMarkup(rows)
+
+
+def _topic_button(entry_id: str, title: str, lang: str) -> InlineKeyboardButton:
+    """A button that shows an FAQ entry's answer, or does what the entry only describes."""
+    if entry_id in ACTION_FOR_ENTRY:
+        return action_button(ACTION_FOR_ENTRY[entry_id], lang)
+    return InlineKeyboardButton(title, callback_data=f"{CALLBACK_ANSWER}:{entry_id}:{lang}")
 
 
 def answer_html(answer: Answer) -> str:
@@ -269,12 +282,8 @@ async def start(update: Update, context: Context) -> None:
     lang = await chat_language(update, context)
     engine = svc.brain.engine
     welcome = engine.answer_entry("greeting", svc.clock(), lang)
-    topics = [engine.knowledge.faq_by_id[t] for t in msg.START_TOPICS if t in engine.knowledge.faq_by_id]
-    rows = [[InlineKeyboardButton(e.title_en if lang == "en" else e.title,
-                                  callback_data=f"{CALLBACK_ANSWER}:{e.id}:{lang}")] for e in topics]
-    rows.append([action_button("sub", lang)])
     html = f"{render_plain(welcome.text)}\n\n<i>{escape(msg.tr('START_PRIVACY', lang))}</i>"
-    await send_html(update, html, InlineKeyboardMarkup(rows) if rows else None)
+    await send_html(update, html, start_keyboard(engine, lang))
 
 
 async def topic(update: Update, context: Context) -> None:

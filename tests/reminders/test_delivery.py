@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from telegram.error import (BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError,
@@ -13,7 +14,7 @@ from telegram.error import (BadRequest, ChatMigrated, Forbidden, InvalidToken, N
 
 from bot.clock import STOCKHOLM, parse_now
 from bot.reminders.delivery import (IN_FLIGHT, DeliveryReport, RetryPolicy, deliver, delivery_pass,
-                                   resume_broadcasts, send_due_reminders, start_broadcast)
+                                   resume_broadcasts, send_due_reminders)
 from bot.reminders.ratelimit import SlidingWindowLimiter
 from bot.reminders.schedule import ReminderConfig
 from bot.storage import Store
@@ -202,6 +203,14 @@ async def test_crash_with_many_in_flight_repeats_only_those_in_flight(
     assert duplicates <= counts["pending"] <= IN_FLIGHT         # only those in flight
     assert all(delivered_before[c] == 1 for c, n in per_chat.items() if n == 2)
     assert await store.count_deliveries("reminder:2020-03-15:d7") == {"sent": len(chats)}
+
+
+async def start_broadcast(store: Store, send: FakeSend, text: str, now: datetime,
+                          **kw: Any) -> tuple[int, DeliveryReport]:
+    """What /broadcast does once confirmed (bot/telegram/admin.py): record the text, then
+    deliver every unfinished broadcast, this one included."""
+    broadcast_id = await store.create_broadcast(text, now)
+    return broadcast_id, await resume_broadcasts(store, send, now, **kw)
 
 
 async def test_crash_mid_broadcast_then_resume(store: Store, send: FakeSend) -> None:

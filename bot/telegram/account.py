@@ -14,6 +14,7 @@ from telegram.error import TelegramError
 from bot.answers.language import detect_language
 from bot.answers.normalize import clip, tokens
 from bot.answers.texts import format_day
+from bot.knowledge.model import localized
 from bot.reminders.delivery import Sender
 from bot.reminders.ics import deadline_calendar
 from bot.reminders.ratelimit import BULK_SEND
@@ -129,12 +130,11 @@ async def calendar(update: Update, context: Context) -> None:
         await send_html(update, escape(msg.tr("CALENDAR_CLOSED", lang).format(
             deadline=format_day(call.deadline, lang), url=call.url)))
         return
-    name = (call.name_en or call.name) if lang == "en" else call.name
+    name = localized(call, "name", lang)
     data = deadline_calendar(call_name=name, deadline=call.deadline, tz=call.tz.key,
                              reminders=[r.due_at for r in schedule], url=call.url, now=now,
                              lang=lang)
-    filename = (f"application-deadline-{call.deadline.isoformat()}.ics" if lang == "en" else
-                f"sista-ansokningsdag-{call.deadline.isoformat()}.ics")
+    filename = msg.tr("CALENDAR_FILE", lang).format(day=call.deadline.isoformat())
     await chat.send_document(InputFile(data, filename=filename),
                              caption=escape(msg.tr("CALENDAR_CAPTION", lang).format(call=name)))
 

@@ -24,7 +24,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.answers.engine import Answer, Engine
 from bot.answers.language import ENGLISH_ONLY, SWEDISH_ONLY, detect_language
 from bot.answers.normalize import MAX_QUESTION_CHARS, clip, tokens
-from bot.knowledge.model import FaqEntry
+from bot.knowledge.model import FaqEntry, localized
 from bot.privacy import scrub
 from bot.telegram import messages as msg
 from bot.telegram.account import action_button
@@ -110,7 +110,7 @@ def _partners(engine: Engine) -> frozenset[str]:
 def _title(entry: FaqEntry, lang: str) -> str:
     if entry.id == CORE_AREAS_NEXT:
         return msg.tr("WHICH_CORE_AREA", lang)
-    return entry.title_en if lang == "en" else entry.title
+    return localized(entry, "title", lang)
 
 
 class _Keyboard(InlineKeyboardMarkup):
@@ -393,8 +393,7 @@ async def inline_query(update: Update, context: Context) -> None:
     results = []
     for i, answer in enumerate(answers[:INLINE_RESULTS]):
         entry = engine.knowledge.faq_by_id.get(answer.match or "")
-        title = (entry.title_en if answer.lang == "en" else entry.title) if entry else \
-            answer.text.split("\n")[0]
+        title = localized(entry, "title", answer.lang) if entry else answer.text.split("\n")[0]
         title = cut_at_word(title, INLINE_TITLE_CHARS) or "Partnerbot"
         html = render_plain(answer.text)
         if answer.sources:                    # the quote travels with the card

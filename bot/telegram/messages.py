@@ -85,6 +85,7 @@ STORE_BUSY = ("Jag kunde inte spara det just nu eftersom databasen är upptagen.
 STORE_BROKEN = ("Jag kan tyvärr inte spara något just nu på grund av ett tekniskt fel. "
                 "Jag svarar fortfarande på frågor – försök igen senare.")
 
+CALENDAR_FILE = "sista-ansokningsdag-{day}.ics"
 CALENDAR_CAPTION = ("Sista ansökningsdag för {call} som kalenderfil. Öppna filen för att lägga "
                     "in den i Outlook eller Google Kalender.")
 
@@ -248,6 +249,7 @@ EN: dict[str, str] = {
                    "Please try again in a moment – nothing has changed."),
     "STORE_BROKEN": ("Sorry, I cannot save anything right now because of a technical fault. "
                      "I still answer questions – please try again later."),
+    "CALENDAR_FILE": "application-deadline-{day}.ics",
     "CALENDAR_CAPTION": ("The application deadline for {call} as a calendar file. Open it to add "
                          "it to Outlook or Google Calendar."),
     "START_PRIVACY": ("About your data: I keep only what is needed. If you type /subscribe, I "

@@ -128,7 +128,7 @@ def check(knowledge: Knowledge) -> int:
     return 0
 
 
-def render_plain(answer: Answer) -> str:
+def terminal_text(answer: Answer) -> str:
     """What a user reads in a terminal: the answer, then suggestions and related topics."""
     parts = [answer.text]
     if answer.suggestions:
@@ -146,7 +146,7 @@ def ask(engine: Engine, args: argparse.Namespace, clock: Callable[[], datetime])
         return 2
     answer = engine.answer_question(args.question, clock())
     print(json.dumps(answer.as_dict(args.question), ensure_ascii=False) if args.json
-          else render_plain(answer))
+          else terminal_text(answer))
     return 0
 
 
@@ -205,7 +205,7 @@ def chat(engine: Engine, clock: Callable[[], datetime]) -> int:
         else:
             answer = engine.answer_question(text, clock(), last)
         last = answer
-        print(("\nPartnerbot: " if interactive else "") + render_plain(answer))
+        print(("\nPartnerbot: " if interactive else "") + terminal_text(answer))
         if not interactive:
             print()
     if interactive:

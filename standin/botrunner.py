@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.brain import Brain
+from bot.live_engine import LiveEngine
 from bot.config import Settings, load_settings
 from bot.telegram.services import Services
 from bot.storage import Store
@@ -89,7 +89,7 @@ async def running_bot(tmp_path: Path, api: StandIn, *, now: datetime,
     settings = load_settings(bot_env(tmp_path, api, **extra), env_file=None)
     clock = FakeClock(now)
     store = await Store.open(settings.db_path, busy_timeout=settings.busy_timeout)
-    app = build_application(settings, Brain.load(settings.knowledge_dir), store, clock=clock)
+    app = build_application(settings, LiveEngine.load(settings.knowledge_dir), store, clock=clock)
     started = asyncio.Event()
     serving = asyncio.create_task(serve(app, started))     # the production polling path
     try:

@@ -17,10 +17,10 @@ from bot.reminders.delivery import broadcast_report, resume_broadcasts
 from bot.reminders.lease import exclusive_pass
 from bot.storage import StorageError
 from bot.telegram import messages as msg
-from bot.telegram.account import BROADCAST_MARK, sender
 from bot.telegram.formatting import escape
 from bot.telegram.replies import send_html
 from bot.telegram.services import Context, Services, services
+from bot.telegram.subscriptions import BROADCAST_MARK, sender
 
 log = logging.getLogger(__name__)
 CALLBACK_BROADCAST = "bc"   # bc:<nonce>:yes|no under /broadcast's preview
@@ -163,12 +163,12 @@ async def reload_knowledge(update: Update, context: Context) -> None:
     if not is_admin(update, svc):
         await _refuse(update)
         return
-    result = svc.brain.reload(svc.clock())
+    result = svc.live.reload(svc.clock())
     if result.errors:
         await send_html(update, escape(msg.RELOAD_FAILED.format(
             problems="\n".join(result.errors[:20]))))
         return
-    deadline = format_day(svc.brain.knowledge.call.deadline, "sv")
+    deadline = format_day(svc.live.knowledge.call.deadline, "sv")
     text = msg.RELOAD_OK.format(deadline=deadline)
     if result.warnings:
         text += "\n" + "\n".join(f"warning: {w}" for w in result.warnings)

@@ -25,20 +25,20 @@ from telegram.ext import (
     filters,
 )
 
-from bot.brain import Brain
 from bot.clock import Clock, shifted_clock, system_clock
 from bot.config import Settings
+from bot.live_engine import LiveEngine
 from bot.reminders.delivery import IN_FLIGHT, delivery_pass
 from bot.reminders.lease import exclusive_pass
 from bot.reminders.ratelimit import PartnerbotRateLimiter
 from bot.storage import StorageError, Store
-from bot.telegram import account, admin, handlers, handoff
+from bot.telegram import admin, handlers, handoff, subscriptions
 from bot.telegram import messages as msg
-from bot.telegram.account import sender
 from bot.telegram.ordering import PerChatUpdateProcessor
 from bot.telegram.polling import ConfirmingPoller
 from bot.telegram.retries import with_retries
 from bot.telegram.services import BotState, Context, Services
+from bot.telegram.subscriptions import sender
 from bot.telegram.transport import JsonRequest
 from bot.telegram.webhook import WebhookReceiver
 
@@ -76,7 +76,7 @@ async def delivery_job(context: Context) -> None:
                     log.info("another process is delivering; skipping this pass")
                     return
                 report = await delivery_pass(svc.store, sender(context.bot, svc.store),
-                                             svc.brain.reminders, svc.clock(), clock=svc.clock,
+                                             svc.live.reminders, svc.clock(), clock=svc.clock,
                                              stop=context.bot_data.stop)
         except StorageError as exc:
             svc.alarm.failed(exc)
@@ -123,20 +123,21 @@ def add_handlers(app: App, settings: Settings) -> None:
     app.add_handler(MessageHandler(only_new & filters.TEXT & ~filters.COMMAND, handlers.question))
     app.add_handler(CommandHandler("start", handlers.start))
     app.add_handler(CommandHandler(list(msg.TOPIC_COMMANDS), handlers.topic))
-    app.add_handler(CommandHandler(list(msg.SUBSCRIBE_COMMANDS), account.subscribe))
-    app.add_handler(CommandHandler(list(msg.UNSUBSCRIBE_COMMANDS), account.unsubscribe))
-    app.add_handler(CommandHandler(list(msg.CALENDAR_COMMANDS), account.calendar))
-    app.add_handler(CommandHandler(list(msg.MY_DATA_COMMANDS), account.my_data))
-    app.add_handler(CommandHandler(list(msg.FORGET_COMMANDS), account.forget_me))
+    app.add_handler(CommandHandler(list(msg.SUBSCRIBE_COMMANDS), subscriptions.subscribe))
+    app.add_handler(CommandHandler(list(msg.UNSUBSCRIBE_COMMANDS), subscriptions.unsubscribe))
+    app.add_handler(CommandHandler(list(msg.CALENDAR_COMMANDS), subscriptions.calendar))
+    app.add_handler(CommandHandler(list(msg.MY_DATA_COMMANDS), subscriptions.my_data))
+    app.add_handler(CommandHandler(list(msg.FORGET_COMMANDS), subscriptions.forget_me))
     app.add_handler(CommandHandler("stats", admin.stats))
     app.add_handler(CommandHandler("broadcast", admin.broadcast))
     app.add_handler(CommandHandler("reload", admin.reload_knowledge))
     app.add_handler(CallbackQueryHandler(handlers.button, pattern=_prefix(handlers.CALLBACK_ANSWER)))
-    app.add_handler(CallbackQueryHandler(account.action, pattern=_prefix(account.CALLBACK_ACTION)))
+    app.add_handler(CallbackQueryHandler(subscriptions.action,
+                                         pattern=_prefix(subscriptions.CALLBACK_ACTION)))
     app.add_handler(CallbackQueryHandler(handlers.feedback, pattern=_prefix(handlers.CALLBACK_FEEDBACK)))
     app.add_handler(CallbackQueryHandler(handlers.show_source, pattern=_prefix(handlers.CALLBACK_SOURCE)))
-    app.add_handler(CallbackQueryHandler(account.forget_confirmed,
-                                         pattern=_prefix(account.CALLBACK_FORGET)))
+    app.add_handler(CallbackQueryHandler(subscriptions.forget_confirmed,
+                                         pattern=_prefix(subscriptions.CALLBACK_FORGET)))
     app.add_handler(CallbackQueryHandler(admin.broadcast_confirmed,
                                          pattern=_prefix(admin.CALLBACK_BROADCAST)))
     app.add_handler(CallbackQueryHandler(handoff.button, pattern=_prefix(handoff.CALLBACK_HANDOFF)))
@@ -148,7 +149,7 @@ def add_handlers(app: App, settings: Settings) -> None:
     app.add_error_handler(handlers.error_handler)
 
 
-def build_application(settings: Settings, brain: Brain, store: Store | None = None,
+def build_application(settings: Settings, live: LiveEngine, store: Store | None = None,
                       clock: Clock = system_clock) -> App:
     """The Application with everything registered; the caller runs it.
 
@@ -162,7 +163,7 @@ def build_application(settings: Settings, brain: Brain, store: Store | None = No
     async def post_init(app: App) -> None:
         opened = store if store is not None else await Store.open(
             settings.db_path, busy_timeout=settings.busy_timeout)
-        app.bot_data.open(Services(brain, opened, clock, settings), owns_store=store is None)
+        app.bot_data.open(Services(live, opened, clock, settings), owns_store=store is None)
         await _set_up(app)
 
     builder = (ApplicationBuilder().token(settings.token.reveal())
@@ -210,7 +211,7 @@ async def _set_up(app: App) -> None:
                                     name="heartbeat")
 
     def reload_on_hup() -> None:
-        result = svc.brain.reload(svc.clock())
+        result = svc.live.reload(svc.clock())
         for error in result.errors:
             log.warning("reload: %s", error)
         for warning in result.warnings:
@@ -278,10 +279,10 @@ async def serve(app: App, started: asyncio.Event | None = None) -> None:
         await app.shutdown()
 
 
-def run(settings: Settings, brain: Brain) -> None:
+def run(settings: Settings, live: LiveEngine) -> None:
     """Receive and answer updates until SIGTERM/SIGINT."""
     clock = shifted_clock(settings.pretend_now) if settings.pretend_now else system_clock
-    app = build_application(settings, brain, clock=clock)
+    app = build_application(settings, live, clock=clock)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     for sig in (signal.SIGTERM, signal.SIGINT):

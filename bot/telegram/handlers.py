@@ -27,16 +27,16 @@ from bot.answers.normalize import MAX_QUESTION_CHARS, clip, tokens
 from bot.knowledge.model import FaqEntry, localized
 from bot.privacy import scrub
 from bot.telegram import messages as msg
-from bot.telegram.account import action_button
 from bot.telegram.flood import Verdict
-from bot.telegram.formatting import escape, render_plain, split_message
+from bot.telegram.formatting import escape, plain_to_html, split_message
 from bot.telegram.handoff import handoff_button, route_to_case
 from bot.telegram.replies import addressed_text, chat_language, language_of, send_html
 from bot.telegram.services import Context, services
+from bot.telegram.subscriptions import action_button
 
 log = logging.getLogger(__name__)
 # The callback data of the buttons whose handlers are here (the other buttons' prefixes are
-# beside their handlers: account.CALLBACK_ACTION, handoff.CALLBACK_HANDOFF…).
+# beside their handlers: subscriptions.CALLBACK_ACTION, handoff.CALLBACK_HANDOFF…).
 CALLBACK_ANSWER = "a"     # a:<entry id>:<lang>
 CALLBACK_FEEDBACK = "fb"  # fb:up|down under a free-text answer
 CALLBACK_SOURCE = "src"   # src:<answer topic>:<lang> - the announcement's quotes behind it
@@ -166,7 +166,7 @@ def _topic_button(entry_id: str, title: str, lang: str) -> InlineKeyboardButton:
 
 
 def answer_html(answer: Answer) -> str:
-    text = render_plain(answer.text)
+    text = plain_to_html(answer.text)
     if answer.suggestions:
         text += f"\n\n<b>{escape(msg.tr('DID_YOU_MEAN', answer.lang))}</b>"
     return text
@@ -177,7 +177,7 @@ async def send_answer(update: Update, context: Context, answer: Answer,
     svc = services(context)
     handoff = offers_handoff(answer, svc.settings.handoff_chat)
     sent = await send_html(update, answer_html(answer),
-                           keyboard(answer, svc.brain.engine, feedback, handoff))
+                           keyboard(answer, svc.live.engine, feedback, handoff))
     if sent is not None and answer.match is not None:     # what a follow-up may point at
         svc.recent.remember(sent.chat_id, sent.message_id, answer, svc.clock())
     return sent
@@ -241,7 +241,7 @@ async def question(update: Update, context: Context) -> None:
     svc = services(context)
     now = svc.clock()
     text = text[: MAX_QUESTION_CHARS * 4]           # over-long input is cut before matching
-    engine = svc.brain.engine
+    engine = svc.live.engine
     chat_id = message_chat_id(update)
     replied = update.message.reply_to_message if update.message is not None else None
     previous = svc.recent.previous(chat_id, now, replied.message_id if replied else None)
@@ -280,9 +280,9 @@ async def start(update: Update, context: Context) -> None:
     """Welcome: what the bot is, what it can do, and a keyboard of topics."""
     svc = services(context)
     lang = await chat_language(update, context)
-    engine = svc.brain.engine
+    engine = svc.live.engine
     welcome = engine.answer_entry("greeting", svc.clock(), lang)
-    html = f"{render_plain(welcome.text)}\n\n<i>{escape(msg.tr('START_PRIVACY', lang))}</i>"
+    html = f"{plain_to_html(welcome.text)}\n\n<i>{escape(msg.tr('START_PRIVACY', lang))}</i>"
     await send_html(update, html, start_keyboard(engine, lang))
 
 
@@ -300,7 +300,7 @@ async def topic(update: Update, context: Context) -> None:
     svc = services(context)
     entry_id = msg.TOPIC_COMMANDS.get(command, "help")
     lang = await chat_language(update, context)
-    await send_answer(update, context, svc.brain.engine.answer_entry(entry_id, svc.clock(), lang))
+    await send_answer(update, context, svc.live.engine.answer_entry(entry_id, svc.clock(), lang))
 
 
 # ---- buttons and inline mode -------------------------------------------------------------
@@ -311,7 +311,7 @@ async def button(update: Update, context: Context) -> None:
         return
     parts = (query.data or "").split(":")
     svc = services(context)
-    engine = svc.brain.engine
+    engine = svc.live.engine
     if len(parts) != 3 or parts[0] != CALLBACK_ANSWER or parts[1] not in engine.knowledge.faq_by_id:
         await query.answer(msg.tr("STALE_BUTTON", language_of(update)), show_alert=False)
         return
@@ -352,7 +352,7 @@ async def show_source(update: Update, context: Context) -> None:
         return
     await query.answer()
     svc = services(context)
-    engine = svc.brain.engine
+    engine = svc.live.engine
     _, topic, lang = ((query.data or "") + "::").split(":")[:3]
     message = query.message
     shown = svc.recent.sent(message.chat.id, message.message_id) if message is not None else None
@@ -380,7 +380,7 @@ async def inline_query(update: Update, context: Context) -> None:
     if query is None:
         return
     svc = services(context)
-    engine = svc.brain.engine
+    engine = svc.live.engine
     now = svc.clock()
     text = (query.query or "")[: MAX_QUESTION_CHARS]
     answers: list[Answer] = []
@@ -395,7 +395,7 @@ async def inline_query(update: Update, context: Context) -> None:
         entry = engine.knowledge.faq_by_id.get(answer.match or "")
         title = localized(entry, "title", answer.lang) if entry else answer.text.split("\n")[0]
         title = cut_at_word(title, INLINE_TITLE_CHARS) or "Partnerbot"
-        html = render_plain(answer.text)
+        html = plain_to_html(answer.text)
         if answer.sources:                    # the quote travels with the card
             html += "\n\n" + sources_html(answer.sources, engine, answer.lang)
         body = split_message(html)

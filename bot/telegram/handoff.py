@@ -37,7 +37,7 @@ CALLBACK_HANDOFF = "ho"   # ho:ask:<lang> under an answer, then ho:yes|no:<key> 
 
 
 def _local(svc: Services, when) -> str:  # noqa: ANN001 - datetime
-    return to_utc(when).astimezone(svc.brain.knowledge.call.tz).strftime("%Y-%m-%d %H:%M")
+    return to_utc(when).astimezone(svc.live.knowledge.call.tz).strftime("%Y-%m-%d %H:%M")
 
 
 def _command(text: str | None, bot_username: str | None) -> str | None:

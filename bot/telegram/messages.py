@@ -1,5 +1,10 @@
-"""What the Telegram bot says around the engine's answers: Swedish ("du"-form) constants, and
-their English versions in EN, chosen with `tr(NAME, lang)`."""
+"""What the Telegram layer says itself, around the engine's answers: the command menu and
+descriptions, buttons, confirmations, /mina_uppgifter, the broadcast frame, admin and
+staff-group notes. Swedish ("du"-form) constants, and their English versions in EN, chosen
+with `tr(NAME, lang)`.
+
+The answers themselves and the reminders are worded by the engine, in bot/answers/texts.py;
+the terminal's few words are in bot/cli.py."""
 from __future__ import annotations
 
 BOT_COMMANDS: tuple[tuple[str, str], ...] = (

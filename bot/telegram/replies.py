@@ -1,7 +1,7 @@
 """Reading an update and replying to it, for every handler module: the chat's language, the
 text in a message that is meant for the bot, and sending (or editing in) escaped HTML.
 
-Below the handler modules (handlers, account, handoff, admin): they import it, it imports none
+Below the handler modules (handlers, subscriptions, handoff, admin): they import it, it imports none
 of them.
 """
 from __future__ import annotations

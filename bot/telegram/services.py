@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.answers.engine import Answer
-from bot.brain import Brain
 from bot.clock import Clock, local_day
 from bot.config import Settings
+from bot.live_engine import LiveEngine
 from bot.privacy import RETENTION
 from bot.storage import StorageError, Store
 from bot.telegram.flood import FloodGuard
@@ -250,7 +250,7 @@ class BroadcastDrafts:
 
 @dataclass
 class Services:
-    brain: Brain
+    live: LiveEngine
     store: Store          # open: given to build_application, or opened by its post_init
     clock: Clock
     settings: Settings

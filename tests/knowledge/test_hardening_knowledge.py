@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.telegram import messages as msg
-from bot.brain import Brain, ReloadResult
+from bot.live_engine import LiveEngine, ReloadResult
 from bot.cli import main
 from bot.clock import STOCKHOLM, local_day, system_clock
 from standin.botrunner import running_bot, start_bot_process
@@ -87,7 +87,7 @@ async def test_bot_answers_from_replaced_knowledge_after_reload(knowledge_copy: 
         assert "stängde den 15 mars 2020" in await _ask(api, 1, "/deadline")
         assert "Ja! Turkiet" in await _ask(api, 2, "Kan vi samarbeta med Turkiet?")
         _new_call(knowledge_copy)
-        assert bot.services.brain.reload(bot.clock()) == ReloadResult()
+        assert bot.services.live.reload(bot.clock()) == ReloadResult()
         days = (NEW_DEADLINE - NEXT_CALL_NOW.date()).days
         deadline = await _ask(api, 1, "/deadline")
         assert "15 mars 2027" in deadline and f"Det är {days} dagar kvar" in deadline
@@ -146,12 +146,12 @@ async def test_command_menu_follows_the_country_list(knowledge_copy: Path) -> No
 def test_reload_with_an_impossible_date_keeps_the_old_knowledge(knowledge_copy: Path) -> None:
     """2027-02-29 does not exist (a leap-year call copied to the next year): YAML itself
     refuses it. The reload must report it and keep serving, not raise."""
-    brain = Brain.load(knowledge_copy)
-    old = brain.engine
+    live = LiveEngine.load(knowledge_copy)
+    old = live.engine
     call = knowledge_copy / "call.yaml"
     _replace(call, "deadline: 2020-03-15", "deadline: 2027-02-29")
-    result = brain.reload(NEXT_CALL_NOW)
-    assert brain.engine is old
+    result = live.reload(NEXT_CALL_NOW)
+    assert live.engine is old
     assert result.errors
     assert any(str(knowledge_copy) in p and "out of range" in p for p in result.errors), result
 
@@ -230,7 +230,7 @@ async def test_reminders_follow_a_new_deadline_without_repeats_or_lost_subscribe
                 (await api.wait_messages(chat, 2))[1].plain_text
         bot.clock.now = at(2020, 3, 8, 10, 0)
         _set_deadline(knowledge_copy, date(2020, 3, 29))      # the call is extended
-        assert bot.services.brain.reload(bot.clock()) == ReloadResult()
+        assert bot.services.live.reload(bot.clock()) == ReloadResult()
         assert await bot.store.count_active() == len(chats)
         assert "29 mars 2020" in await _ask(api, 7006, "/prenumerera")   # a newcomer
         everyone = [*chats, 7006]

@@ -39,7 +39,7 @@ def stored_texts(db: Path, table: str = "unanswered") -> list[str]:
 async def test_unanswered_question_is_stored_without_name_phone_or_email(tg) -> None:
     api, bot = tg
     for question in (KARIN, *OTHERS):
-        assert bot.services.brain.engine.answer_question(question, NOW).match is None
+        assert bot.services.live.engine.answer_question(question, NOW).match is None
         [reply] = await ask(api, 1001, question)
         assert "icld.se" in reply.plain_text            # the user still gets the usual answer
     await settle(api, bot)

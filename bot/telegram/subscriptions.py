@@ -88,7 +88,7 @@ async def subscribe(update: Update, context: Context) -> None:
         return
     svc = services(context)
     now = svc.clock()
-    call = svc.brain.knowledge.call
+    call = svc.live.knowledge.call
     lang = await chat_language(update, context)
     ok, new = await _stored(update, svc, svc.store.subscribe(chat.id, lang, now), lang)
     if not ok:
@@ -122,9 +122,9 @@ async def calendar(update: Update, context: Context) -> None:
         return
     svc = services(context)
     now = svc.clock()
-    knowledge = svc.brain.knowledge
+    knowledge = svc.live.knowledge
     call = knowledge.call
-    schedule = svc.brain.reminders.schedule()
+    schedule = svc.live.reminders.schedule()
     lang = await chat_language(update, context)
     if not call.is_open(now):            # nothing left to put in a calendar
         await send_html(update, escape(msg.tr("CALENDAR_CLOSED", lang).format(
@@ -142,7 +142,7 @@ async def calendar(update: Update, context: Context) -> None:
 def _local(text: str | None, svc: Services) -> str:
     if not text:
         return ""
-    when = datetime.fromisoformat(text).astimezone(svc.brain.knowledge.call.tz)
+    when = datetime.fromisoformat(text).astimezone(svc.live.knowledge.call.tz)
     return when.strftime("%Y-%m-%d %H:%M")
 
 

@@ -36,15 +36,17 @@ class ReloadResult:
     warnings: tuple[str, ...] = ()
 
 
-class Brain:
-    """Holds one Engine; ``engine`` is always a complete, valid one."""
+class LiveEngine:
+    """The hot-swappable holder of the Engine that serves: ``engine`` is always a complete,
+    valid one, and ``reload`` replaces it in one assignment. Readers take ``live.engine`` once
+    per update, so an answer is never half old, half new knowledge."""
 
     def __init__(self, directory: Path | None, engine: Engine) -> None:
         self.directory = directory
         self.engine = engine
 
     @classmethod
-    def load(cls, directory: Path | None) -> Brain:
+    def load(cls, directory: Path | None) -> LiveEngine:
         """Load or raise KnowledgeError (the bot refuses to start on invalid knowledge)."""
         return cls(directory, Engine(load_knowledge(directory)))
 

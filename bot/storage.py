@@ -119,15 +119,6 @@ FINAL = frozenset({DeliveryStatus.SENT, DeliveryStatus.BLOCKED, DeliveryStatus.F
 
 
 @dataclass(frozen=True)
-class Delivery:
-    chat_id: int
-    key: str
-    status: DeliveryStatus
-    attempts: int
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
 class Broadcast:
     id: int
     text: str
@@ -266,10 +257,6 @@ class Store:
         self._busy_timeout = busy_timeout
         self._lock = asyncio.Lock()
         self._closed = False
-
-    @property
-    def path(self) -> Path:
-        return self._path
 
     @classmethod
     async def open(cls, path: str | Path, *, busy_timeout: float = 5.0,
@@ -460,13 +447,6 @@ class Store:
     async def count_active(self) -> int:
         return int((await self._read("SELECT COUNT(*) FROM subscribers WHERE active = 1"))[0][0])
 
-    async def iter_active(self, batch: int = 1000) -> AsyncIterator[Subscriber]:
-        """Active subscribers by chat_id, fetched `batch` at a time (keyset pagination)."""
-        sql = ("SELECT * FROM subscribers WHERE active = 1 AND chat_id {} ?"
-               " ORDER BY chat_id LIMIT ?")
-        async for row in self._pages(sql, (), batch):
-            yield _subscriber(row)
-
     async def _pages(self, sql: str, params: tuple[Any, ...],
                      batch: int) -> AsyncIterator[sqlite3.Row]:
         """Keyset pages over chat_id; the lock is not held while the caller handles a row."""
@@ -513,20 +493,6 @@ class Store:
                 "cases": [dict(r) for r in cases]}
 
     # -- deliveries -------------------------------------------------------------------------
-    async def delivery_status(self, chat_id: int, key: str) -> str | None:
-        rows = await self._read("SELECT status FROM deliveries WHERE chat_id = ? AND key = ?",
-                                (chat_id, key))
-        return str(rows[0][0]) if rows else None
-
-    async def get_delivery(self, chat_id: int, key: str) -> Delivery | None:
-        rows = await self._read("SELECT * FROM deliveries WHERE chat_id = ? AND key = ?",
-                                (chat_id, key))
-        if not rows:
-            return None
-        r = rows[0]
-        return Delivery(r["chat_id"], r["key"], DeliveryStatus(r["status"]), r["attempts"],
-                        datetime.fromisoformat(r["updated_at"]))
-
     async def claim(self, chat_id: int, key: str, now: datetime) -> bool:
         """Take the right to send `key` to the chat: True for a new row or a re-claimed
         'pending' (left by a crash) / 'failed' row (attempts + 1); False once sent/blocked."""
@@ -569,12 +535,6 @@ class Store:
         async for row in self._pages(sql, (cutoff, cutoff, key), batch):
             yield int(row["chat_id"]), str(row["language"])
 
-    async def delivered_keys(self, chat_id: int) -> list[str]:
-        """Keys successfully sent to the chat, sorted."""
-        rows = await self._read("SELECT key FROM deliveries WHERE chat_id = ?"
-                                " AND status = 'sent' ORDER BY key", (chat_id,))
-        return [str(r[0]) for r in rows]
-
     async def count_deliveries(self, key: str) -> dict[str, int]:
         rows = await self._read("SELECT status, COUNT(*) FROM deliveries WHERE key = ?"
                                 " GROUP BY status", (key,))
@@ -599,18 +559,10 @@ class Store:
             " AND finished_at IS NULL", (_ts(now), broadcast_id))
 
     # -- questions (never linked to a chat) -------------------------------------------------
-    async def record_question(self, now: datetime, count: int = 1) -> None:
-        """Count ``count`` questions on the Europe/Stockholm calendar day of ``now``."""
-        await self.record_questions([(now, count)], [])
-
     async def questions_on(self, day: date) -> int:
         rows = await self._read("SELECT count FROM question_days WHERE day = ?",
                                 (day.isoformat(),))
         return int(rows[0][0]) if rows else 0
-
-    async def record_unanswered(self, text: str, now: datetime) -> None:
-        """Keep the question text and time only (no chat id); blank text is ignored."""
-        await self.record_questions([], [(text, now)])
 
     async def record_questions(self, counts: Sequence[tuple[datetime, int]],
                                unanswered: Sequence[tuple[str, datetime]]) -> None:
@@ -637,11 +589,6 @@ class Store:
             "SELECT text, COUNT(*) AS n, MAX(asked_at) AS last FROM unanswered GROUP BY norm"
             " ORDER BY n DESC, last DESC, norm LIMIT ?", (limit,))
         return [(str(r["text"]), int(r["n"]), datetime.fromisoformat(r["last"])) for r in rows]
-
-    async def prune_unanswered(self, before: datetime) -> int:
-        """Data minimisation: delete unanswered questions asked before `before`."""
-        return (await self._write_statement("DELETE FROM unanswered WHERE asked_at < ?",
-                                   (_ts(before),))).rowcount
 
     async def prune(self, before: datetime) -> int:
         """Data minimisation: delete every stored question text (unanswered, feedback) from
@@ -682,10 +629,6 @@ class Store:
 
     async def case_by_token(self, token: str) -> Case | None:
         rows = await self._read("SELECT * FROM cases WHERE token = ?", (token,))
-        return _case(rows[0]) if rows else None
-
-    async def get_case(self, case_id: int) -> Case | None:
-        rows = await self._read("SELECT * FROM cases WHERE id = ?", (case_id,))
         return _case(rows[0]) if rows else None
 
     async def drop_case(self, case_id: int) -> None:
@@ -848,20 +791,6 @@ class Store:
             partial.unlink(missing_ok=True)
             raise StorageError(f"{target_path}: backup failed its integrity check: {check[:3]}")
         os.replace(partial, target_path)
-
-    async def stats(self) -> dict[str, int]:
-        rows = await self._read(
-            "SELECT (SELECT COUNT(*) FROM subscribers WHERE active = 1) AS active_subscribers,"
-            " (SELECT COUNT(*) FROM subscribers WHERE active = 0) AS inactive_subscribers,"
-            " (SELECT COUNT(*) FROM deliveries) AS deliveries,"
-            " (SELECT COUNT(*) FROM deliveries WHERE status = 'pending') AS pending_deliveries,"
-            " (SELECT COUNT(*) FROM deliveries WHERE status = 'failed') AS failed_deliveries,"
-            " (SELECT COUNT(*) FROM broadcasts) AS broadcasts,"
-            " (SELECT COUNT(*) FROM broadcasts WHERE finished_at IS NULL)"
-            " AS unfinished_broadcasts,"
-            " (SELECT COUNT(*) FROM unanswered) AS unanswered,"
-            " (SELECT COALESCE(SUM(count), 0) FROM question_days) AS questions")
-        return {k: int(rows[0][k]) for k in rows[0].keys()}
 
 
 def _case(row: sqlite3.Row) -> Case:

@@ -22,6 +22,7 @@ from bot.storage import Store
 from bot.answers.texts import format_day
 from standin.botrunner import running_bot, start_bot_process
 from standin import StandIn
+from tests.support import delivered_keys, delivery
 
 TODAY = "I dag är sista ansökningsdagen!"
 
@@ -199,8 +200,8 @@ async def _subscribe_before(db: Path, chats: list[int], when: datetime) -> None:
 async def _delivery(db: Path, chat: int) -> tuple[list[str], datetime | None]:
     store = await Store.open(db)
     try:
-        keys = await store.delivered_keys(chat)
-        row = await store.get_delivery(chat, keys[-1]) if keys else None
+        keys = await delivered_keys(store, chat)
+        row = await delivery(store, chat, keys[-1]) if keys else None
         return keys, (row.updated_at if row else None)
     finally:
         await store.close()

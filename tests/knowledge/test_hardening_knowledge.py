@@ -19,6 +19,7 @@ from bot.cli import main
 from bot.clock import STOCKHOLM, local_day, system_clock
 from standin.botrunner import running_bot, start_bot_process
 from standin import StandIn
+from tests.support import delivered_keys
 
 NEXT_CALL_NOW = datetime(2026, 12, 1, 12, 0, tzinfo=STOCKHOLM)
 NEW_DEADLINE = date(2027, 3, 15)
@@ -262,10 +263,10 @@ async def test_reminders_follow_a_new_deadline_without_repeats_or_lost_subscribe
         await quiet(at(2020, 3, 30, 9, 0, 1))
         assert await bot.store.count_active() == len(everyone)
         for chat in chats:
-            assert await bot.store.delivered_keys(chat) == [
+            assert await delivered_keys(bot.store, chat) == [
                 "reminder:2020-03-15:d7", "reminder:2020-03-29:d0", "reminder:2020-03-29:d1",
                 "reminder:2020-03-29:d14"]
-        assert await bot.store.delivered_keys(7006) == [
+        assert await delivered_keys(bot.store, 7006) == [
             "reminder:2020-03-29:d0", "reminder:2020-03-29:d1", "reminder:2020-03-29:d14"]
 
 

@@ -72,8 +72,8 @@ async def test_stored_question_texts_are_deleted_after_90_days(tg) -> None:
 
 async def test_old_texts_are_pruned_by_the_running_bot_without_anyone_asking(tg) -> None:
     api, bot = tg
-    await bot.store.record_unanswered("Vad kostar en pizza i Umeå?", NOW - timedelta(days=100))
-    await bot.store.record_unanswered("När hämtas soporna i Ale?", NOW - timedelta(days=10))
+    await bot.store.record_questions([], [("Vad kostar en pizza i Umeå?", NOW - timedelta(days=100))])
+    await bot.store.record_questions([], [("När hämtas soporna i Ale?", NOW - timedelta(days=10))])
     bot.app.bot_data.last_prune = None
     await run_heartbeat(bot)
     assert stored_texts(bot.settings.db_path) == ["När hämtas soporna i Ale?"]

@@ -361,10 +361,7 @@ class Store:
         with self._mapped_errors():
             cursor = await self._db.execute(sql, params)
             try:
-                # A write without RETURNING has no rows: skip the round trip to fetch none.
-                returns_rows = sql.lstrip()[:6].upper() in ("SELECT", "PRAGMA") or \
-                    "RETURNING" in sql.upper()
-                rows = list(await cursor.fetchall()) if returns_rows else []
+                rows = list(await cursor.fetchall())
                 return _Result(rows, cursor.rowcount, cursor.lastrowid)
             finally:
                 await cursor.close()

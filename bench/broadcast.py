@@ -51,7 +51,7 @@ from typing import Any
 
 from _common import ROOT, current_rss_mb, hwm_rss_mb, peak_rss_mb
 
-from bot.brain import Brain, reminder_config
+from bot.live_engine import LiveEngine, reminder_config
 from bot.clock import STOCKHOLM, to_utc
 from bot.config import load_settings
 from bot.reminders import delivery
@@ -111,7 +111,7 @@ async def bot_side(api: StandIn, tmp: Path, rate_limit: bool) -> AsyncIterator[A
     settings = load_settings(bot_env(tmp, api,
                                      PARTNERBOT_RATE_LIMIT="on" if rate_limit else "off"),
                              env_file=None)
-    app = build_application(settings, BRAIN, None, clock=lambda: NOW)
+    app = build_application(settings, LIVE, None, clock=lambda: NOW)
     limiter = app.bot.rate_limiter
     assert isinstance(limiter, PartnerbotRateLimiter) if rate_limit else limiter is None
     async with app:                                   # initialize: getMe, HTTP pools
@@ -360,9 +360,9 @@ async def part_c(api: StandIn, tmp: Path, n: int) -> bool:
 async def memory_child() -> None:
     """Runs in its own process: the bot side only, figures as one JSON line on stdout."""
     settings = load_settings(env_file=None)
-    brain = Brain.load(settings.knowledge_dir)
+    live = LiveEngine.load(settings.knowledge_dir)
     store = await Store.open(settings.db_path)
-    app = build_application(settings, brain, store, clock=lambda: NOW)
+    app = build_application(settings, live, store, clock=lambda: NOW)
     sampled = [0.0]
 
     async def sample() -> None:                   # the pass's own high-water mark
@@ -374,7 +374,7 @@ async def memory_child() -> None:
         rss_before, peak_before = current_rss_mb(), peak_rss_mb()
         sampler = asyncio.create_task(sample())
         started = time.perf_counter()
-        report = await delivery_pass(store, sender(app.bot), reminder_config(brain.knowledge), NOW)
+        report = await delivery_pass(store, sender(app.bot), reminder_config(live.knowledge), NOW)
         seconds = time.perf_counter() - started
         sampler.cancel()
     await store.close()
@@ -385,14 +385,14 @@ async def memory_child() -> None:
 
 
 # ---------------------------------------------------------------------------- main
-BRAIN: Brain
+LIVE: LiveEngine
 CONFIG: ReminderConfig
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    global BRAIN, CONFIG
-    BRAIN = Brain.load(None)
-    CONFIG = reminder_config(BRAIN.knowledge)
+    global LIVE, CONFIG
+    LIVE = LiveEngine.load(None)
+    CONFIG = reminder_config(LIVE.knowledge)
     say(f"reminder {sends_text()!r}")
     say(f"now {NOW.isoformat()}, subscribers joined {SUBSCRIBED.date()}; load average "
         f"{', '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")

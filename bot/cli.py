@@ -17,6 +17,15 @@ from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import Knowledge, KnowledgeError, knowledge_warnings
 
 EXIT_INVALID_KNOWLEDGE = 2
+# What the terminal says around the engine's answers, by the answer's language (the answers
+# themselves, and every text of the Telegram bot, are in bot/answers/texts.py and
+# bot/telegram/messages.py).
+TERMINAL_WORDS: dict[str, dict[str, str]] = {
+    "sv": {"did_you_mean": "Menade du:", "from": "Ur utlysningen",
+           "no_quote": "Det svaret citerar inget ur utlysningen."},
+    "en": {"did_you_mean": "Did you mean:", "from": "From the announcement",
+           "no_quote": "That answer quotes nothing from the announcement."},
+}
 
 
 def _now_arg(value: str) -> datetime:
@@ -119,11 +128,11 @@ def check(knowledge: Knowledge) -> int:
     return 0
 
 
-def render_plain(answer: Answer) -> str:
+def terminal_text(answer: Answer) -> str:
     """What a user reads in a terminal: the answer, then suggestions and related topics."""
     parts = [answer.text]
     if answer.suggestions:
-        lead = "Did you mean:" if answer.lang == "en" else "Menade du:"
+        lead = TERMINAL_WORDS[answer.lang]["did_you_mean"]
         choices = "\n".join(f"  {i}. {s.title}" for i, s in enumerate(answer.suggestions, 1))
         parts.append(f"{lead}\n{choices}")
     return "\n\n".join(parts)
@@ -137,7 +146,7 @@ def ask(engine: Engine, args: argparse.Namespace, clock: Callable[[], datetime])
         return 2
     answer = engine.answer_question(args.question, clock())
     print(json.dumps(answer.as_dict(args.question), ensure_ascii=False) if args.json
-          else render_plain(answer))
+          else terminal_text(answer))
     return 0
 
 
@@ -163,11 +172,10 @@ SOURCE_COMMANDS = frozenset({"/kalla", "/källa", "/source"})
 
 def render_sources(answer: Answer | None, knowledge: Knowledge) -> str:
     """The announcement's sentences behind the last answer, quoted as written."""
-    lang = answer.lang if answer is not None else "sv"
+    words = TERMINAL_WORDS[answer.lang if answer is not None else "sv"]
     if answer is None or not answer.sources:
-        return ("That answer quotes nothing from the announcement." if lang == "en" else
-                "Det svaret citerar inget ur utlysningen.")
-    lead = "From the announcement" if lang == "en" else "Ur utlysningen"
+        return words["no_quote"]
+    lead = words["from"]
     quotes = "\n".join(f"  > {quote}" for quote in answer.sources)
     return f"{lead} ”{knowledge.call.title}” (ICLD):\n{quotes}"
 
@@ -197,7 +205,7 @@ def chat(engine: Engine, clock: Callable[[], datetime]) -> int:
         else:
             answer = engine.answer_question(text, clock(), last)
         last = answer
-        print(("\nPartnerbot: " if interactive else "") + render_plain(answer))
+        print(("\nPartnerbot: " if interactive else "") + terminal_text(answer))
         if not interactive:
             print()
     if interactive:

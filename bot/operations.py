@@ -57,9 +57,9 @@ def _with_knowledge(settings: Settings, directory: Path) -> Settings:
     return replace(settings, knowledge_dir=directory)
 
 
-def _load_brain(settings: Settings):  # noqa: ANN202 - Brain, imported lazily with the engine
-    from bot.brain import Brain
-    return Brain.load(settings.knowledge_dir)
+def _load_live_engine(settings: Settings):  # noqa: ANN202 - LiveEngine, imported lazily with the engine
+    from bot.live_engine import LiveEngine
+    return LiveEngine.load(settings.knowledge_dir)
 
 
 def run_bot(settings: Settings) -> int:
@@ -68,10 +68,10 @@ def run_bot(settings: Settings) -> int:
         return _fail("TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather and set it in "
                      "the environment or in .env (or run `partnerbot chat` to try the bot locally).")
     try:
-        brain = _load_brain(settings)
+        live = _load_live_engine(settings)
     except KnowledgeError as exc:
         return _fail(f"the knowledge is invalid; not starting:\n{exc}")
-    for warning in knowledge_warnings(brain.knowledge, settings.pretend_now or system_clock()):
+    for warning in knowledge_warnings(live.knowledge, settings.pretend_now or system_clock()):
         print(f"warning: {warning}", file=sys.stderr)
     asyncio.run(_check_store(settings.db_path, settings.busy_timeout))
     from telegram.error import InvalidToken
@@ -80,7 +80,7 @@ def run_bot(settings: Settings) -> int:
     from bot.telegram.webhook import WebhookError
     print(f"Partnerbot startar (databas: {settings.db_path}). Avsluta med Ctrl-C.", file=sys.stderr)
     try:
-        run(settings, brain)
+        run(settings, live)
     except InvalidToken:
         # PTB's message and traceback contain the token: say what happened without them.
         return _fail("Telegram rejected TELEGRAM_BOT_TOKEN (revoked or mistyped?). "
@@ -106,12 +106,12 @@ async def send_reminders(settings: Settings, now_arg) -> int:  # noqa: ANN001 - 
     from bot.reminders.delivery import IN_FLIGHT, delivery_pass
     from bot.reminders.lease import exclusive_pass
     from bot.reminders.ratelimit import PerKeyLimiter, SlidingWindowLimiter
-    from bot.telegram.services import sender
+    from bot.telegram.subscriptions import sender
     from bot.telegram.transport import JsonRequest
     if settings.token is None:
         return _fail("TELEGRAM_BOT_TOKEN is not set")
     try:
-        brain = _load_brain(settings)
+        live = _load_live_engine(settings)
     except KnowledgeError as exc:
         return _fail(f"the knowledge is invalid:\n{exc}")
     now = now_arg or system_clock()
@@ -131,7 +131,7 @@ async def send_reminders(settings: Settings, now_arg) -> int:  # noqa: ANN001 - 
                 if not mine:
                     print("Another delivery pass is running (the bot?); nothing done.")
                     return 0
-                report = await delivery_pass(store, send, brain.reminders, now, clock=clock,
+                report = await delivery_pass(store, send, live.reminders, now, clock=clock,
                                              limiter=limiter, chat_limiter=chat_limiter)
     finally:
         await store.close()

@@ -119,15 +119,6 @@ FINAL = frozenset({DeliveryStatus.SENT, DeliveryStatus.BLOCKED, DeliveryStatus.F
 
 
 @dataclass(frozen=True)
-class Delivery:
-    chat_id: int
-    key: str
-    status: DeliveryStatus
-    attempts: int
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
 class Broadcast:
     id: int
     text: str
@@ -267,10 +258,6 @@ class Store:
         self._lock = asyncio.Lock()
         self._closed = False
 
-    @property
-    def path(self) -> Path:
-        return self._path
-
     @classmethod
     async def open(cls, path: str | Path, *, busy_timeout: float = 5.0,
                    read_only: bool = False) -> Store:
@@ -323,7 +310,7 @@ class Store:
         # nothing committed; only a power cut/OS crash can drop the last commits (at worst a
         # reminder is sent twice), never corrupt the file. FULL would fsync every claim/finish.
         await self._execute("PRAGMA synchronous = NORMAL")
-        async with self._write():
+        async with self._transaction():
             app_id, version, tables = await self._header()
             _classify(self._path, app_id, version, tables)  # again, now under the write lock
             for statements in MIGRATIONS[version:]:
@@ -374,10 +361,7 @@ class Store:
         with self._mapped_errors():
             cursor = await self._db.execute(sql, params)
             try:
-                # A write without RETURNING has no rows: skip the round trip to fetch none.
-                returns_rows = sql.lstrip()[:6].upper() in ("SELECT", "PRAGMA") or \
-                    "RETURNING" in sql.upper()
-                rows = list(await cursor.fetchall()) if returns_rows else []
+                rows = list(await cursor.fetchall())
                 return _Result(rows, cursor.rowcount, cursor.lastrowid)
             finally:
                 await cursor.close()
@@ -392,13 +376,13 @@ class Store:
         async with self._lock:
             return (await self._execute(sql, params)).rows
 
-    async def _write1(self, sql: str, params: Sequence[Any] = ()) -> _Result:
+    async def _write_statement(self, sql: str, params: Sequence[Any] = ()) -> _Result:
         """A single-statement write: atomic by itself in autocommit mode."""
         async with self._lock:
             return await self._execute(sql, params)
 
     @asynccontextmanager
-    async def _write(self) -> AsyncIterator[None]:
+    async def _transaction(self) -> AsyncIterator[None]:
         """A multi-statement write transaction (BEGIN IMMEDIATE waits up to busy_timeout)."""
         async with self._lock:
             await self._execute("BEGIN IMMEDIATE")
@@ -419,7 +403,7 @@ class Store:
         if language not in LANGUAGES:
             raise ValueError(f"language must be one of {LANGUAGES}, got {language!r}")
         ts = _ts(now)
-        async with self._write():
+        async with self._transaction():
             rows = (await self._execute(
                 "SELECT active FROM subscribers WHERE chat_id = ?", (chat_id,))).rows
             if rows and rows[0][0]:
@@ -437,13 +421,14 @@ class Store:
         """The subscriber's language follows the user's latest choice; True if it changed."""
         if language not in LANGUAGES:
             raise ValueError(f"language must be one of {LANGUAGES}, got {language!r}")
-        result = await self._write1("UPDATE subscribers SET language = ? WHERE chat_id = ?"
-                                    " AND language <> ?", (language, chat_id, language))
+        result = await self._write_statement(
+            "UPDATE subscribers SET language = ? WHERE chat_id = ?"
+            " AND language <> ?", (language, chat_id, language))
         return result.rowcount == 1
 
     async def unsubscribe(self, chat_id: int, now: datetime) -> bool:
         """Mark inactive; True if the chat was active."""
-        result = await self._write1(
+        result = await self._write_statement(
             "UPDATE subscribers SET active = 0, unsubscribed_at = ?"
             " WHERE chat_id = ? AND active = 1", (_ts(now), chat_id))
         return result.rowcount == 1
@@ -458,13 +443,6 @@ class Store:
 
     async def count_active(self) -> int:
         return int((await self._read("SELECT COUNT(*) FROM subscribers WHERE active = 1"))[0][0])
-
-    async def iter_active(self, batch: int = 1000) -> AsyncIterator[Subscriber]:
-        """Active subscribers by chat_id, fetched `batch` at a time (keyset pagination)."""
-        sql = ("SELECT * FROM subscribers WHERE active = 1 AND chat_id {} ?"
-               " ORDER BY chat_id LIMIT ?")
-        async for row in self._pages(sql, (), batch):
-            yield _subscriber(row)
 
     async def _pages(self, sql: str, params: tuple[Any, ...],
                      batch: int) -> AsyncIterator[sqlite3.Row]:
@@ -483,7 +461,7 @@ class Store:
     async def forget_chat(self, chat_id: int) -> int:
         """Erase the subscriber row, every delivery and every case of the chat (with their
         answers and message links); returns rows deleted."""
-        async with self._write():
+        async with self._transaction():
             gone = (await self._execute("DELETE FROM deliveries WHERE chat_id = ?",
                                         (chat_id,))).rowcount
             gone += (await self._execute("DELETE FROM cases WHERE chat_id = ?",
@@ -512,26 +490,12 @@ class Store:
                 "cases": [dict(r) for r in cases]}
 
     # -- deliveries -------------------------------------------------------------------------
-    async def delivery_status(self, chat_id: int, key: str) -> str | None:
-        rows = await self._read("SELECT status FROM deliveries WHERE chat_id = ? AND key = ?",
-                                (chat_id, key))
-        return str(rows[0][0]) if rows else None
-
-    async def get_delivery(self, chat_id: int, key: str) -> Delivery | None:
-        rows = await self._read("SELECT * FROM deliveries WHERE chat_id = ? AND key = ?",
-                                (chat_id, key))
-        if not rows:
-            return None
-        r = rows[0]
-        return Delivery(r["chat_id"], r["key"], DeliveryStatus(r["status"]), r["attempts"],
-                        datetime.fromisoformat(r["updated_at"]))
-
     async def claim(self, chat_id: int, key: str, now: datetime) -> bool:
         """Take the right to send `key` to the chat: True for a new row or a re-claimed
         'pending' (left by a crash) / 'failed' row (attempts + 1); False once sent/blocked."""
         if not key:
             raise ValueError("delivery key must not be empty")
-        result = await self._write1(
+        result = await self._write_statement(
             "INSERT INTO deliveries (chat_id, key, status, attempts, updated_at)"
             " VALUES (?, ?, 'pending', 1, ?) ON CONFLICT (chat_id, key) DO UPDATE"
             " SET status = 'pending', attempts = deliveries.attempts + 1,"
@@ -543,7 +507,7 @@ class Store:
         """Record the outcome (sent, blocked or failed). A 'sent' row is never changed."""
         if status not in FINAL:
             raise ValueError(f"finish status must be sent, blocked or failed, got {status!r}")
-        await self._write1(
+        await self._write_statement(
             "INSERT INTO deliveries (chat_id, key, status, attempts, updated_at)"
             " VALUES (?, ?, ?, 1, ?) ON CONFLICT (chat_id, key) DO UPDATE"
             " SET status = excluded.status, updated_at = excluded.updated_at"
@@ -568,12 +532,6 @@ class Store:
         async for row in self._pages(sql, (cutoff, cutoff, key), batch):
             yield int(row["chat_id"]), str(row["language"])
 
-    async def delivered_keys(self, chat_id: int) -> list[str]:
-        """Keys successfully sent to the chat, sorted."""
-        rows = await self._read("SELECT key FROM deliveries WHERE chat_id = ?"
-                                " AND status = 'sent' ORDER BY key", (chat_id,))
-        return [str(r[0]) for r in rows]
-
     async def count_deliveries(self, key: str) -> dict[str, int]:
         rows = await self._read("SELECT status, COUNT(*) FROM deliveries WHERE key = ?"
                                 " GROUP BY status", (key,))
@@ -581,8 +539,9 @@ class Store:
 
     # -- broadcasts -------------------------------------------------------------------------
     async def create_broadcast(self, text: str, now: datetime) -> int:
-        result = await self._write1("INSERT INTO broadcasts (text, created_at) VALUES (?, ?)",
-                                    (text, _ts(now)))
+        result = await self._write_statement(
+            "INSERT INTO broadcasts (text, created_at) VALUES (?, ?)",
+            (text, _ts(now)))
         assert result.lastrowid is not None
         return result.lastrowid
 
@@ -592,22 +551,15 @@ class Store:
                 for r in rows]
 
     async def finish_broadcast(self, broadcast_id: int, now: datetime) -> None:
-        await self._write1("UPDATE broadcasts SET finished_at = ? WHERE id = ?"
-                           " AND finished_at IS NULL", (_ts(now), broadcast_id))
+        await self._write_statement(
+            "UPDATE broadcasts SET finished_at = ? WHERE id = ?"
+            " AND finished_at IS NULL", (_ts(now), broadcast_id))
 
     # -- questions (never linked to a chat) -------------------------------------------------
-    async def record_question(self, now: datetime, count: int = 1) -> None:
-        """Count ``count`` questions on the Europe/Stockholm calendar day of ``now``."""
-        await self.record_questions([(now, count)], [])
-
     async def questions_on(self, day: date) -> int:
         rows = await self._read("SELECT count FROM question_days WHERE day = ?",
                                 (day.isoformat(),))
         return int(rows[0][0]) if rows else 0
-
-    async def record_unanswered(self, text: str, now: datetime) -> None:
-        """Keep the question text and time only (no chat id); blank text is ignored."""
-        await self.record_questions([], [(text, now)])
 
     async def record_questions(self, counts: Sequence[tuple[datetime, int]],
                                unanswered: Sequence[tuple[str, datetime]]) -> None:
@@ -617,7 +569,7 @@ class Store:
                 if (clean := scrub(text)[:MAX_QUESTION_CHARS])]
         if not rows and not counts:
             return
-        async with self._write():
+        async with self._transaction():
             for when, count in counts:
                 await self._execute("INSERT INTO question_days (day, count) VALUES (?, ?) ON"
                                     " CONFLICT (day) DO UPDATE SET count = count + excluded.count",
@@ -635,11 +587,6 @@ class Store:
             " ORDER BY n DESC, last DESC, norm LIMIT ?", (limit,))
         return [(str(r["text"]), int(r["n"]), datetime.fromisoformat(r["last"])) for r in rows]
 
-    async def prune_unanswered(self, before: datetime) -> int:
-        """Data minimisation: delete unanswered questions asked before `before`."""
-        return (await self._write1("DELETE FROM unanswered WHERE asked_at < ?",
-                                   (_ts(before),))).rowcount
-
     async def prune(self, before: datetime) -> int:
         """Data minimisation: delete every stored question text (unanswered, feedback) from
         before `before`; returns the rows deleted. Writes nothing when nothing has expired."""
@@ -650,7 +597,7 @@ class Store:
             (_ts(before),) * 3)
         if not expired[0][0]:
             return 0
-        async with self._write():
+        async with self._transaction():
             gone = (await self._execute("DELETE FROM unanswered WHERE asked_at < ?",
                                         (_ts(before),))).rowcount
             gone += (await self._execute("DELETE FROM feedback WHERE asked_at < ?",
@@ -669,7 +616,7 @@ class Store:
         if language not in LANGUAGES:
             raise ValueError(f"language must be one of {LANGUAGES}, got {language!r}")
         clean = scrub(question)[:MAX_CASE_CHARS]
-        async with self._write():
+        async with self._transaction():
             inserted = (await self._execute(
                 "INSERT INTO cases (token, chat_id, language, question, asked_at, state)"
                 " VALUES (?, ?, ?, ?, ?, 'open') ON CONFLICT (token) DO NOTHING",
@@ -681,18 +628,15 @@ class Store:
         rows = await self._read("SELECT * FROM cases WHERE token = ?", (token,))
         return _case(rows[0]) if rows else None
 
-    async def get_case(self, case_id: int) -> Case | None:
-        rows = await self._read("SELECT * FROM cases WHERE id = ?", (case_id,))
-        return _case(rows[0]) if rows else None
-
     async def drop_case(self, case_id: int) -> None:
         """Undo a case that could not be posted to the staff group (the user may try again)."""
-        await self._write1("DELETE FROM cases WHERE id = ?", (case_id,))
+        await self._write_statement("DELETE FROM cases WHERE id = ?", (case_id,))
 
     async def link_case_message(self, chat_id: int, message_id: int, case_id: int) -> None:
         """A message (a post in the staff group, a relayed answer) that belongs to a case."""
-        await self._write1("INSERT OR IGNORE INTO case_messages (chat_id, message_id, case_id)"
-                           " VALUES (?, ?, ?)", (chat_id, message_id, case_id))
+        await self._write_statement(
+            "INSERT OR IGNORE INTO case_messages (chat_id, message_id, case_id)"
+            " VALUES (?, ?, ?)", (chat_id, message_id, case_id))
 
     async def case_for_message(self, chat_id: int, message_id: int) -> Case | None:
         rows = await self._read("SELECT c.* FROM case_messages AS m JOIN cases AS c"
@@ -713,7 +657,7 @@ class Store:
             raise ValueError(f"author must be staff or user, got {author!r}")
         if author == "user":
             text = scrub(text)
-        async with self._write():
+        async with self._transaction():
             await self._execute("INSERT INTO case_answers (case_id, author, text, at)"
                                 " VALUES (?, ?, ?, ?)", (case_id, author, text, _ts(now)))
             if author == "staff":
@@ -722,9 +666,10 @@ class Store:
 
     async def close_case(self, case_id: int, now: datetime, note: str | None = None) -> bool:
         """Close the case (kept RETENTION after this, then pruned); False if already closed."""
-        result = await self._write1("UPDATE cases SET state = 'closed', closed_at = ?, note = ?"
-                                    " WHERE id = ? AND state <> 'closed'",
-                                    (_ts(now), note, case_id))
+        result = await self._write_statement(
+            "UPDATE cases SET state = 'closed', closed_at = ?, note = ?"
+            " WHERE id = ? AND state <> 'closed'",
+            (_ts(now), note, case_id))
         return result.rowcount == 1
 
     async def list_cases(self) -> list[Case]:
@@ -763,8 +708,9 @@ class Store:
     async def record_feedback(self, question: str, answer: str | None, now: datetime) -> None:
         """A 👎: the question (scrubbed) and which answer it got (FAQ id/intent, '' if none)."""
         clean = scrub(question)[:MAX_QUESTION_CHARS]
-        await self._write1("INSERT INTO feedback (text, norm, answer, asked_at) VALUES (?, ?, ?, ?)",
-                           (clean, _norm(clean), answer or "", _ts(now)))
+        await self._write_statement(
+            "INSERT INTO feedback (text, norm, answer, asked_at) VALUES (?, ?, ?, ?)",
+            (clean, _norm(clean), answer or "", _ts(now)))
 
     async def top_feedback(self, limit: int = 20) -> list[tuple[str, str, int, datetime]]:
         """(latest wording, answer given, count, last time) per question and answer, most
@@ -781,7 +727,7 @@ class Store:
     # -- leases -----------------------------------------------------------------------------
     async def acquire_lease(self, name: str, owner: str, now: datetime, ttl: timedelta) -> bool:
         """Take or renew lease ``name`` for ``owner``; False while another owner holds it."""
-        async with self._write():
+        async with self._transaction():
             rows = (await self._execute("SELECT owner, expires_at FROM leases WHERE name = ?",
                                         (name,))).rows
             if rows and rows[0][0] != owner and _dt(rows[0][1]) > now:  # type: ignore[operator]
@@ -799,13 +745,14 @@ class Store:
     async def take_over_lease(self, name: str, dead_owner: str, owner: str, now: datetime,
                               ttl: timedelta) -> bool:
         """Take the lease from a holder known to be dead, unless someone else was quicker."""
-        result = await self._write1("UPDATE leases SET owner = ?, expires_at = ?"
-                                    " WHERE name = ? AND owner = ?",
-                                    (owner, _ts(now + ttl), name, dead_owner))
+        result = await self._write_statement(
+            "UPDATE leases SET owner = ?, expires_at = ?"
+            " WHERE name = ? AND owner = ?",
+            (owner, _ts(now + ttl), name, dead_owner))
         return result.rowcount == 1
 
     async def release_lease(self, name: str, owner: str) -> None:
-        await self._write1("DELETE FROM leases WHERE name = ? AND owner = ?", (name, owner))
+        await self._write_statement("DELETE FROM leases WHERE name = ? AND owner = ?", (name, owner))
 
     # -- operations -------------------------------------------------------------------------
     async def backup(self, dest: str | Path) -> None:
@@ -841,20 +788,6 @@ class Store:
             partial.unlink(missing_ok=True)
             raise StorageError(f"{target_path}: backup failed its integrity check: {check[:3]}")
         os.replace(partial, target_path)
-
-    async def stats(self) -> dict[str, int]:
-        rows = await self._read(
-            "SELECT (SELECT COUNT(*) FROM subscribers WHERE active = 1) AS active_subscribers,"
-            " (SELECT COUNT(*) FROM subscribers WHERE active = 0) AS inactive_subscribers,"
-            " (SELECT COUNT(*) FROM deliveries) AS deliveries,"
-            " (SELECT COUNT(*) FROM deliveries WHERE status = 'pending') AS pending_deliveries,"
-            " (SELECT COUNT(*) FROM deliveries WHERE status = 'failed') AS failed_deliveries,"
-            " (SELECT COUNT(*) FROM broadcasts) AS broadcasts,"
-            " (SELECT COUNT(*) FROM broadcasts WHERE finished_at IS NULL)"
-            " AS unfinished_broadcasts,"
-            " (SELECT COUNT(*) FROM unanswered) AS unanswered,"
-            " (SELECT COALESCE(SUM(count), 0) FROM question_days) AS questions")
-        return {k: int(rows[0][k]) for k in rows[0].keys()}
 
 
 def _case(row: sqlite3.Row) -> Case:

@@ -25,13 +25,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from telegram.ext import Application
-
-from bot.brain import Brain
+from bot.live_engine import LiveEngine
 from bot.config import Settings, load_settings
-from bot.telegram.services import KEY, Services
+from bot.telegram.services import Services
 from bot.storage import Store
-from bot.telegram.app import build_application, serve
+from bot.telegram.app import App, build_application, serve
 from standin import Sent, StandIn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,14 +65,14 @@ def bot_env(tmp_path: Path, api: StandIn, **extra: str) -> dict[str, str]:
 
 @dataclass
 class RunningBot:
-    app: Application
+    app: App
     store: Store
     clock: FakeClock
     settings: Settings
 
     @property
     def services(self) -> Services:
-        return self.app.bot_data[KEY]
+        return self.app.bot_data.services
 
 
 @asynccontextmanager
@@ -91,7 +89,7 @@ async def running_bot(tmp_path: Path, api: StandIn, *, now: datetime,
     settings = load_settings(bot_env(tmp_path, api, **extra), env_file=None)
     clock = FakeClock(now)
     store = await Store.open(settings.db_path, busy_timeout=settings.busy_timeout)
-    app = build_application(settings, Brain.load(settings.knowledge_dir), store, clock=clock)
+    app = build_application(settings, LiveEngine.load(settings.knowledge_dir), store, clock=clock)
     started = asyncio.Event()
     serving = asyncio.create_task(serve(app, started))     # the production polling path
     try:
@@ -101,7 +99,7 @@ async def running_bot(tmp_path: Path, api: StandIn, *, now: datetime,
             serving.result()                                # startup failed: raise it here
         yield RunningBot(app, store, clock, settings)
     finally:
-        app.bot_data["stop_event"].set()
+        app.bot_data.stop.set()
         await serving
         await store.close()
 

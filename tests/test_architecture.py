@@ -144,6 +144,43 @@ def test_no_function_is_too_long_to_read() -> None:
     assert not long, long
 
 
+DICT_METHODS = frozenset({"get", "setdefault", "pop", "popitem", "update", "keys", "items",
+                          "values", "clear"})
+
+
+def bot_data_used_as_a_dict(path: Path) -> list[str]:
+    """Where ``path`` reads or writes ``bot_data`` by key (``bot_data["x"]``, ``.get``,
+    ``.setdefault``, ``.pop``…). bot_data is a typed BotState (ContextTypes(bot_data=BotState)):
+    shared state has attributes a type checker knows, never string keys."""
+    def is_bot_data(node: ast.AST) -> bool:
+        return (isinstance(node, ast.Attribute) and node.attr == "bot_data") or (
+            isinstance(node, ast.Name) and node.id == "bot_data")
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Subscript) and is_bot_data(node.value):
+            found.append(f"{path.name}:{node.lineno} bot_data[...]")
+        elif (isinstance(node, ast.Attribute) and node.attr in DICT_METHODS
+              and is_bot_data(node.value)):
+            found.append(f"{path.name}:{node.lineno} bot_data.{node.attr}")
+    return found
+
+
+def test_no_string_keys_into_bot_data() -> None:
+    paths = [*BOT.rglob("*.py"), *(BOT.parent / "standin").glob("*.py")]
+    wrong = [hit for path in paths for hit in bot_data_used_as_a_dict(path)]
+    assert not wrong, wrong
+
+
+def test_the_bot_data_check_finds_dict_use(tmp_path: Path) -> None:
+    source = tmp_path / "m.py"
+    source.write_text('app.bot_data["stop_event"].set()\ncontext.bot_data.get("x")\n'
+                      'bot_data.setdefault("y", {})\ncontext.bot_data.stop.set()\n',
+                      encoding="utf-8")
+    assert sorted(bot_data_used_as_a_dict(source)) == [
+        "m.py:1 bot_data[...]", "m.py:2 bot_data.get", "m.py:3 bot_data.setdefault"]
+
+
 # ----------------------------------------------------------------------------- test support
 REPO = BOT.parent
 SUPPORT_FILES = sorted([*(REPO / "standin").glob("*.py"), REPO / "tests" / "conftest.py",

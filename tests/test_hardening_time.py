@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.telegram import messages as msg
-from bot.brain import Brain
+from bot.live_engine import LiveEngine
 from bot.cli import main
 from bot.clock import STOCKHOLM
 from bot.reminders.ics import deadline_calendar
@@ -22,6 +22,7 @@ from bot.storage import Store
 from bot.answers.texts import format_day
 from standin.botrunner import running_bot, start_bot_process
 from standin import StandIn
+from tests.support import delivered_keys, delivery
 
 TODAY = "I dag är sista ansökningsdagen!"
 
@@ -34,60 +35,60 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
-def _with_deadline(folder: Path, day: date) -> Brain:
+def _with_deadline(folder: Path, day: date) -> LiveEngine:
     call = folder / "call.yaml"
     text = re.sub(r"(?m)^deadline:[^#\n]*", f"deadline: {day.isoformat()}  ",
                   call.read_text(encoding="utf-8"))
     call.write_text(text, encoding="utf-8")
-    return Brain.load(folder)
+    return LiveEngine.load(folder)
 
 
-def _due(brain: Brain) -> dict[int, datetime]:
-    return {r.days_before: r.due_at for r in brain.reminders.schedule()}
+def _due(live: LiveEngine) -> dict[int, datetime]:
+    return {r.days_before: r.due_at for r in live.reminders.schedule()}
 
 
-def _countdown(brain: Brain, now: datetime, lang: str = "sv") -> str:
-    return brain.engine.answer_entry("deadline", now, lang).text
+def _countdown(live: LiveEngine, now: datetime, lang: str = "sv") -> str:
+    return live.engine.answer_entry("deadline", now, lang).text
 
 
-def _open(brain: Brain, now: datetime) -> bool:
-    return brain.knowledge.call.is_open(now)
+def _open(live: LiveEngine, now: datetime) -> bool:
+    return live.knowledge.call.is_open(now)
 
 
-def _reminder_at(brain: Brain, now: datetime) -> Reminder | None:
-    config = brain.reminders
+def _reminder_at(live: LiveEngine, now: datetime) -> Reminder | None:
+    config = live.reminders
     return due_reminder(now, config.schedule(), config.deadline_end())
 
 
 # -- daylight saving time ------------------------------------------------------------------
 
 def test_deadline_on_the_spring_forward_day(knowledge_copy: Path) -> None:
-    brain = _with_deadline(knowledge_copy, date(2020, 3, 29))    # 02:00 -> 03:00, 23 hours
-    assert _due(brain) == {30: utc(2020, 2, 28, 8), 14: utc(2020, 3, 15, 8), 7: utc(2020, 3, 22, 8),
+    live = _with_deadline(knowledge_copy, date(2020, 3, 29))    # 02:00 -> 03:00, 23 hours
+    assert _due(live) == {30: utc(2020, 2, 28, 8), 14: utc(2020, 3, 15, 8), 7: utc(2020, 3, 22, 8),
                            3: utc(2020, 3, 26, 8), 1: utc(2020, 3, 28, 8), 0: utc(2020, 3, 29, 7)}
-    assert "1 dag kvar" in _countdown(brain, utc(2020, 3, 28, 22, 59, 59))   # 23:59:59 CET
-    assert TODAY in _countdown(brain, utc(2020, 3, 28, 23))                  # 00:00 CET
-    assert TODAY in _countdown(brain, utc(2020, 3, 29, 1))                   # 03:00 CEST
-    assert _reminder_at(brain, utc(2020, 3, 29, 6, 59, 59)).days_before == 1  # 08:59:59 CEST
-    assert _reminder_at(brain, utc(2020, 3, 29, 7)).days_before == 0         # 09:00 CEST
-    assert _open(brain, utc(2020, 3, 29, 21, 59, 59))                        # 23:59:59 CEST
-    assert not _open(brain, utc(2020, 3, 29, 22))                            # 00:00 CEST
-    assert "stängde den 29 mars 2020" in _countdown(brain, utc(2020, 3, 29, 22))
-    assert _reminder_at(brain, utc(2020, 3, 29, 22)) is None
+    assert "1 dag kvar" in _countdown(live, utc(2020, 3, 28, 22, 59, 59))   # 23:59:59 CET
+    assert TODAY in _countdown(live, utc(2020, 3, 28, 23))                  # 00:00 CET
+    assert TODAY in _countdown(live, utc(2020, 3, 29, 1))                   # 03:00 CEST
+    assert _reminder_at(live, utc(2020, 3, 29, 6, 59, 59)).days_before == 1  # 08:59:59 CEST
+    assert _reminder_at(live, utc(2020, 3, 29, 7)).days_before == 0         # 09:00 CEST
+    assert _open(live, utc(2020, 3, 29, 21, 59, 59))                        # 23:59:59 CEST
+    assert not _open(live, utc(2020, 3, 29, 22))                            # 00:00 CEST
+    assert "stängde den 29 mars 2020" in _countdown(live, utc(2020, 3, 29, 22))
+    assert _reminder_at(live, utc(2020, 3, 29, 22)) is None
 
 
 def test_deadline_on_the_fall_back_day(knowledge_copy: Path) -> None:
-    brain = _with_deadline(knowledge_copy, date(2020, 10, 25))   # 03:00 -> 02:00, 25 hours
-    due = _due(brain)
+    live = _with_deadline(knowledge_copy, date(2020, 10, 25))   # 03:00 -> 02:00, 25 hours
+    due = _due(live)
     assert due[1] == utc(2020, 10, 24, 7) and due[0] == utc(2020, 10, 25, 8)
     assert due[3] == utc(2020, 10, 22, 7) and due[30] == utc(2020, 9, 25, 7)
-    assert "1 dag kvar" in _countdown(brain, utc(2020, 10, 24, 21, 59, 59))  # 23:59:59 CEST
-    assert TODAY in _countdown(brain, utc(2020, 10, 24, 22))                 # 00:00 CEST
-    assert _reminder_at(brain, utc(2020, 10, 25, 7, 59, 59)).days_before == 1  # 08:59:59 CET
-    assert _reminder_at(brain, utc(2020, 10, 25, 8)).days_before == 0        # 09:00 CET
-    assert _open(brain, utc(2020, 10, 25, 22, 59, 59))                       # 23:59:59 CET
-    assert not _open(brain, utc(2020, 10, 25, 23))
-    assert "stängde den 25 oktober 2020" in _countdown(brain, utc(2020, 10, 25, 23))
+    assert "1 dag kvar" in _countdown(live, utc(2020, 10, 24, 21, 59, 59))  # 23:59:59 CEST
+    assert TODAY in _countdown(live, utc(2020, 10, 24, 22))                 # 00:00 CEST
+    assert _reminder_at(live, utc(2020, 10, 25, 7, 59, 59)).days_before == 1  # 08:59:59 CET
+    assert _reminder_at(live, utc(2020, 10, 25, 8)).days_before == 0        # 09:00 CET
+    assert _open(live, utc(2020, 10, 25, 22, 59, 59))                       # 23:59:59 CET
+    assert not _open(live, utc(2020, 10, 25, 23))
+    assert "stängde den 25 oktober 2020" in _countdown(live, utc(2020, 10, 25, 23))
 
 
 @pytest.mark.parametrize("deadline, early, on_time", [
@@ -111,18 +112,18 @@ async def test_last_day_reminder_at_nine_local_through_the_bot(
 # -- leap day ------------------------------------------------------------------------------
 
 def test_deadline_on_a_leap_day(knowledge_copy: Path) -> None:
-    brain = _with_deadline(knowledge_copy, date(2024, 2, 29))
-    assert "den 29 februari 2024" in _countdown(brain, local(2024, 2, 1, 12))
-    assert "29 February 2024" in _countdown(brain, local(2024, 2, 1, 12), "en")
-    assert "Det är 29 dagar kvar" in _countdown(brain, local(2024, 1, 31, 12))
-    assert "1 dag kvar" in _countdown(brain, local(2024, 2, 28, 12))
-    assert TODAY in _countdown(brain, local(2024, 2, 29, 23, 59, 59))
-    assert "stängde den 29 februari 2024" in _countdown(brain, local(2024, 3, 1))
-    due = _due(brain)
+    live = _with_deadline(knowledge_copy, date(2024, 2, 29))
+    assert "den 29 februari 2024" in _countdown(live, local(2024, 2, 1, 12))
+    assert "29 February 2024" in _countdown(live, local(2024, 2, 1, 12), "en")
+    assert "Det är 29 dagar kvar" in _countdown(live, local(2024, 1, 31, 12))
+    assert "1 dag kvar" in _countdown(live, local(2024, 2, 28, 12))
+    assert TODAY in _countdown(live, local(2024, 2, 29, 23, 59, 59))
+    assert "stängde den 29 februari 2024" in _countdown(live, local(2024, 3, 1))
+    due = _due(live)
     assert due[30] == utc(2024, 1, 30, 8) and due[1] == utc(2024, 2, 28, 8)
     assert due[0] == utc(2024, 2, 29, 8)
-    last = next(r for r in brain.reminders.schedule() if r.days_before == 0)
-    assert "I dag, 29 februari 2024" in brain.reminders.texts(last, local(2024, 2, 29, 9))["sv"]
+    last = next(r for r in live.reminders.schedule() if r.days_before == 0)
+    assert "I dag, 29 februari 2024" in live.reminders.texts(last, local(2024, 2, 29, 9))["sv"]
     ics = deadline_calendar(call_name="Kommunalt partnerskap", deadline=date(2024, 2, 29),
                             tz="Europe/Stockholm", reminders=[due[1], due[0]],
                             url="https://icld.se/", now=local(2024, 2, 1)).decode()
@@ -131,14 +132,14 @@ def test_deadline_on_a_leap_day(knowledge_copy: Path) -> None:
 
 
 def test_deadline_the_day_after_a_leap_day(knowledge_copy: Path) -> None:
-    brain = _with_deadline(knowledge_copy, date(2024, 3, 1))
-    due = _due(brain)
+    live = _with_deadline(knowledge_copy, date(2024, 3, 1))
+    due = _due(live)
     assert due[1] == utc(2024, 2, 29, 8) and due[30] == utc(2024, 1, 31, 8)
     assert due[3] == utc(2024, 2, 27, 8)
-    assert "Det är 2 dagar kvar" in _countdown(brain, local(2024, 2, 28, 23, 59, 59))
-    assert "1 dag kvar" in _countdown(brain, local(2024, 2, 29, 0))
-    assert _reminder_at(brain, local(2024, 2, 29, 9)).days_before == 1
-    assert TODAY in _countdown(brain, local(2024, 3, 1, 0))
+    assert "Det är 2 dagar kvar" in _countdown(live, local(2024, 2, 28, 23, 59, 59))
+    assert "1 dag kvar" in _countdown(live, local(2024, 2, 29, 0))
+    assert _reminder_at(live, local(2024, 2, 29, 9)).days_before == 1
+    assert TODAY in _countdown(live, local(2024, 3, 1, 0))
 
 
 def test_check_reports_an_impossible_date_with_file_and_line(
@@ -199,8 +200,8 @@ async def _subscribe_before(db: Path, chats: list[int], when: datetime) -> None:
 async def _delivery(db: Path, chat: int) -> tuple[list[str], datetime | None]:
     store = await Store.open(db)
     try:
-        keys = await store.delivered_keys(chat)
-        row = await store.get_delivery(chat, keys[-1]) if keys else None
+        keys = await delivered_keys(store, chat)
+        row = await delivery(store, chat, keys[-1]) if keys else None
         return keys, (row.updated_at if row else None)
     finally:
         await store.close()

@@ -55,7 +55,7 @@ from bot.storage import DeliveryStatus, Store
 
 __all__ = [
     "IN_FLIGHT", "DeliveryReport", "PassReport", "Sender", "broadcast_key", "broadcast_report",
-    "deliver", "delivery_pass", "resume_broadcasts", "send_due_reminders", "start_broadcast",
+    "deliver", "delivery_pass", "resume_broadcasts", "send_due_reminders",
 ]
 
 log = logging.getLogger(__name__)
@@ -443,17 +443,9 @@ async def _deliver_broadcast(store: Store, send: Sender, broadcast_id: int, text
     return report
 
 
-async def start_broadcast(
-    store: Store, send: Sender, text: str, now: datetime, **kw: Any
-) -> tuple[int, DeliveryReport]:
-    """Record a broadcast (text already formatted) and deliver it to active subscribers."""
-    broadcast_id = await store.create_broadcast(text, now)
-    report = await _deliver_broadcast(store, send, broadcast_id, text, now, now, dict(kw))
-    return broadcast_id, report
-
-
 async def resume_broadcasts(store: Store, send: Sender, now: datetime, **kw: Any) -> DeliveryReport:
-    """Continue every unfinished broadcast (after a crash, or to retry failed recipients)."""
+    """Deliver every unfinished broadcast: one just recorded (store.create_broadcast, then
+    this, is how /broadcast sends), one cut short by a crash, or failed recipients to retry."""
     return (await _resume(store, send, now, kw))[1]
 
 

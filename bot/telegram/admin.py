@@ -6,12 +6,10 @@ in a group that has an admin in it gets the same plain "not available" as anyone
 from __future__ import annotations
 
 import logging
-import secrets
 from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
 from bot.answers.texts import format_day
 from bot.clock import local_day
@@ -20,12 +18,12 @@ from bot.reminders.lease import exclusive_pass
 from bot.storage import StorageError
 from bot.telegram import messages as msg
 from bot.telegram.formatting import escape
-from bot.telegram.handlers import send_html
-from bot.telegram.services import BROADCAST_MARK, Services, sender, services
+from bot.telegram.replies import send_html
+from bot.telegram.services import Context, Services, services
+from bot.telegram.subscriptions import BROADCAST_MARK, sender
 
 log = logging.getLogger(__name__)
-PENDING = "pending_broadcasts"
-DECIDED = "decided_broadcasts"      # nonce -> "yes"/"no": a second press says what happened
+CALLBACK_BROADCAST = "bc"   # bc:<nonce>:yes|no under /broadcast's preview
 MAX_BROADCAST_CHARS = 3500
 
 
@@ -38,7 +36,7 @@ async def _refuse(update: Update) -> None:
     await send_html(update, escape(msg.NOT_AVAILABLE))
 
 
-async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stats(update: Update, context: Context) -> None:
     """/stats: subscribers, questions today, the most frequent unanswered questions."""
     svc = services(context)
     if not is_admin(update, svc):
@@ -78,7 +76,7 @@ def _duration(span: timedelta | None) -> str:
     return f"{hours} h {minutes} min" if hours else f"{minutes} min"
 
 
-async def broadcast(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def broadcast(update: Update, context: Context) -> None:
     """/broadcast TEXT: show the text and the number of recipients, with a confirm button."""
     svc = services(context)
     if not is_admin(update, svc):
@@ -92,17 +90,15 @@ async def broadcast(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send_html(update, escape(msg.BROADCAST_USAGE))
         return
     text = text[:MAX_BROADCAST_CHARS]
-    nonce = secrets.token_hex(4)
-    pending: dict[str, str] = context.bot_data.setdefault(PENDING, {})
-    pending[nonce] = text
+    nonce = svc.broadcasts.hold(text)
     count = await svc.store.count_active()
     markup = InlineKeyboardMarkup([[
-        InlineKeyboardButton(msg.BROADCAST_SEND, callback_data=f"bc:{nonce}:yes"),
-        InlineKeyboardButton(msg.BROADCAST_CANCEL, callback_data=f"bc:{nonce}:no")]])
+        InlineKeyboardButton(msg.BROADCAST_SEND, callback_data=f"{CALLBACK_BROADCAST}:{nonce}:yes"),
+        InlineKeyboardButton(msg.BROADCAST_CANCEL, callback_data=f"{CALLBACK_BROADCAST}:{nonce}:no")]])
     await send_html(update, escape(msg.BROADCAST_ASK.format(count=count, text=text)), markup)
 
 
-async def broadcast_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def broadcast_confirmed(update: Update, context: Context) -> None:
     """The confirm button: record the broadcast, then deliver it in the background."""
     query = update.callback_query
     if query is None:
@@ -112,16 +108,14 @@ async def broadcast_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE
         await query.answer(msg.NOT_AVAILABLE)
         return
     _, nonce, choice = (query.data or "::").split(":", 2)
-    text = context.bot_data.get(PENDING, {}).pop(nonce, None)
+    text = svc.broadcasts.decide(nonce, send=choice == "yes")
     await query.answer()
     if text is None:
-        done = context.bot_data.get(DECIDED, {}).get(nonce)
-        await send_html(update, escape(msg.BROADCAST_ALREADY_SENT if done == "yes" else
-                                       msg.BROADCAST_ALREADY_CANCELLED if done else
+        sent = svc.broadcasts.decision(nonce)
+        await send_html(update, escape(msg.BROADCAST_ALREADY_SENT if sent else
+                                       msg.BROADCAST_ALREADY_CANCELLED if sent is False else
                                        msg.STALE_BUTTON))
         return
-    decided: dict[str, str] = context.bot_data.setdefault(DECIDED, {})
-    decided[nonce] = "yes" if choice == "yes" else "no"
     if query.message is not None and hasattr(query.message, "edit_reply_markup"):
         try:                                        # the buttons go: no second press
             await query.message.edit_reply_markup(None)
@@ -137,7 +131,7 @@ async def broadcast_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE
     # it in each subscriber's language with who sent it and how to stop.
     broadcast_id = await svc.store.create_broadcast(BROADCAST_MARK + escape(text), svc.clock())
 
-    stop = context.application.bot_data.get("stop_event")
+    stop = context.bot_data.stop
 
     async def run() -> None:
         # Recorded first: if another pass holds the lease, or the bot dies, the next pass
@@ -153,7 +147,7 @@ async def broadcast_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE
         # Counted from the records: a scheduled pass running when the admin confirmed may
         # have delivered some or all of it (it resumes every unfinished broadcast).
         report = await broadcast_report(svc.store, broadcast_id)
-        if stop is not None and stop.is_set():
+        if stop.is_set():
             log.info("broadcast %s interrupted by shutdown after %s", broadcast_id, report)
             return
         log.info("broadcast %s finished: %s", broadcast_id, report)
@@ -163,19 +157,19 @@ async def broadcast_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE
     context.application.create_task(run(), update=update)
 
 
-async def reload_knowledge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def reload_knowledge(update: Update, context: Context) -> None:
     """/reload: validate and swap in the knowledge files; on errors keep the old ones."""
     svc = services(context)
     if not is_admin(update, svc):
         await _refuse(update)
         return
-    problems = svc.brain.reload(svc.clock())
-    errors = [p for p in problems if not p.startswith("warning:")]
-    if errors:
-        await send_html(update, escape(msg.RELOAD_FAILED.format(problems="\n".join(errors[:20]))))
+    result = svc.live.reload(svc.clock())
+    if result.errors:
+        await send_html(update, escape(msg.RELOAD_FAILED.format(
+            problems="\n".join(result.errors[:20]))))
         return
-    deadline = format_day(svc.brain.knowledge.call.deadline, "sv")
+    deadline = format_day(svc.live.knowledge.call.deadline, "sv")
     text = msg.RELOAD_OK.format(deadline=deadline)
-    if problems:
-        text += "\n" + "\n".join(problems)
+    if result.warnings:
+        text += "\n" + "\n".join(f"warning: {w}" for w in result.warnings)
     await send_html(update, escape(text))

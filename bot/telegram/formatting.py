@@ -15,7 +15,7 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 __all__ = [
-    "TELEGRAM_LIMIT", "bold", "escape", "is_blank", "link", "nonempty", "render_plain",
+    "TELEGRAM_LIMIT", "bold", "escape", "is_blank", "link", "nonempty", "plain_to_html",
     "split_message", "truncate_input", "utf16_len", "visible_text",
 ]  # fmt: skip
 
@@ -58,7 +58,7 @@ def link(url: str, label: str) -> str:
     return f'<a href="{escape(url.strip())}">{escape(label)}</a>'
 
 
-def render_plain(text: str) -> str:
+def plain_to_html(text: str) -> str:
     """Escape a plain engine answer for HTML parse mode.
 
     URLs stay plain text so Telegram auto-links them (``&amp;`` in a URL is parsed back to

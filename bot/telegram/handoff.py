@@ -16,23 +16,28 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import ContextTypes
 
 from bot.clock import to_utc
 from bot.privacy import scrub
 from bot.storage import MAX_CASE_CHARS, Case, StorageError
-from bot.telegram import handlers
 from bot.telegram import messages as msg
 from bot.telegram.formatting import escape, split_message
-from bot.telegram.handlers import CALLBACK_HANDOFF, REPLY_ATTEMPTS, addressed_text, chat_language
+from bot.telegram.replies import (
+    REPLY_ATTEMPTS,
+    addressed_text,
+    chat_language,
+    edit_or_send,
+    send_html,
+)
 from bot.telegram.retries import with_retries
-from bot.telegram.services import Services, services
+from bot.telegram.services import Context, Services, services
 
 log = logging.getLogger(__name__)
+CALLBACK_HANDOFF = "ho"   # ho:ask:<lang> under an answer, then ho:yes|no:<key> under the offer
 
 
 def _local(svc: Services, when) -> str:  # noqa: ANN001 - datetime
-    return to_utc(when).astimezone(svc.brain.knowledge.call.tz).strftime("%Y-%m-%d %H:%M")
+    return to_utc(when).astimezone(svc.live.knowledge.call.tz).strftime("%Y-%m-%d %H:%M")
 
 
 def _command(text: str | None, bot_username: str | None) -> str | None:
@@ -45,42 +50,37 @@ def _command(text: str | None, bot_username: str | None) -> str | None:
     return command
 
 
-async def _edit_or_send(update: Update, text: str) -> None:
-    """Replace the offer with the outcome, so its buttons cannot be pressed again."""
-    query = update.callback_query
-    if query is not None and isinstance(query.message, Message):
-        try:
-            await query.message.edit_text(escape(text))
-            return
-        except TelegramError as exc:
-            log.debug("could not edit the handoff offer: %s", exc)
-    await handlers.send_html(update, escape(text))
+def handoff_button(lang: str) -> InlineKeyboardButton:
+    """"Fråga en handläggare", under an answer that offers a person to ask."""
+    return InlineKeyboardButton(msg.tr("HANDOFF_BUTTON", lang),
+                                callback_data=f"{CALLBACK_HANDOFF}:ask:{lang}")
 
 
 # ---- the user's side ---------------------------------------------------------------------
-async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Every free-text message: a reply to a relayed answer goes to its case; the message after
-    "Fråga en handläggare" (when the button had no question) is offered; the rest are
-    questions for the engine."""
+async def route_to_case(update: Update, context: Context) -> bool:
+    """A free-text message that belongs to the handoff (True: handled here): a reply to a
+    relayed answer goes to its case; the message after "Fråga en handläggare" (when the button
+    had no question) is offered. Anything else is a question for the engine (False)."""
     svc = services(context)
     message = update.message
-    if svc.settings.handoff_chat is not None and message is not None:
-        chat_id = message.chat.id
-        replied = message.reply_to_message
-        if replied is not None and replied.from_user is not None \
-                and replied.from_user.id == context.bot.id:
-            case = await svc.best_effort(svc.store.case_for_message(chat_id, replied.message_id))
-            if case is not None:
-                await _user_reply(update, context, case)
-                return
-        text = addressed_text(update, context)
-        if text and text.strip() and svc.handoff.take_expected(chat_id, svc.clock()):
-            await _offer(update, context, f"u{message.message_id}", text)
-            return
-    await handlers.question(update, context)
+    if svc.settings.handoff_chat is None or message is None:
+        return False
+    chat_id = message.chat.id
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None \
+            and replied.from_user.id == context.bot.id:
+        case = await svc.best_effort(svc.store.case_for_message(chat_id, replied.message_id))
+        if case is not None:
+            await _user_reply(update, context, case)
+            return True
+    text = addressed_text(update, context)
+    if text and text.strip() and svc.handoff.take_expected(chat_id, svc.clock()):
+        await _offer(update, context, f"u{message.message_id}", text)
+        return True
+    return False
 
 
-async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def button(update: Update, context: Context) -> None:
     """ho:ask:<lang> under an answer, ho:yes:<key> / ho:no:<key> under the offer."""
     query = update.callback_query
     chat = update.effective_chat
@@ -101,14 +101,14 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         question = svc.handoff.question_for(chat.id, message.message_id) if message else None
         if question is None or message is None:        # under /hjalp, or from before a restart
             svc.handoff.expect_question(chat.id, svc.clock())
-            await handlers.send_html(update, escape(msg.tr("HANDOFF_WRITE", lang)))
+            await send_html(update, escape(msg.tr("HANDOFF_WRITE", lang)))
             return
         await _offer(update, context, f"m{message.message_id}", question)
         return
     await _confirmed(update, context, parts[2], parts[1] == "yes", lang)
 
 
-async def _offer(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str,
+async def _offer(update: Update, context: Context, key: str,
                  question: str) -> None:
     """Show exactly what would be shared, with Yes/No; nothing is stored before Yes."""
     svc = services(context)
@@ -119,14 +119,14 @@ async def _offer(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str,
     if not ok:
         return
     if case is not None:                          # this question is a case already
-        await handlers.send_html(update, escape(msg.tr("HANDOFF_ALREADY", lang).format(case=case.id)))
+        await send_html(update, escape(msg.tr("HANDOFF_ALREADY", lang).format(case=case.id)))
         return
     clean = scrub(question)[:MAX_CASE_CHARS]
     svc.handoff.hold(chat.id, key, clean, lang)
     markup = InlineKeyboardMarkup([[
         InlineKeyboardButton(msg.tr("HANDOFF_YES", lang), callback_data=f"{CALLBACK_HANDOFF}:yes:{key}"),
         InlineKeyboardButton(msg.tr("HANDOFF_NO", lang), callback_data=f"{CALLBACK_HANDOFF}:no:{key}")]])
-    await handlers.send_html(update, escape(msg.tr("HANDOFF_CONFIRM", lang).format(question=clean)),
+    await send_html(update, escape(msg.tr("HANDOFF_CONFIRM", lang).format(question=clean)),
                              markup)
 
 
@@ -136,13 +136,13 @@ async def _stored(update: Update, svc: Services, operation, lang: str):  # noqa:
         result = await operation
     except StorageError as exc:
         svc.alarm.failed(exc)
-        await handlers.send_html(update, escape(msg.tr("STORE_BROKEN", lang)))
+        await send_html(update, escape(msg.tr("STORE_BROKEN", lang)))
         return False, None
     svc.alarm.ok()
     return True, result
 
 
-async def _confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, yes: bool,
+async def _confirmed(update: Update, context: Context, key: str, yes: bool,
                      lang: str) -> None:
     svc = services(context)
     chat = update.effective_chat
@@ -156,11 +156,11 @@ async def _confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE, key: st
     new = False
     if case is None:
         if held is None:               # cancelled already, or an offer from before a restart
-            await _edit_or_send(update, msg.tr("STALE_BUTTON", lang))
+            await edit_or_send(update, msg.tr("STALE_BUTTON", lang))
             return
         if not yes:
             svc.handoff.release(chat.id, key)
-            await _edit_or_send(update, msg.tr("HANDOFF_CANCELLED", lang))
+            await edit_or_send(update, msg.tr("HANDOFF_CANCELLED", lang))
             return
         question, asked_lang = held
         ok, made = await _stored(update, svc, svc.store.open_case(
@@ -177,15 +177,15 @@ async def _confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE, key: st
     if first is None and not await _post_case(context, svc, case, staff):
         if new:                          # nothing kept; the offer stays, to press again
             await svc.best_effort(svc.store.drop_case(case.id))
-        await handlers.send_html(update, escape(msg.tr("HANDOFF_FAILED", lang)))
+        await send_html(update, escape(msg.tr("HANDOFF_FAILED", lang)))
         return
     svc.handoff.release(chat.id, key)
     sent_now = first is None
-    await _edit_or_send(update, msg.tr("HANDOFF_SENT" if sent_now else "HANDOFF_ALREADY",
+    await edit_or_send(update, msg.tr("HANDOFF_SENT" if sent_now else "HANDOFF_ALREADY",
                                        lang).format(case=case.id))
 
 
-async def _post_case(context: ContextTypes.DEFAULT_TYPE, svc: Services, case: Case,
+async def _post_case(context: Context, svc: Services, case: Case,
                      staff: int) -> bool:
     """Post the case in the staff group and record the post (the route for staff replies)."""
     post = msg.STAFF_CASE.format(case=case.id, when=_local(svc, case.asked_at),
@@ -203,7 +203,7 @@ async def _post_case(context: ContextTypes.DEFAULT_TYPE, svc: Services, case: Ca
     return True
 
 
-async def _user_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, case: Case) -> None:
+async def _user_reply(update: Update, context: Context, case: Case) -> None:
     """The user replied to a relayed answer: post it (scrubbed) under the case's post."""
     svc = services(context)
     message = update.message
@@ -211,7 +211,7 @@ async def _user_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, case: 
     assert message is not None and staff is not None
     lang = await chat_language(update, context)
     if case.state == "closed":
-        await handlers.send_html(update, escape(msg.tr("HANDOFF_CASE_CLOSED", lang).format(case=case.id)))
+        await send_html(update, escape(msg.tr("HANDOFF_CASE_CLOSED", lang).format(case=case.id)))
         return
     text = scrub(addressed_text(update, context) or "")[:MAX_CASE_CHARS]
     if not text:
@@ -226,15 +226,15 @@ async def _user_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, case: 
             "posting a follow-up", attempts=REPLY_ATTEMPTS)
     except TelegramError as exc:
         log.warning("could not post a follow-up on case %s: %s", case.id, exc)
-        await handlers.send_html(update, escape(msg.tr("HANDOFF_FAILED", lang)))
+        await send_html(update, escape(msg.tr("HANDOFF_FAILED", lang)))
         return
     await svc.best_effort(svc.store.link_case_message(staff, sent.message_id, case.id))
     await svc.best_effort(svc.store.add_case_answer(case.id, "user", text, now))
-    await handlers.send_html(update, escape(msg.tr("HANDOFF_FOLLOWUP_SENT", lang).format(case=case.id)))
+    await send_html(update, escape(msg.tr("HANDOFF_FOLLOWUP_SENT", lang).format(case=case.id)))
 
 
 # ---- the staff group's side --------------------------------------------------------------
-async def staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def staff_reply(update: Update, context: Context) -> None:
     """A reply in the staff group: to a case's post it is relayed to the user (or /stang
     closes the case); a reply to anything else relays nothing."""
     svc = services(context)
@@ -264,7 +264,7 @@ async def staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await _relay(context, svc, message, case, text)
 
 
-async def _relay(context: ContextTypes.DEFAULT_TYPE, svc: Services, message: Message,
+async def _relay(context: Context, svc: Services, message: Message,
                  case: Case, text: str) -> None:
     """Send a staff answer to the user, split at Telegram's limit, each part routed back."""
     lang = case.language
@@ -301,7 +301,7 @@ async def _staff_stored(svc: Services, operation):  # noqa: ANN001, ANN202
     return True, result
 
 
-async def _to_staff(context: ContextTypes.DEFAULT_TYPE, message: Message, text: str) -> None:
+async def _to_staff(context: Context, message: Message, text: str) -> None:
     """A short note in the staff group, as a reply to the staff member's message."""
     try:
         await with_retries(lambda: context.bot.send_message(
@@ -312,13 +312,9 @@ async def _to_staff(context: ContextTypes.DEFAULT_TYPE, message: Message, text: 
         log.warning("could not write to the staff group: %s", exc)
 
 
-async def close_usage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/stang outside a reply: in the staff group, say how it is used; elsewhere it is an
-    unknown command like any other."""
-    svc = services(context)
-    message = update.message
-    if message is not None and message.chat.id == svc.settings.handoff_chat:
-        await _to_staff(context, message, msg.STAFF_CLOSE_USAGE)
-        return
-    await handlers.topic(update, context)
+async def close_usage(update: Update, context: Context) -> None:
+    """/stang in the staff group outside a reply: say how it is used. (Registered for the staff
+    group only: elsewhere /stang is an unknown command like any other.)"""
+    if update.message is not None:
+        await _to_staff(context, update.message, msg.STAFF_CLOSE_USAGE)
 

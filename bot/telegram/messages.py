@@ -1,5 +1,10 @@
-"""What the Telegram bot says around the engine's answers: Swedish ("du"-form) constants, and
-their English versions in EN, chosen with `tr(NAME, lang)`."""
+"""What the Telegram layer says itself, around the engine's answers: the command menu and
+descriptions, buttons, confirmations, /mina_uppgifter, the broadcast frame, admin and
+staff-group notes. Swedish ("du"-form) constants, and their English versions in EN, chosen
+with `tr(NAME, lang)`.
+
+The answers themselves and the reminders are worded by the engine, in bot/answers/texts.py;
+the terminal's few words are in bot/cli.py."""
 from __future__ import annotations
 
 BOT_COMMANDS: tuple[tuple[str, str], ...] = (
@@ -85,6 +90,7 @@ STORE_BUSY = ("Jag kunde inte spara det just nu eftersom databasen är upptagen.
 STORE_BROKEN = ("Jag kan tyvärr inte spara något just nu på grund av ett tekniskt fel. "
                 "Jag svarar fortfarande på frågor – försök igen senare.")
 
+CALENDAR_FILE = "sista-ansokningsdag-{day}.ics"
 CALENDAR_CAPTION = ("Sista ansökningsdag för {call} som kalenderfil. Öppna filen för att lägga "
                     "in den i Outlook eller Google Kalender.")
 
@@ -248,6 +254,7 @@ EN: dict[str, str] = {
                    "Please try again in a moment – nothing has changed."),
     "STORE_BROKEN": ("Sorry, I cannot save anything right now because of a technical fault. "
                      "I still answer questions – please try again later."),
+    "CALENDAR_FILE": "application-deadline-{day}.ics",
     "CALENDAR_CAPTION": ("The application deadline for {call} as a calendar file. Open it to add "
                          "it to Outlook or Google Calendar."),
     "START_PRIVACY": ("About your data: I keep only what is needed. If you type /subscribe, I "

@@ -1,36 +1,28 @@
-"""Everything a handler needs, in one object kept in ``application.bot_data``."""
+"""Everything a handler needs: ``context.bot_data`` is a typed BotState (never a dict of string
+keys) holding the Services every handler shares."""
 from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections import OrderedDict, deque
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
-from telegram.constants import ParseMode
-from telegram.ext import ContextTypes
+from telegram.ext import CallbackContext, ExtBot
 
 from bot.answers.engine import Answer
-from bot.answers.language import detect_language
-from bot.answers.normalize import clip, tokens
-from bot.brain import Brain
 from bot.clock import Clock, local_day
 from bot.config import Settings
+from bot.live_engine import LiveEngine
 from bot.privacy import RETENTION
-from bot.reminders.delivery import Sender
-from bot.reminders.ratelimit import BULK_SEND
 from bot.storage import StorageError, Store
-from bot.telegram import messages as msg
 from bot.telegram.flood import FloodGuard
-from bot.telegram.formatting import escape
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-KEY = "services"
 
 
 class StorageAlarm:
@@ -229,10 +221,37 @@ class HandoffState:
         self._awaiting.pop(chat_id, None)
 
 
+class BroadcastDrafts:
+    """/broadcast texts waiting for the admin's confirm button, by a nonce in the button, and
+    what became of each decided one, so a second press says it was already sent or cancelled.
+    Memory only: after a restart the button is stale."""
+
+    def __init__(self) -> None:
+        self._waiting: dict[str, str] = {}
+        self._decided: dict[str, bool] = {}
+
+    def hold(self, text: str) -> str:
+        """Keep ``text`` until its confirm button is pressed; returns the button's nonce."""
+        nonce = secrets.token_hex(4)
+        self._waiting[nonce] = text
+        return nonce
+
+    def decide(self, nonce: str, send: bool) -> str | None:
+        """The text behind ``nonce`` (None when it was decided already or is unknown), once."""
+        text = self._waiting.pop(nonce, None)
+        if text is not None:
+            self._decided[nonce] = send
+        return text
+
+    def decision(self, nonce: str) -> bool | None:
+        """True when the broadcast was sent, False when cancelled, None when never seen."""
+        return self._decided.get(nonce)
+
+
 @dataclass
 class Services:
-    brain: Brain
-    store: Store          # opened by the caller, or in post_init
+    live: LiveEngine
+    store: Store          # open: given to build_application, or opened by its post_init
     clock: Clock
     settings: Settings
     flood: FloodGuard = field(default_factory=FloodGuard)
@@ -242,6 +261,7 @@ class Services:
     languages: ChatLanguages = field(default_factory=ChatLanguages)
     recent: RecentAnswers = field(default_factory=RecentAnswers)
     handoff: HandoffState = field(default_factory=HandoffState)
+    broadcasts: BroadcastDrafts = field(default_factory=BroadcastDrafts)
     # One delivery pass at a time in this process (the scheduled job or an admin broadcast).
     delivery_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -264,40 +284,39 @@ class Services:
             log.debug("pruning old question texts failed: %s", exc)
 
 
-BROADCAST_MARK = "\x1e"     # starts a stored broadcast: framed per recipient when sent
+class BotState:
+    """What ``context.bot_data`` is: build_application passes ``ContextTypes(bot_data=BotState)``,
+    so python-telegram-bot makes this object (with no arguments) where it would make a dict.
+    It holds the Services, from post_init on (they need the open store), and what the running
+    Application keeps about itself."""
+
+    def __init__(self) -> None:
+        self._services: Services | None = None
+        self.owns_store = False         # post_init opened the store; post_shutdown closes it
+        self.stop = asyncio.Event()     # SIGTERM/SIGINT: finish what is in flight, then stop
+        self.webhook = False            # updates come by webhook: no getUpdates to watch
+        self.last_poll = float("-inf")  # time.monotonic() of the last successful getUpdates
+        self.last_prune: float | None = None    # time.monotonic() of the last prune
+
+    def open(self, services: Services, owns_store: bool) -> None:
+        self._services = services
+        self.owns_store = owns_store
+
+    @property
+    def is_open(self) -> bool:
+        return self._services is not None
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("no Services yet: build_application's post_init makes them "
+                               "once the store is open, before any update is handled")
+        return self._services
 
 
-def sender(bot: Bot, store: Store | None = None) -> Sender:
-    """How deliveries send one already-formatted text to one chat: every reminder and
-    broadcast carries a button to stop them, in the recipient's language. A broadcast (stored
-    with BROADCAST_MARK) is framed with who sent it and how to stop, in the subscriber's stored
-    language; reminders are already written in it."""
-    stop = {lang: InlineKeyboardMarkup([[InlineKeyboardButton(
-        msg.tr("STOP_REMINDERS", lang), callback_data=f"do:unsub:{lang}")]]) for lang in ("sv", "en")}
-
-    # Marked BULK for the bot's rate limiter, so that replies to people asking questions take
-    # the shared 29/s window ahead of reminder and broadcast sends.
-    # Only an ExtBot with a rate limiter takes rate_limit_args; a bare Bot (send-reminders)
-    # paces itself.
-    bulk: dict[str, Any] = {"rate_limit_args": BULK_SEND} if getattr(bot, "rate_limiter", None) else {}
-
-    async def send(chat_id: int, text: str) -> None:
-        if text.startswith(BROADCAST_MARK):
-            subscriber = await store.get_subscriber(chat_id) if store is not None else None
-            lang = subscriber.language if subscriber is not None else "sv"
-            text = escape(msg.tr("BROADCAST_FRAME", lang)).replace(
-                "{text}", text.removeprefix(BROADCAST_MARK))
-        else:
-            lang = written_in(text)
-        await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
-                               link_preview_options=NO_PREVIEW, reply_markup=stop[lang], **bulk)
-    return send
+# The context every handler and job gets: its bot_data is the BotState.
+Context = CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotState]
 
 
-def written_in(text: str) -> str:
-    """"en" for a text written in English, else "sv" (the same test the engine uses)."""
-    return detect_language(tokens(clip(text)))
-
-
-def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    return context.application.bot_data[KEY]
+def services(context: Context) -> Services:
+    return context.bot_data.services

@@ -5,10 +5,9 @@ Two costs of python-telegram-bot's own ``HTTPXRequest`` showed up in bench/conve
 
 * It posts every call as an URL-encoded form. Every byte of a Swedish answer that is not
   ASCII-safe (å, ä, ö, spaces, HTML tags) is then percent-encoded one at a time in pure
-  Python, and httpx parses the same URL string again for every call. The Bot API accepts
-  ``application/json`` just as well, so ordinary calls are one ``json.dumps`` of the
-  parameters; calls that upload a file (the /kalender .ics) still go out as multipart,
-  exactly as python-telegram-bot sends them.
+  Python. The Bot API accepts ``application/json`` just as well, so ordinary calls are one
+  ``json.dumps`` of the parameters; calls that upload a file (the /kalender .ics) still go
+  out as multipart, exactly as python-telegram-bot sends them.
 * httpcore's connection pool re-checks every idle connection, with a socket poll and a
   ``getpeername`` each, for every request it assigns (encode/httpcore#924, #1035; not fixed
   in 1.0.9), so each request costs more the more connections are open. Here each request in
@@ -36,7 +35,6 @@ from telegram.request import BaseRequest, RequestData
 log = logging.getLogger(__name__)
 _JSON_HEADERS = {"User-Agent": BaseRequest.USER_AGENT, "Content-Type": "application/json"}
 _FORM_HEADERS = {"User-Agent": BaseRequest.USER_AGENT}
-_MAX_CACHED_URLS = 256        # one per Bot API method in use; bounded all the same
 # A timeout argument that was not given is BaseRequest.DEFAULT_NONE (a DefaultValue instance).
 _NOT_GIVEN = type(BaseRequest.DEFAULT_NONE)
 _POOL_TIMEOUT = ("Pool timeout: every connection is busy, so the request was not sent to "
@@ -48,7 +46,7 @@ class JsonRequest(BaseRequest):
     bodies over at most ``connection_pool_size`` connections, one per request in flight."""
 
     __slots__ = ("_clients", "_closed", "_idle", "_media_write_timeout", "_size",
-                 "_ssl", "_transport", "_urls", "_waiters", "timeouts")
+                 "_ssl", "_transport", "_waiters", "timeouts")
 
     def __init__(self, connection_pool_size: int = 8, read_timeout: float | None = 5.0,
                  write_timeout: float | None = 5.0, connect_timeout: float | None = 5.0,
@@ -67,7 +65,6 @@ class JsonRequest(BaseRequest):
         self._idle: list[httpx.AsyncClient] = []      # a stack: the most recently used on top
         self._waiters: deque[asyncio.Future[httpx.AsyncClient]] = deque()
         self._closed = True
-        self._urls: dict[str, httpx.URL] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -139,14 +136,6 @@ class JsonRequest(BaseRequest):
                 return
         self._idle.append(client)
 
-    def _url(self, url: str) -> httpx.URL:
-        parsed = self._urls.get(url)
-        if parsed is None:
-            if len(self._urls) >= _MAX_CACHED_URLS:
-                self._urls.clear()
-            parsed = self._urls[url] = httpx.URL(url)
-        return parsed
-
     def _timeout(self, read: object, write: object, connect: object,
                  uploads: bool) -> httpx.Timeout:
         """The per-call timeouts; one that was not given keeps the default."""
@@ -175,12 +164,12 @@ class JsonRequest(BaseRequest):
             if uploads:
                 assert request_data is not None
                 res = await client.request(
-                    method, self._url(url), headers=_FORM_HEADERS, timeout=timeout,
+                    method, url, headers=_FORM_HEADERS, timeout=timeout,
                     files=request_data.multipart_data, data=request_data.json_parameters)
             else:
                 body = json.dumps(request_data.parameters if request_data else {},
                                   ensure_ascii=False).encode()
-                res = await client.request(method, self._url(url), headers=_JSON_HEADERS,
+                res = await client.request(method, url, headers=_JSON_HEADERS,
                                            timeout=timeout, content=body)
         except httpx.TimeoutException as err:
             raise TimedOut from err

@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 
 from bot.telegram import messages as msg
-from bot.brain import Brain
+from bot.live_engine import LiveEngine, ReloadResult
 from bot.cli import main
 from bot.clock import STOCKHOLM, local_day, system_clock
 from standin.botrunner import running_bot, start_bot_process
 from standin import StandIn
+from tests.support import delivered_keys
 
 NEXT_CALL_NOW = datetime(2026, 12, 1, 12, 0, tzinfo=STOCKHOLM)
 NEW_DEADLINE = date(2027, 3, 15)
@@ -87,7 +88,7 @@ async def test_bot_answers_from_replaced_knowledge_after_reload(knowledge_copy: 
         assert "stängde den 15 mars 2020" in await _ask(api, 1, "/deadline")
         assert "Ja! Turkiet" in await _ask(api, 2, "Kan vi samarbeta med Turkiet?")
         _new_call(knowledge_copy)
-        assert bot.services.brain.reload(bot.clock()) == []
+        assert bot.services.live.reload(bot.clock()) == ReloadResult()
         days = (NEW_DEADLINE - NEXT_CALL_NOW.date()).days
         deadline = await _ask(api, 1, "/deadline")
         assert "15 mars 2027" in deadline and f"Det är {days} dagar kvar" in deadline
@@ -146,14 +147,14 @@ async def test_command_menu_follows_the_country_list(knowledge_copy: Path) -> No
 def test_reload_with_an_impossible_date_keeps_the_old_knowledge(knowledge_copy: Path) -> None:
     """2027-02-29 does not exist (a leap-year call copied to the next year): YAML itself
     refuses it. The reload must report it and keep serving, not raise."""
-    brain = Brain.load(knowledge_copy)
-    old = brain.engine
+    live = LiveEngine.load(knowledge_copy)
+    old = live.engine
     call = knowledge_copy / "call.yaml"
     _replace(call, "deadline: 2020-03-15", "deadline: 2027-02-29")
-    problems = brain.reload(NEXT_CALL_NOW)
-    assert brain.engine is old
-    assert problems and all(not p.startswith("warning:") for p in problems)
-    assert any(str(knowledge_copy) in p and "out of range" in p for p in problems), problems
+    result = live.reload(NEXT_CALL_NOW)
+    assert live.engine is old
+    assert result.errors
+    assert any(str(knowledge_copy) in p and "out of range" in p for p in result.errors), result
 
 
 # -- reload without restart: SIGHUP to the running process ---------------------------------
@@ -230,7 +231,7 @@ async def test_reminders_follow_a_new_deadline_without_repeats_or_lost_subscribe
                 (await api.wait_messages(chat, 2))[1].plain_text
         bot.clock.now = at(2020, 3, 8, 10, 0)
         _set_deadline(knowledge_copy, date(2020, 3, 29))      # the call is extended
-        assert bot.services.brain.reload(bot.clock()) == []
+        assert bot.services.live.reload(bot.clock()) == ReloadResult()
         assert await bot.store.count_active() == len(chats)
         assert "29 mars 2020" in await _ask(api, 7006, "/prenumerera")   # a newcomer
         everyone = [*chats, 7006]
@@ -262,10 +263,10 @@ async def test_reminders_follow_a_new_deadline_without_repeats_or_lost_subscribe
         await quiet(at(2020, 3, 30, 9, 0, 1))
         assert await bot.store.count_active() == len(everyone)
         for chat in chats:
-            assert await bot.store.delivered_keys(chat) == [
+            assert await delivered_keys(bot.store, chat) == [
                 "reminder:2020-03-15:d7", "reminder:2020-03-29:d0", "reminder:2020-03-29:d1",
                 "reminder:2020-03-29:d14"]
-        assert await bot.store.delivered_keys(7006) == [
+        assert await delivered_keys(bot.store, 7006) == [
             "reminder:2020-03-29:d0", "reminder:2020-03-29:d1", "reminder:2020-03-29:d14"]
 
 

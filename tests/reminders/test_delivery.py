@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from telegram.error import (BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError,
@@ -13,10 +14,11 @@ from telegram.error import (BadRequest, ChatMigrated, Forbidden, InvalidToken, N
 
 from bot.clock import STOCKHOLM, parse_now
 from bot.reminders.delivery import (IN_FLIGHT, DeliveryReport, RetryPolicy, deliver, delivery_pass,
-                                   resume_broadcasts, send_due_reminders, start_broadcast)
+                                   resume_broadcasts, send_due_reminders)
 from bot.reminders.ratelimit import SlidingWindowLimiter
 from bot.reminders.schedule import ReminderConfig
 from bot.storage import Store
+from tests.support import delivered_keys, delivery, delivery_status
 
 CALL = ReminderConfig(date(2020, 3, 15), STOCKHOLM, (30, 14, 7, 3, 1, 0), time(9, 0),
                       "https://icld.se/", "Kommunalt partnerskap", "Municipal Partnership")
@@ -89,7 +91,7 @@ async def test_each_reminder_exactly_once_over_many_passes(store: Store, send: F
         now += timedelta(hours=5)
     assert send.per_chat() == {chat: 6 for chat in range(1, 7)}
     for chat in range(1, 7):
-        keys = await store.delivered_keys(chat)
+        keys = await delivered_keys(store, chat)
         assert sorted(keys) == sorted(f"reminder:2020-03-15:d{n}" for n in (30, 14, 7, 3, 1, 0))
     texts_en = [text for chat, text in send.calls if chat == 6]
     assert texts_en[0].startswith("⏰ ") and " days left " in texts_en[0]
@@ -145,7 +147,7 @@ async def test_downtime_sends_only_the_latest_with_true_days_left(store: Store,
     report = await delivery_pass(store, send, CALL, parse_now("2020-03-12T15:00"))  # d7, d3 missed
     assert report.reminder_key == "reminder:2020-03-15:d3"
     assert len(send.calls) == 1 and send.calls[0][1].startswith("⏰ 3 dagar kvar")
-    assert await store.delivered_keys(1) == ["reminder:2020-03-15:d3"]
+    assert await delivered_keys(store, 1) == ["reminder:2020-03-15:d3"]
 
     await subscribe(store, [2])
     reminder, _ = await send_due_reminders(store, send, CALL, parse_now("2020-03-10T09:00"))
@@ -204,6 +206,14 @@ async def test_crash_with_many_in_flight_repeats_only_those_in_flight(
     assert await store.count_deliveries("reminder:2020-03-15:d7") == {"sent": len(chats)}
 
 
+async def start_broadcast(store: Store, send: FakeSend, text: str, now: datetime,
+                          **kw: Any) -> tuple[int, DeliveryReport]:
+    """What /broadcast does once confirmed (bot/telegram/admin.py): record the text, then
+    deliver every unfinished broadcast, this one included."""
+    broadcast_id = await store.create_broadcast(text, now)
+    return broadcast_id, await resume_broadcasts(store, send, now, **kw)
+
+
 async def test_crash_mid_broadcast_then_resume(store: Store, send: FakeSend) -> None:
     await subscribe(store, range(1, 11))
     send.crash_on = 6
@@ -247,7 +257,7 @@ async def test_forbidden_and_chat_not_found_deactivate(store: Store, send: FakeS
     assert not (await store.get_subscriber(2)).active
     assert not (await store.get_subscriber(3)).active
     assert (await store.get_subscriber(4)).active
-    assert await store.delivery_status(2, "reminder:2020-03-15:d7") == "blocked"
+    assert await delivery_status(store, 2, "reminder:2020-03-15:d7") == "blocked"
     again = await delivery_pass(store, send, CALL, D7 + timedelta(hours=1))
     assert again.reminder == DeliveryReport(sent=1)     # only the failed one is retried
     assert send.per_chat() == {1: 1, 4: 1}
@@ -270,7 +280,7 @@ async def test_retry_after_beyond_budget_stops_the_pass(store: Store, send: Fake
                                  policy=RetryPolicy(max_retry_wait=600))
     assert report.reminder == DeliveryReport(sent=1, failed=1)
     assert sleep.durations == []
-    assert await store.delivery_status(3, "reminder:2020-03-15:d7") is None
+    assert await delivery_status(store, 3, "reminder:2020-03-15:d7") is None
     later = await delivery_pass(store, send, CALL, D7 + timedelta(hours=1), sleep=sleep)
     assert later.reminder == DeliveryReport(sent=2)
 
@@ -286,10 +296,10 @@ async def test_network_errors_back_off_then_fail_then_retry_next_pass(
     assert report.reminder == DeliveryReport(sent=2, failed=1)
     assert sleep.durations == [0.5, 1.0, 2.0, 4.0]
     key = "reminder:2020-03-15:d7"
-    assert await store.delivery_status(2, key) == "failed"
+    assert await delivery_status(store, 2, key) == "failed"
     again = await delivery_pass(store, send, CALL, D7 + timedelta(hours=1), sleep=sleep)
     assert again.reminder == DeliveryReport(sent=1)
-    assert (await store.get_delivery(2, key)).attempts == 2
+    assert (await delivery(store, 2, key)).attempts == 2
     assert send.per_chat() == {1: 1, 2: 1, 3: 1}
 
 
@@ -356,8 +366,8 @@ async def test_invalid_token_aborts(store: Store, send: FakeSend) -> None:
     send.fail(1, InvalidToken())
     with pytest.raises(InvalidToken):
         await delivery_pass(store, send, CALL, D7, in_flight=1)
-    assert await store.delivery_status(1, "reminder:2020-03-15:d7") == "failed"
-    assert await store.delivery_status(2, "reminder:2020-03-15:d7") is None
+    assert await delivery_status(store, 1, "reminder:2020-03-15:d7") == "failed"
+    assert await delivery_status(store, 2, "reminder:2020-03-15:d7") is None
 
 
 async def test_stale_broadcast_with_permanent_failures_is_closed(store: Store, send: FakeSend,

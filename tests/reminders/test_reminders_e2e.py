@@ -27,6 +27,7 @@ from bot.storage import Store
 from standin.botrunner import PassCounter, running_bot, start_bot_process
 from standin.botrunner import seed as seed_at
 from standin import Sent, StandIn
+from tests.support import delivered_keys, delivery, delivery_status
 
 pytestmark = pytest.mark.filterwarnings(  # PTB warns about retry_after when building RetryAfter
     "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning")
@@ -89,7 +90,7 @@ def db_sent_times(db: Path, key: str, chats: Iterable[int]) -> list[datetime]:
     async def go() -> list[datetime]:
         store = await Store.open(db)
         try:
-            rows = [await store.get_delivery(chat, key) for chat in chats]
+            rows = [await delivery(store, chat, key) for chat in chats]
             return [row.updated_at for row in rows if row is not None]
         finally:
             await store.close()
@@ -173,7 +174,7 @@ async def test_subscribe_reminder_at_due_time_then_unsubscribe(tmp_path: Path) -
         bot.clock.now = parse_now("2020-03-15T09:00")      # d0 neither
         await passes.wait(api)
         assert len(reminders_to(api, 1001)) == 1
-        assert await bot.store.delivered_keys(1001) == [D7_KEY]
+        assert await delivered_keys(bot.store, 1001) == [D7_KEY]
 
 
 async def test_joined_after_a_reminder_time_gets_only_the_next(tmp_path: Path) -> None:
@@ -195,7 +196,7 @@ async def test_joined_after_a_reminder_time_gets_only_the_next(tmp_path: Path) -
         assert reminder_line(3) in reminders_to(api, 2002)[0].plain_text
         await passes.wait(api)
         assert len(reminders_to(api, 2001)) == 2 and len(reminders_to(api, 2002)) == 1
-        assert await bot.store.delivered_keys(2002) == [D3_KEY]
+        assert await delivered_keys(bot.store, 2002) == [D3_KEY]
 
 
 async def test_nothing_after_the_deadline_and_subscribing_says_closed(tmp_path: Path) -> None:
@@ -259,7 +260,7 @@ async def test_reminders_at_nine_local_across_daylight_saving(
             assert reminder_line(days, deadline_sv) in reminders_to(api, 4001)[-1].plain_text
             assert to_local(parse_now(due)).strftime("%H:%M") == "09:00"
             await passes.wait(api)
-            row = await bot.store.get_delivery(4001, f"reminder:{deadline}:d{days}")
+            row = await delivery(bot.store, 4001, f"reminder:{deadline}:d{days}")
             assert row is not None and row.status == "sent"
             assert to_local(row.updated_at).strftime("%H:%M:%S") == "09:00:00"
 
@@ -276,7 +277,7 @@ async def test_blocked_subscriber_is_deactivated_and_not_retried(tmp_path: Path)
         assert [c.status for c in tries] == [403]           # not retried
         subscriber = await bot.store.get_subscriber(5001)
         assert subscriber is not None and not subscriber.active
-        assert await bot.store.delivery_status(5001, D7_KEY) == "blocked"
+        assert await delivery_status(bot.store, 5001, D7_KEY) == "blocked"
 
         bot.clock.now = parse_now("2020-03-12T09:00")       # the next reminder skips 5001
         await api.wait_messages(5002, 2)
@@ -301,7 +302,7 @@ async def test_429_retry_after_is_honoured_then_delivered(tmp_path: Path,
         assert [c.status for c in tries] == [429, 200]
         assert tries[1].ts - tries[0].ts >= 0.95            # waited retry_after = 1 s
         assert len(api.messages_to(5101)) == 1
-        assert await bot.store.delivery_status(5101, D7_KEY) == "sent"
+        assert await delivery_status(bot.store, 5101, D7_KEY) == "sent"
 
 
 async def test_a_429_mid_pass_pauses_every_sender(tmp_path: Path) -> None:
@@ -347,7 +348,7 @@ async def test_dropped_connection_is_retried_and_delivered_once(tmp_path: Path) 
         await passes.wait(api)
         assert [c.status for c in api.calls if c.method == "sendMessage"] == [0, 200]
         assert len(api.messages_to(5301)) == 1
-        assert await bot.store.delivery_status(5301, D7_KEY) == "sent"
+        assert await delivery_status(bot.store, 5301, D7_KEY) == "sent"
 
 
 async def test_lost_answer_and_timeout_are_retried_at_most_one_duplicate(tmp_path: Path) -> None:
@@ -359,14 +360,14 @@ async def test_lost_answer_and_timeout_are_retried_at_most_one_duplicate(tmp_pat
         await api.wait_messages(5401, 1)
         await passes.wait(api)
         assert 1 <= len(api.messages_to(5401)) <= 2
-        assert await bot.store.delivery_status(5401, D7_KEY) == "sent"
+        assert await delivery_status(bot.store, 5401, D7_KEY) == "sent"
 
         # 2) Telegram answers after the bot's read timeout (shortened here to 0.3 s).
         bot.app.bot.request.timeouts = httpx.Timeout(0.3)  # type: ignore[attr-defined]
         api.set_delay(1.0, methods=["sendMessage"])
         await seed(bot.store, [5402])
         for _ in range(500):                                 # claimed: the send follows
-            if await bot.store.delivery_status(5402, D7_KEY) == "pending":
+            if await delivery_status(bot.store, 5402, D7_KEY) == "pending":
                 break
             await asyncio.sleep(0.01)
         await asyncio.sleep(0.15)                            # the first try is in flight
@@ -376,7 +377,7 @@ async def test_lost_answer_and_timeout_are_retried_at_most_one_duplicate(tmp_pat
                                         and c.chat_id == 5402]) >= 2)
         await passes.wait(api)
         assert 1 <= len(api.messages_to(5402)) <= 2        # the timed-out one may also land
-        assert await bot.store.delivery_status(5402, D7_KEY) == "sent"
+        assert await delivery_status(bot.store, 5402, D7_KEY) == "sent"
 
 
 # ----------------------------------------------------------------------------- processes

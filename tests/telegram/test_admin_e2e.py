@@ -233,6 +233,13 @@ async def test_reload_valid_and_invalid_knowledge(tmp_path: Path, knowledge_copy
         assert ok.startswith("Kunskapsbasen är omladdad (sista ansökningsdag 5 april 2020).")
         assert "5 april 2020" in await say(700, "/deadline")
 
+        # Valid but out of date: reloaded, with the warning on a line of its own.
+        call.write_text(original.replace("deadline: 2020-03-15", "deadline: 2020-01-20"),
+                        encoding="utf-8")
+        stale = await say(ADMIN, "/reload")
+        assert stale.startswith("Kunskapsbasen är omladdad (sista ansökningsdag 20 januari 2020).")
+        assert "\nwarning: " in stale and "call.yaml: the deadline 2020-01-20 has passed" in stale
+
 
 async def test_reload_with_an_impossible_date_names_file_and_line(
         tmp_path: Path, knowledge_copy: Path) -> None:

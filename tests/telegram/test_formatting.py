@@ -13,7 +13,7 @@ from bot.telegram.formatting import (
     is_blank,
     link,
     nonempty,
-    render_plain,
+    plain_to_html,
     split_message,
     truncate_input,
     utf16_len,
@@ -121,11 +121,11 @@ def test_link_escapes_url_and_label_and_rejects_odd_schemes() -> None:
         link("javascript:alert(1)", "x")
 
 
-def test_render_plain_keeps_urls_as_plain_text() -> None:
-    out = render_plain("Läs mer på https://icld.se/?a=1&b=2 <idag>")
+def test_plain_to_html_keeps_urls_as_plain_text() -> None:
+    out = plain_to_html("Läs mer på https://icld.se/?a=1&b=2 <idag>")
     assert out == "Läs mer på https://icld.se/?a=1&amp;b=2 &lt;idag&gt;"
     assert "<a " not in out
-    assert render_plain("x\ud800y") == "x\ufffdy"  # lone surrogate cannot be sent as UTF-8
+    assert plain_to_html("x\ud800y") == "x\ufffdy"  # lone surrogate cannot be sent as UTF-8
 
 
 def test_utf16_len_counts_astral_characters_twice() -> None:
@@ -168,7 +168,7 @@ def test_split_does_not_send_tiny_messages_for_an_early_paragraph_break() -> Non
 
 
 def test_split_never_cuts_entities_or_grapheme_clusters() -> None:
-    text = render_plain("&<>\"" * 50)
+    text = plain_to_html("&<>\"" * 50)
     chunks = split_message(text, limit=23)
     assert all(telegram_html_errors(c) == [] for c in chunks)
     assert "".join(visible_text(c) for c in chunks) == "&<>\"" * 50
@@ -223,7 +223,7 @@ _long_text = st.builds(
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_long_text)
 def test_property_default_limit(text: str) -> None:
-    chunks = split_message(render_plain(text))
+    chunks = split_message(plain_to_html(text))
     check_chunks(text, chunks, 4096)
     assert bool(chunks) == (not is_blank(text))
 
@@ -231,7 +231,7 @@ def test_property_default_limit(text: str) -> None:
 @settings(max_examples=400, deadline=None)
 @given(st.text(max_size=400), st.integers(min_value=12, max_value=200))
 def test_property_small_limits(text: str, limit: int) -> None:
-    chunks = split_message(render_plain(text), limit=limit)
+    chunks = split_message(plain_to_html(text), limit=limit)
     check_chunks(text, chunks, limit)
 
 
@@ -243,7 +243,7 @@ def _html_trees(draw: st.DrawFn, depth: int = 0) -> tuple[str, str]:
         kind = draw(st.sampled_from(["text", "text", "bold", "link", "tag"]))
         if kind == "text":
             words = "".join(draw(st.lists(_WORDS, max_size=12)))
-            parts.append((render_plain(words), words))
+            parts.append((plain_to_html(words), words))
         elif kind == "bold":
             words = "".join(draw(st.lists(_WORDS, max_size=8)))
             parts.append((bold(words), words))

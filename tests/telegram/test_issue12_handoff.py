@@ -21,6 +21,7 @@ from bot.clock import STOCKHOLM
 from bot.telegram import messages as msg
 from standin.botrunner import RunningBot, ask, running_bot, settle
 from standin import StandIn
+from tests.support import stored_case
 
 NOW = datetime(2020, 3, 8, 10, 0, tzinfo=STOCKHOLM)
 STAFF = -1001234567890
@@ -95,7 +96,7 @@ async def test_a_question_reaches_the_staff_group_and_the_answer_comes_back(tg) 
     assert "skrev en människa, inte jag" in relayed.plain_text
     [note] = (await api.wait_messages(STAFF, 2))[1:]
     assert note.plain_text == msg.STAFF_RELAYED.format(case=1)
-    case = await bot.store.get_case(1)
+    case = await stored_case(bot.store, 1)
     assert case is not None and case.state == "answered"
 
     # A later reply on the same case is relayed too.
@@ -140,7 +141,7 @@ async def test_replies_elsewhere_relay_nothing(tg) -> None:
     await settle(api, bot)
     assert len(api.messages_to(USER)) == before
     assert not any("svar" == (m.plain_text or "") for m in api.messages_to(USER))
-    case = await bot.store.get_case(1)
+    case = await stored_case(bot.store, 1)
     assert case is not None and case.state == "open"
 
 
@@ -194,7 +195,7 @@ async def test_stang_closes_and_blocked_chat_closes_with_a_note(tg) -> None:
     api.push_message(STAFF, "/stang", chat_type="supergroup", user_id=STAFF_MEMBER,
                      reply_to_message_id=post.message_id)
     await api.wait_for(lambda: api.messages_to(STAFF)[-1].plain_text == msg.STAFF_CLOSED.format(case=1))
-    case = await bot.store.get_case(1)
+    case = await stored_case(bot.store, 1)
     assert case is not None and case.state == "closed"
     # After closing: the user's reply and a staff reply are not passed on, and both are told.
     [told] = await ask(api, USER, "En sak till", reply_to_message_id=relayed.message_id)
@@ -212,7 +213,7 @@ async def test_stang_closes_and_blocked_chat_closes_with_a_note(tg) -> None:
     api.push_message(STAFF, "Här är svaret.", chat_type="supergroup", user_id=STAFF_MEMBER,
                      reply_to_message_id=post2.message_id)
     await api.wait_for(lambda: api.messages_to(STAFF)[-1].plain_text == msg.STAFF_BLOCKED.format(case=2))
-    case = await bot.store.get_case(2)
+    case = await stored_case(bot.store, 2)
     assert case is not None and case.state == "closed" and case.note == "blocked"
 
 
@@ -242,7 +243,7 @@ async def test_my_data_shows_cases_forget_erases_them_and_closed_ones_expire(tg)
     [confirm] = await ask(api, USER, "/glom_mig")
     api.push_callback(USER, "forget:yes", message_id=confirm.message_id)
     await settle(api, bot)
-    assert await bot.store.get_case(1) is None
+    assert await stored_case(bot.store, 1) is None
     with sqlite3.connect(bot.settings.db_path) as con:
         assert con.execute("SELECT COUNT(*) FROM case_messages").fetchone()[0] == 0
     before = len(api.messages_to(USER))
@@ -256,9 +257,9 @@ async def test_my_data_shows_cases_forget_erases_them_and_closed_ones_expire(tg)
     await hand_over(api, 5005)
     await bot.store.close_case(3, NOW)
     await bot.store.prune(NOW + timedelta(days=89) - timedelta(days=90))
-    assert await bot.store.get_case(3) is not None
+    assert await stored_case(bot.store, 3) is not None
     await bot.store.prune(NOW + timedelta(days=91) - timedelta(days=90))
-    assert await bot.store.get_case(3) is None and await bot.store.get_case(2) is not None
+    assert await stored_case(bot.store, 3) is None and await stored_case(bot.store, 2) is not None
 
 
 async def test_stats_show_open_cases_and_the_median_time_to_answer(tg) -> None:
@@ -349,7 +350,7 @@ async def test_a_restart_loses_neither_the_case_nor_its_route(tmp_path: Path) ->
             [relayed] = (await api.wait_messages(USER, before + 1))[before:]
             assert "Svar efter omstart" in relayed.plain_text
             await settle(api, bot)          # the case is marked answered after the relay is sent
-            assert (await bot.store.get_case(1)).state == "answered"    # type: ignore[union-attr]
+            assert (await stored_case(bot.store, 1)).state == "answered"    # type: ignore[union-attr]
 
 
 async def test_a_case_whose_post_was_not_recorded_is_posted_again_on_the_next_press(tg) -> None:

@@ -39,7 +39,7 @@ def stored_texts(db: Path, table: str = "unanswered") -> list[str]:
 async def test_unanswered_question_is_stored_without_name_phone_or_email(tg) -> None:
     api, bot = tg
     for question in (KARIN, *OTHERS):
-        assert bot.services.brain.engine.answer_question(question, NOW).match is None
+        assert bot.services.live.engine.answer_question(question, NOW).match is None
         [reply] = await ask(api, 1001, question)
         assert "icld.se" in reply.plain_text            # the user still gets the usual answer
     await settle(api, bot)
@@ -72,9 +72,9 @@ async def test_stored_question_texts_are_deleted_after_90_days(tg) -> None:
 
 async def test_old_texts_are_pruned_by_the_running_bot_without_anyone_asking(tg) -> None:
     api, bot = tg
-    await bot.store.record_unanswered("Vad kostar en pizza i Umeå?", NOW - timedelta(days=100))
-    await bot.store.record_unanswered("När hämtas soporna i Ale?", NOW - timedelta(days=10))
-    bot.app.bot_data.pop("last_prune", None)
+    await bot.store.record_questions([], [("Vad kostar en pizza i Umeå?", NOW - timedelta(days=100))])
+    await bot.store.record_questions([], [("När hämtas soporna i Ale?", NOW - timedelta(days=10))])
+    bot.app.bot_data.last_prune = None
     await run_heartbeat(bot)
     assert stored_texts(bot.settings.db_path) == ["När hämtas soporna i Ale?"]
 

@@ -2,7 +2,7 @@
 
 Commands, free text, buttons and callbacks, group behaviour, non-text messages and inline mode,
 asserted as a user would see them: reply text, buttons, what was (not) sent. Storage, flood
-control and the process/log tests live in test_telegram_e2e_account.py and _process.py.
+control and the process/log tests live in test_telegram_e2e_subscriptions.py and _process.py.
 """
 from __future__ import annotations
 
@@ -121,7 +121,7 @@ async def test_free_text_gets_engine_answer_with_related_buttons(tg) -> None:
 async def test_did_you_mean_suggestions_become_buttons(tg) -> None:
     api, bot = tg
     question = "när hämtas soporna i Ale?"
-    expected = bot.services.brain.engine.answer_question(question, NOW)
+    expected = bot.services.live.engine.answer_question(question, NOW)
     assert expected.match is None and expected.suggestions       # the premise of this test
     [reply] = await ask(api, 1001, question)
     assert "Menade du" in reply.plain_text
@@ -133,7 +133,7 @@ async def test_did_you_mean_suggestions_become_buttons(tg) -> None:
     query_id = api.push_callback(1001, buttons(reply)[0][1], message_id=reply.message_id)
     [answer] = (await api.wait_messages(1001, before + 1))[before:]
     entry = expected.suggestions[0].id
-    assert answer.plain_text == bot.services.brain.engine.answer_entry(entry, NOW, "sv").text
+    assert answer.plain_text == bot.services.live.engine.answer_entry(entry, NOW, "sv").text
     assert query_id in [a["callback_query_id"] for a in api.callback_answers]
 
 

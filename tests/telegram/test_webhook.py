@@ -158,7 +158,7 @@ async def test_webhook_stop_finishes_the_update_in_flight_then_closes(tmp_path: 
             await api.wait_for(lambda: any(c.method == "sendMessage" for c in api.calls)
                                or bool(api.messages_to(45)), timeout=5)
             await asyncio.sleep(0.1)
-            bot.app.bot_data["stop_event"].set()               # SIGTERM
+            bot.app.bot_data.stop.set()               # SIGTERM
         assert (await in_flight)[0] == 200
         assert len(api.messages_to(45)) == 1
         try:

@@ -1,26 +1,34 @@
-"""Handlers for what the bot stores about a chat: subscriptions, calendar, my data, forget me."""
+"""Handlers for what the bot stores about a chat: subscriptions, calendar, my data, forget me;
+and how reminders and broadcasts are sent to subscribers (with a button to stop them)."""
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.constants import ChatMemberStatus, ChatType
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions, Update
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
+from bot.answers.language import detect_language
+from bot.answers.normalize import clip, tokens
 from bot.answers.texts import format_day
+from bot.knowledge.model import localized
+from bot.reminders.delivery import Sender
 from bot.reminders.ics import deadline_calendar
-from bot.storage import StorageError, StoreBusy
+from bot.reminders.ratelimit import BULK_SEND
+from bot.storage import StorageError, Store, StoreBusy
 from bot.telegram import messages as msg
 from bot.telegram.formatting import escape
-from bot.telegram.handlers import chat_language, language_of, send_html
-from bot.telegram.services import Services, services
+from bot.telegram.replies import chat_language, edit_or_send, language_of, send_html
+from bot.telegram.services import Context, Services, services
 
 log = logging.getLogger(__name__)
-FORGET_YES, FORGET_NO = "forget:yes", "forget:no"
+CALLBACK_ACTION = "do"      # do:sub|unsub|mydata:<lang> - a button that does what a command does
+CALLBACK_FORGET = "forget"  # forget:yes|no under /glom_mig's question
+FORGET_YES, FORGET_NO = f"{CALLBACK_FORGET}:yes", f"{CALLBACK_FORGET}:no"
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 T = TypeVar("T")
 
 
@@ -40,7 +48,7 @@ async def _stored(update: Update, svc: Services, operation: Awaitable[T],
 
 
 
-async def may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def may_change(update: Update, context: Context) -> bool:
     """In a group, the group's subscription and data are its administrators' business: asks
     Telegram for the member's status. Anyone may in a private chat."""
     chat, user = update.effective_chat, update.effective_user
@@ -60,7 +68,7 @@ async def may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool
     return member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
 
 
-async def _refuse_non_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def _refuse_non_admin(update: Update, context: Context) -> bool:
     """True (and one polite sentence) when a group member who is not an admin tries."""
     if await may_change(update, context):
         return False
@@ -73,14 +81,14 @@ async def _refuse_non_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     return True
 
 
-async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def subscribe(update: Update, context: Context) -> None:
     """/prenumerera: store the chat for deadline reminders."""
     chat = update.effective_chat
     if chat is None or await _refuse_non_admin(update, context):
         return
     svc = services(context)
     now = svc.clock()
-    call = svc.brain.knowledge.call
+    call = svc.live.knowledge.call
     lang = await chat_language(update, context)
     ok, new = await _stored(update, svc, svc.store.subscribe(chat.id, lang, now), lang)
     if not ok:
@@ -94,7 +102,7 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_html(update, escape(text))
 
 
-async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unsubscribe(update: Update, context: Context) -> None:
     """/avsluta, /stopp, /unsubscribe: no more reminders."""
     chat = update.effective_chat
     if chat is None or await _refuse_non_admin(update, context):
@@ -107,27 +115,26 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await send_html(update, escape(msg.tr("UNSUBSCRIBED" if was_active else "NOT_SUBSCRIBED", lang)))
 
 
-async def calendar(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def calendar(update: Update, context: Context) -> None:
     """/kalender: the deadline and the reminder times as an .ics file."""
     chat = update.effective_chat
     if chat is None:
         return
     svc = services(context)
     now = svc.clock()
-    knowledge = svc.brain.knowledge
+    knowledge = svc.live.knowledge
     call = knowledge.call
-    schedule = svc.brain.reminders.schedule()
+    schedule = svc.live.reminders.schedule()
     lang = await chat_language(update, context)
     if not call.is_open(now):            # nothing left to put in a calendar
         await send_html(update, escape(msg.tr("CALENDAR_CLOSED", lang).format(
             deadline=format_day(call.deadline, lang), url=call.url)))
         return
-    name = (call.name_en or call.name) if lang == "en" else call.name
+    name = localized(call, "name", lang)
     data = deadline_calendar(call_name=name, deadline=call.deadline, tz=call.tz.key,
                              reminders=[r.due_at for r in schedule], url=call.url, now=now,
                              lang=lang)
-    filename = (f"application-deadline-{call.deadline.isoformat()}.ics" if lang == "en" else
-                f"sista-ansokningsdag-{call.deadline.isoformat()}.ics")
+    filename = msg.tr("CALENDAR_FILE", lang).format(day=call.deadline.isoformat())
     await chat.send_document(InputFile(data, filename=filename),
                              caption=escape(msg.tr("CALENDAR_CAPTION", lang).format(call=name)))
 
@@ -135,11 +142,11 @@ async def calendar(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 def _local(text: str | None, svc: Services) -> str:
     if not text:
         return ""
-    when = datetime.fromisoformat(text).astimezone(svc.brain.knowledge.call.tz)
+    when = datetime.fromisoformat(text).astimezone(svc.live.knowledge.call.tz)
     return when.strftime("%Y-%m-%d %H:%M")
 
 
-async def my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def my_data(update: Update, context: Context) -> None:
     """/mina_uppgifter: everything stored about this chat, in plain words."""
     chat = update.effective_chat
     if chat is None:
@@ -175,7 +182,7 @@ async def my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_html(update, escape("\n".join(lines)))
 
 
-async def forget_me(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def forget_me(update: Update, context: Context) -> None:
     """/glom_mig: ask for confirmation before erasing anything."""
     if await _refuse_non_admin(update, context):
         return
@@ -186,7 +193,7 @@ async def forget_me(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_html(update, escape(msg.tr("FORGET_ASK", lang)), markup)
 
 
-async def forget_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def forget_confirmed(update: Update, context: Context) -> None:
     """The confirm button of /glom_mig: erase every row about the chat (or cancel)."""
     query = update.callback_query
     chat = update.effective_chat
@@ -195,29 +202,23 @@ async def forget_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await query.answer()
     lang = await chat_language(update, context)
     if query.data != FORGET_YES:
-        await _edit_or_send(update, msg.tr("FORGET_CANCELLED", lang))
+        await edit_or_send(update, msg.tr("FORGET_CANCELLED", lang))
         return
     svc = services(context)
     ok, removed = await _stored(update, svc, svc.store.forget_chat(chat.id), lang)
     if not ok:
         return
     svc.handoff.forget_chat(chat.id)
-    await _edit_or_send(update, msg.tr("FORGET_DONE" if removed else "FORGET_NOTHING", lang))
+    await edit_or_send(update, msg.tr("FORGET_DONE" if removed else "FORGET_NOTHING", lang))
 
 
-async def _edit_or_send(update: Update, text: str) -> None:
-    """Replace the question with the outcome, so the buttons cannot be pressed twice."""
-    query = update.callback_query
-    if query is not None and query.message is not None and hasattr(query.message, "edit_text"):
-        try:
-            await query.message.edit_text(escape(text))
-            return
-        except TelegramError as exc:  # an old message may no longer be editable (expected)
-            log.debug("could not edit the confirmation message: %s", exc)
-    await send_html(update, escape(text))
+def action_button(action: str, lang: str) -> InlineKeyboardButton:
+    """A button that does what a command does: 🔔 subscribe, 🔕 stop reminders, my data."""
+    label = {"sub": "REMIND_ME", "unsub": "STOP_REMINDERS", "mydata": "MY_DATA_BUTTON"}[action]
+    return InlineKeyboardButton(msg.tr(label, lang), callback_data=f"{CALLBACK_ACTION}:{action}:{lang}")
 
 
-async def action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def action(update: Update, context: Context) -> None:
     """A button that does what its command does: 🔔 subscribe, 🔕 stop reminders, my data."""
     query = update.callback_query
     if query is None:
@@ -232,3 +233,38 @@ async def action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await query.answer()
     await handler(update, context)
+
+
+# ---- reminders and broadcasts ------------------------------------------------------------
+BROADCAST_MARK = "\x1e"     # starts a stored broadcast: framed per recipient when sent
+
+
+def sender(bot: Bot, store: Store | None = None) -> Sender:
+    """How deliveries send one already-formatted text to one chat: every reminder and
+    broadcast carries a button to stop them, in the recipient's language. A broadcast (stored
+    with BROADCAST_MARK) is framed with who sent it and how to stop, in the subscriber's stored
+    language; reminders are already written in it."""
+    stop = {lang: InlineKeyboardMarkup([[action_button("unsub", lang)]]) for lang in ("sv", "en")}
+
+    # Marked BULK for the bot's rate limiter, so that replies to people asking questions take
+    # the shared 29/s window ahead of reminder and broadcast sends.
+    # Only an ExtBot with a rate limiter takes rate_limit_args; a bare Bot (send-reminders)
+    # paces itself.
+    bulk: dict[str, Any] = {"rate_limit_args": BULK_SEND} if getattr(bot, "rate_limiter", None) else {}
+
+    async def send(chat_id: int, text: str) -> None:
+        if text.startswith(BROADCAST_MARK):
+            subscriber = await store.get_subscriber(chat_id) if store is not None else None
+            lang = subscriber.language if subscriber is not None else "sv"
+            text = escape(msg.tr("BROADCAST_FRAME", lang)).replace(
+                "{text}", text.removeprefix(BROADCAST_MARK))
+        else:
+            lang = written_in(text)
+        await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
+                               link_preview_options=NO_PREVIEW, reply_markup=stop[lang], **bulk)
+    return send
+
+
+def written_in(text: str) -> str:
+    """"en" for a text written in English, else "sv" (the same test the engine uses)."""
+    return detect_language(tokens(clip(text)))

@@ -7,6 +7,7 @@ back to whoever asked for the reload.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -26,15 +27,26 @@ def reminder_config(knowledge: Knowledge) -> ReminderConfig:
                           call_name_en=call.name_en)
 
 
-class Brain:
-    """Holds one Engine; ``engine`` is always a complete, valid one."""
+@dataclass(frozen=True)
+class ReloadResult:
+    """What a reload found. With ``errors`` the new files were refused and the old knowledge
+    keeps answering; otherwise the new knowledge serves, with ``warnings`` about it (e.g. a
+    deadline that has passed)."""
+    errors: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+class LiveEngine:
+    """The hot-swappable holder of the Engine that serves: ``engine`` is always a complete,
+    valid one, and ``reload`` replaces it in one assignment. Readers take ``live.engine`` once
+    per update, so an answer is never half old, half new knowledge."""
 
     def __init__(self, directory: Path | None, engine: Engine) -> None:
         self.directory = directory
         self.engine = engine
 
     @classmethod
-    def load(cls, directory: Path | None) -> Brain:
+    def load(cls, directory: Path | None) -> LiveEngine:
         """Load or raise KnowledgeError (the bot refuses to start on invalid knowledge)."""
         return cls(directory, Engine(load_knowledge(directory)))
 
@@ -46,19 +58,18 @@ class Brain:
     def reminders(self) -> ReminderConfig:
         return reminder_config(self.engine.knowledge)
 
-    def reload(self, now: datetime) -> list[str]:
-        """Swap in freshly loaded knowledge; return problems (old knowledge kept) or warnings."""
+    def reload(self, now: datetime) -> ReloadResult:
+        """Swap in freshly loaded knowledge, or keep the old one when the new files are invalid."""
         try:
             engine = Engine(load_knowledge(self.directory))
         except KnowledgeError as exc:
             log.error("knowledge reload rejected, keeping the old knowledge:\n%s", exc)
-            return [str(p) for p in exc.problems]
+            return ReloadResult(errors=tuple(str(p) for p in exc.problems))
         except ValueError as exc:     # YAML itself refuses a value such as 2027-02-29
             problem = f"{self.directory or 'knowledge'}: a value in the files is invalid: {exc}"
             log.error("knowledge reload rejected, keeping the old knowledge:\n%s", problem)
-            return [problem]
+            return ReloadResult(errors=(problem,))
         self.engine = engine          # one assignment: readers see the old or the new, never half
-        warnings = knowledge_warnings(engine.knowledge, now)
         log.info("knowledge reloaded from %s (deadline %s)", engine.knowledge.source,
                  engine.knowledge.call.deadline)
-        return [f"warning: {w}" for w in warnings]
+        return ReloadResult(warnings=tuple(knowledge_warnings(engine.knowledge, now)))

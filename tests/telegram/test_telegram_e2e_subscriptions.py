@@ -61,7 +61,7 @@ UNANSWERED = {"När hämtas soporna i Ale?": 3, "Hur många invånare har Kiruna
 async def test_unanswered_questions_stored_without_who_asked(tmp_path, tg, capsys, monkeypatch,
                                                              keep_logging) -> None:
     api, bot = tg
-    engine = bot.services.brain.engine
+    engine = bot.services.live.engine
     assert all(engine.answer_question(q, NOW).match is None for q in UNANSWERED)
     for question, times in UNANSWERED.items():
         for _ in range(times):

@@ -45,9 +45,9 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageH
 
 from bot.telegram import messages as msg
 from bot.clock import STOCKHOLM
-from bot.answers.engine import Engine
+from bot.answers.engine import Answer, Engine
 from bot.telegram.formatting import escape, split_message
-from bot.telegram.handlers import answer_html
+from bot.telegram.handlers import answer_html, written_language
 from bot.knowledge.loader import load_knowledge
 from bot.answers.normalize import MAX_QUESTION_CHARS
 from standin.botrunner import running_bot
@@ -55,6 +55,7 @@ from standin import StandIn
 
 NOW = datetime(2020, 3, 1, 12, 0, tzinfo=STOCKHOLM)   # the call is open
 FIRST_CHAT = 710_000_000
+WRONG_EXAMPLES: list[tuple[str, str]] = []
 TARGET_RATIO = 0.7
 
 
@@ -114,26 +115,37 @@ async def echo_bot(api: StandIn) -> AsyncIterator[None]:
 
 
 # ---------------------------------------------------------------------------- one measured run
-def expected_partnerbot(questions: list[str]) -> dict[str, list[str]]:
-    """The HTML message(s) Partnerbot sends for each distinct question at NOW."""
+def expected_partnerbot(plan: list[tuple[int, str]]) -> dict[tuple[int, int], list[str]]:
+    """The HTML message(s) Partnerbot sends for the n-th question of each chat at NOW: a short
+    follow-up is read against the chat's previous answer, as the bot does."""
     engine = Engine(load_knowledge())
-    out = {}
-    for q in set(questions):
-        answer = engine.answer_question(q[: MAX_QUESTION_CHARS * 4], NOW)
-        out[q] = split_message(answer_html(answer)) or [escape(msg.NON_TEXT)]
+    out: dict[tuple[int, int], list[str]] = {}
+    previous: dict[int, Answer] = {}
+    talking: dict[int, str] = {}            # the chat's language (stand-in users have none: sv)
+    asked: dict[int, int] = defaultdict(int)
+    for chat, q in plan:
+        answer = engine.answer_question(q[: MAX_QUESTION_CHARS * 4], NOW, previous.get(chat))
+        written, lang = written_language(q), talking.get(chat, "sv")
+        if written is not None and written != lang:
+            talking[chat] = written
+        elif written is None and answer.lang != lang and answer.match in engine.knowledge.faq_by_id:
+            answer = engine.answer_entry(answer.match, NOW, lang)    # as handlers.question does
+        previous[chat] = answer
+        out[(chat, asked[chat])] = split_message(answer_html(answer)) or [escape(msg.NON_TEXT)]
+        asked[chat] += 1
     return out
 
 
 async def measure(api: StandIn, system: str,
                   start: Callable[[StandIn], AbstractAsyncContextManager[None]],
-                  plan: list[tuple[int, str]], expected: Callable[[str], list[str]],
+                  plan: list[tuple[int, str]], expected: Callable[[int, int, str], list[str]],
                   timeout: float) -> RunResult:
     async with start(api):
         await asyncio.sleep(0.3)                # let start-up requests (getMe, commands) settle
         if api.pending_updates():
             raise RuntimeError("stand-in still holds updates from an earlier run")
         api.clear_records()
-        want = sum(len(expected(text)) for _, text in plan)
+        want = sum(len(expected(chat, n, text)) for chat, n, text in _numbered(plan))
         pushed_at: dict[int, list[float]] = defaultdict(list)
         cpu0, t0 = time.process_time(), time.monotonic()
         for chat, text in plan:
@@ -152,17 +164,31 @@ async def measure(api: StandIn, system: str,
     latencies, missing, extra, wrong = [], 0, 0, 0
     for chat, texts in questions_of.items():
         got = by_chat.get(chat, [])
-        want_texts = [part for text in texts for part in expected(text)]
+        want_texts = [part for n, text in enumerate(texts) for part in expected(chat, n, text)]
         missing += len(got) < len(want_texts)
         extra += len(got) > len(want_texts)
-        wrong += sum(1 for g, w in zip(got, want_texts) if g.text != w)
+        for g, w in zip(got, want_texts):
+            if g.text != w:
+                wrong += 1
+                if len(WRONG_EXAMPLES) < 3:          # shown under a failed reply check
+                    WRONG_EXAMPLES.append((w, g.text or ""))
         i = 0
-        for text, pushed in zip(texts, pushed_at[chat]):
-            i += len(expected(text))
+        for n, (text, pushed) in enumerate(zip(texts, pushed_at[chat])):
+            i += len(expected(chat, n, text))
             if i <= len(got):
                 latencies.append(got[i - 1].ts - pushed)
     end = max(s.ts for s in replies)
     return RunResult(system, len(plan), end - t0, cpu, sorted(latencies), missing, extra, wrong)
+
+
+def _numbered(plan: list[tuple[int, str]]) -> list[tuple[int, int, str]]:
+    """(chat, n, question): the n-th question each chat asks."""
+    asked: dict[int, int] = defaultdict(int)
+    out = []
+    for chat, text in plan:
+        out.append((chat, asked[chat], text))
+        asked[chat] += 1
+    return out
 
 
 def _replies(api: StandIn) -> list:
@@ -191,10 +217,10 @@ def summary(results: list[RunResult]) -> tuple[float, float, float, float]:
 async def main_async(args: argparse.Namespace) -> int:
     mix = [case["q"] for case in labelled_questions()]
     plan = [(FIRST_CHAT + i % args.chats, mix[i % len(mix)]) for i in range(args.questions)]
-    answers = expected_partnerbot([text for _, text in plan])
+    answers = expected_partnerbot(plan)
     systems = {
-        "partnerbot": (partnerbot, lambda text: answers[text]),
-        "echo": (echo_bot, lambda text: [text]),
+        "partnerbot": (partnerbot, lambda chat, n, text: answers[(chat, n)]),
+        "echo": (echo_bot, lambda chat, n, text: [text]),
     }
     results: dict[str, list[RunResult]] = defaultdict(list)
     async with _standin(args.standin) as api:
@@ -212,7 +238,7 @@ async def main_async(args: argparse.Namespace) -> int:
         internal = list(api.internal_errors)
     pb_rate, pb50, pb99, pb_cpu = summary(results["partnerbot"])
     echo_rate, e50, e99, e_cpu = summary(results["echo"])
-    split = sum(1 for _, text in plan if len(answers[text]) > 1)
+    split = sum(1 for parts in answers.values() if len(parts) > 1)
     ratio = pb_rate / echo_rate
     print(f"questions                 {args.questions:,} from {args.chats} chats "
           f"({len(mix)} distinct, cycled); median of {args.runs} runs each; stand-in: "
@@ -234,6 +260,8 @@ async def main_async(args: argparse.Namespace) -> int:
         checks.append(f"{name}: {'all ok' if not bad else detail}")
     print(f"reply check (per chat)    {'; '.join(checks)}   "
           f"({split} of the questions expect a split answer)")
+    for want, got in WRONG_EXAMPLES:
+        print(f"  expected {want[:120]!r}\n  got      {got[:120]!r}")
     if internal:
         print(f"stand-in internal errors  {len(internal)}: {internal[:3]}")
     print(f"peak RSS (all, 1 process) {peak_rss_mb():.1f} MB")

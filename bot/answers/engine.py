@@ -278,6 +278,7 @@ class Engine:
         self.topics: TopicWords[FaqEntry] = TopicWords(
             (topic, entry) for entry in knowledge.faq for topic in entry.topics)
         self._subjects: dict[tuple[str, ...], bool] = {}
+        self._country_lists: dict[str, str] = {}
         self.readers = (self._date_reader, self._core_area_reader, self._project_fit_reader,
                         self._count_reader, self._topic_reader, self._country_reader,
                         self._applicant_reader, self._group_reader, self._empty_region_reader,
@@ -1007,8 +1008,11 @@ class Engine:
             url=call.url, organiser=localized(call, "organiser", lang)).strip()
 
     def country_list(self, lang: str) -> str:
-        return "\n".join(f"• {_label(region, lang)}: {_names(region.countries, lang)}"
-                         for region in self.knowledge.regions)
+        if lang not in self._country_lists:     # the same few lines in most answers: built once
+            self._country_lists[lang] = "\n".join(
+                f"• {_label(region, lang)}: {_names(region.countries, lang)}"
+                for region in self.knowledge.regions)
+        return self._country_lists[lang]
 
     # ---- composing answers ---------------------------------------------------------------
     def _open_answer(self, q: _Question, now: datetime) -> Answer:

@@ -8,8 +8,6 @@ from typing import Generic, TypeVar
 from bot.answers.normalize import fold, inflection_variants
 
 T = TypeVar("T")
-_MAX_REMEMBERED = 50_000      # distinct single words remembered per index
-_MEMO_WORD_CHARS = 40         # longer "words" are noise: not worth memory (50,000 x 40 chars max)
 
 
 @dataclass(frozen=True)
@@ -44,34 +42,13 @@ class PhraseIndex(Generic[T]):
         # word (endings are stripped, never beginnings), so a question with no such word is
         # skipped whole. Halves the engine's time in the five indexes it searches per question.
         self.starts = frozenset(w[:3] for w in self.first_words)
-        self._words: dict[str, T | None] = {}
-        self._starts_memo: dict[str, bool] = {}
 
     def _can_start(self, tok: str) -> bool:
-        """Whether a phrase can begin with ``tok``; remembered per word, as lookups are."""
-        known = self._starts_memo.get(tok)
-        if known is None:
-            if len(self._starts_memo) >= _MAX_REMEMBERED:
-                self._starts_memo.clear()
-            known = self._starts_memo[tok] = tok in self.first_words or any(
-                v in self.phrases for v in inflection_variants(tok))
-        return known
+        """Whether a phrase can begin with ``tok`` (a first word, or alone an inflection of a
+        phrase; ``inflection_variants`` is cached)."""
+        return tok in self.first_words or any(v in self.phrases for v in inflection_variants(tok))
 
     def lookup(self, words: list[str]) -> T | None:
-        if len(words) == 1 and len(words[0]) <= _MEMO_WORD_CHARS:
-            # Single words make up most lookups and recur across questions (Zipf), while
-            # trying their inflections is the slow part: remember the verdict per word.
-            word = words[0]
-            try:
-                return self._words[word]
-            except KeyError:
-                if len(self._words) >= _MAX_REMEMBERED:
-                    self._words.clear()
-                found = self._words[word] = self._lookup(words)
-                return found
-        return self._lookup(words)
-
-    def _lookup(self, words: list[str]) -> T | None:
         if len(words) > 1 and words[0] not in self.first_words:
             joined = "".join(words) if len(words) == 2 else ""
             return self.phrases.get(joined) if joined else None

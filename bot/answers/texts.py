@@ -1,7 +1,9 @@
 """Sentences the engine builds around knowledge facts, in Swedish and English.
 
 Facts (names, dates, countries) come from the knowledge files; this module only holds the
-wording around them, so that a translator or editor finds every user-facing template in one place.
+wording around them — every sentence the answer engine (and the reminders and .ics files it
+words) puts around a fact. The Telegram layer's own texts (buttons, commands, errors) are in
+bot/telegram/messages.py.
 """
 from __future__ import annotations
 
@@ -267,6 +269,7 @@ def t(lang: str, key: str, **values: object) -> str:
 
 
 @lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)
 def format_day(day: date, lang: str) -> str:
     """15 mars 2020 / 15 March 2020."""
     return format_date(day, "d MMMM y", locale="en" if lang == "en" else "sv")
@@ -278,6 +281,7 @@ def format_day_month(day: date, lang: str) -> str:
     return format_date(day, "d MMMM", locale="en" if lang == "en" else "sv")
 
 
+@lru_cache(maxsize=64)
 def format_weekday(day: date, lang: str) -> str:
     """söndag / Sunday: "is the deadline a weekday?" matters when it falls on a weekend."""
     return format_date(day, "EEEE", locale="en" if lang == "en" else "sv")

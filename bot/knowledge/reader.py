@@ -267,17 +267,8 @@ class Reader:
         data = self.mapping(doc, "countries.yaml")
         if data is None or doc is None:
             return ()
-        raw_list = data.get("regions_without_partners") or []
-        if not isinstance(raw_list, list):
-            self.problems.append(doc.problem("'regions_without_partners' must be a list",
-                                             "regions_without_partners"))
-            return ()
         found: list[EmptyRegion] = []
-        for i, raw in enumerate(raw_list):
-            w = ("regions_without_partners", i)
-            if not isinstance(raw, dict):
-                self.problems.append(doc.problem("an entry must be a mapping", *w))
-                continue
+        for w, raw in self.entries(doc, data, "regions_without_partners"):
             region = EmptyRegion(self.text(doc, raw, "id", *w), self.text(doc, raw, "name", *w),
                                  self.text(doc, raw, "name_en", *w), self.texts(doc, raw, "aliases", *w),
                                  self.text(doc, raw, "note", *w, required=False),
@@ -287,22 +278,29 @@ class Reader:
             found.append(region)
         return tuple(found)
 
+    def entries(self, doc: Located, data: dict[str, Any],
+                key: str) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+        """The mappings of an optional list ``key``, each with its path for file:line."""
+        raw_list = data.get(key) or []
+        if not isinstance(raw_list, list):
+            self.problems.append(doc.problem(f"'{key}' must be a list", key))
+            return []
+        found = []
+        for i, raw in enumerate(raw_list):
+            if isinstance(raw, dict):
+                found.append(((key, i), raw))
+            else:
+                self.problems.append(doc.problem("an entry must be a mapping", key, i))
+        return found
+
     def groups(self, doc: Located | None, regions: tuple[Region, ...]) -> tuple[CountryGroup, ...]:
         """``groups`` of countries.yaml (optional): parts of a continent, by partner ISO code."""
         data = self.mapping(doc, "countries.yaml")
         if data is None or doc is None:
             return ()
-        raw_list = data.get("groups") or []
-        if not isinstance(raw_list, list):
-            self.problems.append(doc.problem("'groups' must be a list", "groups"))
-            return ()
         partners = {c.iso: c for r in regions for c in r.countries}
         found: list[CountryGroup] = []
-        for i, raw in enumerate(raw_list):
-            w = ("groups", i)
-            if not isinstance(raw, dict):
-                self.problems.append(doc.problem("an entry must be a mapping", *w))
-                continue
+        for w, raw in self.entries(doc, data, "groups"):
             codes = self.texts(doc, raw, "countries", *w, minimum=1)
             for code in codes:
                 if code not in partners:

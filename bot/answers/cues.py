@@ -37,10 +37,15 @@ SELF_DESCRIPTION = (("vi", "ar"), ("we", "are"), ("jag", "jobbar"), ("i", "work"
 THANKS = frozenset({"tack", "tackar", "thanks", "thank", "tusen", "stort"})
 BYE = frozenset({"hejda", "bye", "goodbye", "adjo"})
 # A yes/no about the call being open, and the words that turn its polarity ("för sent?").
+# "har vi missat ansökan?" asks whether it has closed, as "har den stängt?" does
+MISSED_WORDS = frozenset({"missat", "missa", "missade", "missed", "miss"})
+# ... but "har vi missat något i ansökan?" does not
+SOMETHING = frozenset({"nagot", "nagonting", "nanting", "something", "anything"})
 OPEN_WORDS = frozenset({"oppen", "oppet", "oppna", "open", "fortfarande", "still", "stangt",
-                        "stangd", "stangts", "stangde", "closed", "sent", "late", "forsent"})
+                        "stangd", "stangts", "stangde", "closed", "sent", "late", "forsent",
+                        *MISSED_WORDS})
 CLOSED_WORDS = frozenset({"stangt", "stangd", "stangts", "stangde", "closed", "sent", "late",
-                          "forsent"})
+                          "forsent", *MISSED_WORDS})
 # A date in a question is about the deadline unless it is about something else the call names.
 OTHER_DATES = frozenset({"skr", "skrs", "internationella", "international", "publicerad"})
 # A time of day in the question: the announcement gives none (the deadline_time answer).
@@ -87,6 +92,18 @@ CONDITION_CHECKS = frozenset({"uppfyller", "villkor", "villkoren", "krav", "krav
                               "kriterier", "kriterierna", "delarna", "allt", "alltihop",
                               "requirements", "criteria", "conditions", "haller",
                               "everything"})
+# "inte kommunen", "not the municipality": a kind set aside.
+NEGATIONS = frozenset({"inte", "ej", "icke", "not", "never", "aldrig"})
+# "två kommuner söker tillsammans": several Swedish applicants in one application
+JOINT_WORDS = frozenset({"tillsammans", "ihop", "gemensamt", "gemensam", "gemensamma", "samma",
+                         "together", "jointly", "joint", "same"})
+SEVERAL = frozenset({"tva", "tre", "fyra", "flera", "nagra", "manga", "annan", "andra", "two",
+                     "three", "several", "some", "many", "another", "other", "grann", "fler"})
+# "… och är klimat ett av dem?": what the question before in the message was about
+THEM = frozenset({"dem", "de", "dessa", "them", "those", "these", "they"})
+# "vår skola, alltså skolan": the same thing said again, more precisely.
+REPHRASINGS = frozenset({"alltsa", "dvs", "ie", "namligen", "typ", "menar", "mean"})
+KIND_ARTICLES = frozenset({"en", "ett", "the", "a", "an", "var", "vart", "our"})
 # Words that join two items of a list ("kommuner och regioner").
 LIST_LINKS = frozenset({"och", "eller", "and", "or", "samt", "plus", "med", "with", "el"})
 # "är det fler än 20 länder?": a number claimed, to be checked.

@@ -23,6 +23,14 @@ from rapidfuzz.distance import OSA
 
 from bot.answers.countries import CountryFinder, Mention, unique_mentions
 from bot.answers.cues import (
+    JOINT_WORDS,
+    KIND_ARTICLES,
+    MISSED_WORDS,
+    NEGATIONS,
+    SOMETHING,
+    REPHRASINGS,
+    SEVERAL,
+    THEM,
     ABOUT_APPLYING,
     ABOUT_LINKS,
     ACKNOWLEDGEMENTS,
@@ -95,7 +103,7 @@ from bot.answers.frame import (
     read_frame,
 )
 from bot.answers.language import detect_language
-from bot.answers.normalize import tokens
+from bot.answers.normalize import as_written, tokens
 from bot.answers.phrases import Found, PhraseIndex
 from bot.answers.retrieval import STOP_WORDS, FaqIndex, Hit
 from bot.answers.texts import (
@@ -193,6 +201,17 @@ def _label(region: Region, lang: str) -> str:
 def _names(countries: Sequence[Country], lang: str) -> str:
     """ "Kenya, Namibia och Zambia" in the user's language."""
     return join_names([localized(c, "name", lang) for c in countries], lang)
+
+
+def _contrasted_away(found: Found[ApplicantKind], kinds: Sequence[Found[ApplicantKind]],
+                     toks: Sequence[str]) -> bool:
+    """ "Vår skola (alltså skolan, inte kommunen)", "the school, not the municipality": a kind
+    set aside right after another is not the one applying (but "Får inte regioner söka?" asks)."""
+    at = found.start - 1
+    if at > 0 and toks[at] in KIND_ARTICLES:
+        at -= 1
+    return at > 0 and toks[at] in NEGATIONS and any(
+        o is not found and 0 <= at - o.end <= 1 for o in kinds)
 
 
 def _asks_to_apply(toks: Sequence[str]) -> bool:
@@ -309,8 +328,37 @@ class Engine:
         if previous is not None and previous.match and not frame.context \
                 and len(frame.toks) <= FOLLOW_UP_WORDS:
             frame = replace(frame, last_context=self._topic_words(previous))
-        answers = [self._answer_part(part, frame, lang, now) for part in frame.parts]
+        answers: list[Answer] = []
+        for part in frame.parts:
+            if answers and answers[-1].match is not None:
+                # "hur många kärnområden finns det och är klimat ett av dem?": "dem" are what
+                # the part before was answered about
+                part = self._resolved(part, answers[-1], lang)
+            answers.append(self._answer_part(part, frame, lang, now))
         return self._finish(self._combine(answers), now)
+
+    def _resolved(self, part: Part, before: Answer, lang: str) -> Part:
+        """``part`` with its first "dem"/"de"/"them" replaced by what ``before`` was about: the
+        countries it named (a few), else its topic's words."""
+        toks = part.toks
+        for i, tok in enumerate(toks):
+            after = toks[i + 1] if i + 1 < len(toks) else ""
+            # "de 19", "de länderna" are articles; "är de samarbetsländer?" is a pronoun
+            if tok in THEM and not after[:1].isdigit() and not after.endswith("na") and not (
+                    tok in ("those", "these") and after.startswith(COUNTRY_WORDS)):
+                break
+        else:
+            return part
+        named = before.countries or tuple(
+            m.country.iso for m in self.countries.find(list(tokens(before.text)), fuzzy=False))
+        if 0 < len(set(named)) <= 3:
+            words = tuple(w for iso in dict.fromkeys(named)
+                          for w in (*tokens(self.countries.by_iso[iso].display(lang)), "och"))[:-1]
+        else:
+            words = self._topic_words(before)
+        if not words:
+            return part
+        return replace(part, toks=(*toks[:i], *words, *toks[i + 1:]))
 
     def _answer_part(self, part: Part, frame: Frame, lang: str, now: datetime) -> Answer:
         if frame.context and (CONDITION_CHECKS.intersection(part.toks)
@@ -488,8 +536,9 @@ class Engine:
         """ "an individual Swedish municipality": a kind right before another is its adjective."""
         kinds = sorted(kinds, key=lambda k: k.start)
         return [k for k in kinds if not any(
-            o is not k and 0 <= o.start - k.end <= 1
-            and not LIST_LINKS.intersection(toks[k.end:o.start]) for o in kinds)]
+            o is not k and o.value is not k.value and 0 <= o.start - k.end <= 1
+            and not (LIST_LINKS | NEGATIONS | REPHRASINGS).intersection(toks[k.end:o.start])
+            for o in kinds)]
 
     def _misspelt_areas(self, toks: list[str], taken: list[bool]) -> list[CoreArea]:
         """ "delaktihet", "transparns": a long word a typo or two from a core area's name, never
@@ -626,7 +675,16 @@ class Engine:
             item = [w for w in q.rest if w not in CORE_FILLER and not w.startswith(CORE_CUES)
                     and w not in YES_NO_VERBS]
             if cue and item and not CORE_CHOICE.intersection(q.toks):
-                return SCORE["core"], self._core_answer("core.no", lang)
+                # "Nej, klimat är inte ett av …": what was asked, said back when short
+                said = as_written(item, q.frame.text) if len(item) <= 2 else None
+                answer = (self._core_answer("core.no.item", lang, item=said) if said
+                          else self._core_answer("core.no", lang))
+                near = self.core_work.find(item)
+                if near:             # "jämställdhet": no area by name, but work that fits one
+                    area = self._area_name(near[0].value, lang)
+                    answer = replace(answer, text=f"{answer.text}\n\n" + t(
+                        lang, "core.no.near", item=said or t(lang, "it"), area=area))
+                return SCORE["core"], answer
             return None
         if cue:
             return SCORE["core_list"], self.answer_entry("core_areas", now, lang, SCORE["core_list"])
@@ -717,7 +775,9 @@ class Engine:
         mentions = q.mentions
         # only looked at without a country of its own; _other_subject searches two indexes
         refers_back = not mentions and (bool(COUNTRY_BACK.intersection(q.toks)) or (
-            bool(REFERS_BACK.intersection(q.toks)) and not self._other_subject(q.frame.last_context))
+            # "… handelsavtal med Kenya. Går det som tema?" asks about the theme, not Kenya
+            bool(REFERS_BACK.intersection(q.toks)) and not self._other_subject(q.frame.last_context)
+            and not self._other_subject(q.toks))
             # "e hä me i programmet?": no pointer a reader knows, no word of its own either
             or (q.part.form == "yesno" and bool(q.frame.context)
                 and not (REFERS_BACK | CLAIM_CHECKS).intersection(q.toks) and not any(
@@ -831,7 +891,12 @@ class Engine:
         and "hur många kommuner har sökt?" is no question of who may."""
         if q.part.form == "count":
             return None
-        borrow = _asks_to_apply(q.toks) or (q.part.form == "yesno" and REFERS_BACK.intersection(q.toks))
+        if self._joint_application(q):
+            return SCORE["applicant_asked"], self.answer_entry("joint_application", now, q.lang)
+        # "Kan vi?", "Can we?": the verb of the sentence before is meant
+        elliptic = q.part.form == "yesno" and all(w in YES_NO_VERBS or w in WE_WORDS for w in q.toks)
+        borrow = _asks_to_apply(q.toks) or elliptic or (
+            q.part.form == "yesno" and REFERS_BACK.intersection(q.toks))
         if not q.kinds and borrow and q.part.form in ("yesno", "open"):
             context = self._context(q)           # "Vi är en dansk kommun, får vi söka?"
             # "Vi är ett kommunalt energibolag. Kan vi söka med Zambia?": who "vi" are is asked
@@ -842,8 +907,11 @@ class Engine:
             if context and kinds and by_us and self._unknown_own_words(q) < 2 and (
                     _asks_to_apply(q.toks) or _asks_to_apply(context.toks)):
                 foreign = any(self._foreign(k, context.mentions, context.toks) for k in kinds)
+                # "… ett nätverk med Gdańsk och Klaipėda … Kan vi söka med Gdańsk?": the partner
+                # the question names is the one asked about, not every place in the story
+                partners = q.mentions if q.mentions and not foreign else context.mentions
                 return SCORE["applicant_asked" if foreign else "applicant"], self._applicant_answer(
-                    context.toks, kinds, context.mentions, q.lang, now)
+                    context.toks, kinds, partners, q.lang, now)
         if (not q.kinds and _asks_to_apply(q.toks) and q.toks[0] in {"vem", "vilka", "who"}
                 and len(q.rest) <= 1 and not q.mentions):                  # "Vilka kan söka?"
             return SCORE["applicant"], self.answer_entry("who_can_apply", now, q.lang)
@@ -860,6 +928,16 @@ class Engine:
             score = SCORE["applicant_asked" if q.kinds and _asks_to_apply(q.toks) else "applicant"]
             return score, self._applicant_answer(q.toks, kinds, q.mentions, q.lang, now)
         return None
+
+    def _joint_application(self, q: _Question) -> bool:
+        """ "Får två kommuner söka tillsammans?", "kan en region och en kommun söka i samma
+        ansökan?": several Swedish applicants in one application, which the announcement does
+        not cover ("söka tillsammans med en kommun i Kenya" is the partnership itself)."""
+        if q.mentions or JOINT_WORDS.isdisjoint(q.toks):
+            return False
+        kinds = [k for k in self._applicants_in(q) if k.value.eligible]
+        several = any(k.start > 0 and q.toks[k.start - 1] in SEVERAL for k in kinds)
+        return several or len({k.value.id for k in kinds}) >= 2
 
     def _group_reader(self, q: _Question, now: datetime) -> Candidate | None:
         """ "Vilka balkanländer finns med?", "hur många i Östafrika?": the partners in it."""
@@ -900,9 +978,11 @@ class Engine:
         # "är det för sent att börja nu?" (not "tar de emot ansökningar som kommer in för sent?")
         too_late = tuple(toks[:2]) in (("ar", "det"), ("is", "it"), ("blir", "det")) and (
             _contains(toks, ("for", "sent")) or _contains(toks, ("too", "late")))
-        if q.part.form in ("yesno", "open") and OPEN_WORDS.intersection(toks) and (
+        missed_something = OPEN_WORDS.intersection(toks) <= MISSED_WORDS and not SOMETHING.isdisjoint(toks)
+        if q.part.form in ("yesno", "open") and OPEN_WORDS.intersection(toks) and not missed_something and (
                 cue or too_late or _asks_to_apply(toks)
-                or {"utlysningen", "ansokan", "call", "ansokningsomgangen"}.intersection(toks)):
+                or {"utlysningen", "ansokan", "ansokningen", "call", "ansokningsomgangen",
+                    "application"}.intersection(toks)):
             return SCORE["deadline"], self._open_answer(q, now)
         if not cue:
             return None
@@ -1174,7 +1254,8 @@ class Engine:
         """The kinds of organisation a question names as the one applying: not the partner
         abroad ("söka med en kommun i Kenya") nor what the project is about ("jobbar med
         förskolor")."""
-        return [k for k in q.kinds if not self._partner_role(k, q) and not self._subject_matter(k, q)]
+        return [k for k in q.kinds if not self._partner_role(k, q) and not self._subject_matter(k, q)
+                and not _contrasted_away(k, q.kinds, q.toks)]
 
     @staticmethod
     def _subject_matter(found: Found[ApplicantKind], q: _Question) -> bool:

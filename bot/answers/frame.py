@@ -37,6 +37,10 @@ YES_NO_VERBS = frozenset({
 })
 # A statement turned into a question by a tag at its end.
 TAGS = frozenset({"va", "eller", "right", "ja", "nej", "elleva", "visst", "stammer"})
+# A tag said as its own clause after a comma: "…, eller hur?", "…, right?", "…, isn't it?"
+TAG_CLAUSES = frozenset({("eller", "hur"), ("eller", "hur", "da"), ("eller",), ("va",),
+                         ("right",), ("isnt", "it"), ("arent", "they"), ("or", "not"),
+                         ("eller", "inte"), ("visst",), ("inte", "sant")})
 # Words that join a clause to the one before without changing what it asks.
 CONNECTORS = frozenset({"och", "men", "sa", "alltsa", "samt", "plus", "eller", "dessutom",
                         "annars", "and", "but", "so", "or", "also", "then"})
@@ -111,6 +115,7 @@ _MONTH_TURN = frozenset({"manadsskiftet", "manadsskifte", "manadsslut", "manadss
 _RELATIVE_WORDS = (frozenset(w for words in _RELATIVE for w in words) - {"i"}) | _UNITS.keys() \
     | _WEEKDAYS.keys() | _MONTH_TURN | {"helgen", "weekend", "den", "the", "on"}
 _ARTICLES = frozenset({"den", "the", "on"})
+_INDEFINITE = frozenset({"ett", "en", "a", "an"})
 _BARE_DAY = re.compile(r"^([1-9]|[12]\d|3[01])(?:e|th|st|nd|rd)$")   # "16e", "16th" (no month)
 _DAY = re.compile(r"^([1-9]|[12]\d|3[01])$")                          # "den 15:e" -> den, 15
 
@@ -211,6 +216,7 @@ class Frame:
     context_dates: tuple[tuple[int, int, int | None], ...] = ()
     asks: bool = True                           # False: no clause asks ("Tack för hjälpen!")
     last_context: tuple[str, ...] = ()          # the context clause said last, for "Är det så?"
+    text: str = ""                              # the message as written (clipped), to echo words
 
 
 def find_dates(text: str) -> tuple[tuple[int, int, int | None], ...]:
@@ -381,6 +387,8 @@ def form_of(toks: tuple[str, ...], dates: tuple[object, ...]) -> str:
         return "open"
     if dates or (len(toks) > 2 and toks[-1] in TAGS):
         return "yesno"          # "digitalisering e ett kärnområde va?", "Kenya is fine, right?"
+    if 3 <= len(toks) <= 6 and any(w in _INDEFINITE for w in toks[1:-1][-2:]):
+        return "yesno"          # "inkludering ett kärnområde?", "Kenya ett samarbetsland?"
     return "open"
 
 
@@ -424,7 +432,15 @@ def read_frame(message: str, today: date | None = None) -> Frame:
     reporters: list[str] = []           # "min chef undrar om …": who asks
     previous_delimiter = "."
     for raw, delimiter in _chunks(text):
-        toks = _strip_connectors(tokens(raw))
+        said = tokens(raw)
+        if clauses and tuple(said) in TAG_CLAUSES:
+            # "Ale samarbetade med Namibia, eller hur?": the sentence before is the question
+            last_toks, _, last_dates = clauses[-1]
+            clauses[-1] = (last_toks, True, last_dates)
+            forms[len(clauses) - 1] = "yesno"
+            previous_delimiter = delimiter
+            continue
+        toks = _strip_connectors(said)
         if not toks:
             previous_delimiter = delimiter
             continue
@@ -473,6 +489,6 @@ def read_frame(message: str, today: date | None = None) -> Frame:
     if not parts:
         dates = find_dates(text) + relative_dates(list(all_toks), today)
         only = (Part(all_toks, form_of(all_toks, dates), dates),) if all_toks else ()
-        return Frame(all_toks, only, (), (), asks=False)
+        return Frame(all_toks, only, (), (), asks=False, text=text)
     return Frame(all_toks, tuple(parts[:4]), tuple(context + reporters), tuple(context_dates), True,
-                 tuple(last_context))
+                 tuple(last_context), text)

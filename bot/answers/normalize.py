@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 # Longest user text we look at. Real questions are short; cutting keeps the worst case fast.
@@ -57,6 +58,20 @@ def tokens(text: str) -> list[str]:
 def fold(text: str) -> str:
     """``text`` as one space-separated string of folded tokens."""
     return " ".join(tokens(text))
+
+
+_WRITTEN_WORD = re.compile(r"[^\W_]+")
+
+
+def as_written(folded: Sequence[str], text: str) -> str:
+    """The ``folded`` words as the user wrote them in ``text`` (lower case): "klimatanpassning",
+    "jämställdhet" — to say a user's own word back to them. Words not found stay folded."""
+    written: dict[str, str] = {}
+    for word in _WRITTEN_WORD.findall(clip(text).casefold()):
+        one = tokens(word)
+        if len(one) == 1:
+            written.setdefault(one[0], word)
+    return " ".join(written.get(w, w) for w in folded)
 
 
 def _ascii(text: str) -> str:

@@ -27,7 +27,7 @@ in inom is it ja jag kan kanske man med mej mig min mina mitt mm na nagon nagot 
 nu och of oss om on or pa sa sadan sig sin ska skulle som the till to typ u upp ut vad var vara
 vart vi vilka vilken vilket vill was we what when where which who will with you your our can
 could would should shall may might us me my snalla please bra finns detta dar hade haft had has have vet
-sa sag lite ok okej alltsa eller mycket manga
+sa sag lite ok okej alltsa eller mycket manga antal antalet many number
 ge mig hela lista listan berattar beratta info undrar veta vilja behover garna kort sammanfatta
 tell give show me please kindly just
 """.split())

@@ -85,6 +85,10 @@ SV: dict[str, str] = {
     "core.count": "Det finns {count} kärnområden. Partnerskapet ska stärka lokala och regionala "
                   "politiskt styrda organisationer inom något eller några av dem:\n{areas}",
     "core.yes": "Ja, {area} är ett av de {count} kärnområdena. Alla {count}:\n{areas}",
+    "core.no.item": "Nej, {item} är inte ett av de {count} kärnområdena. De är:\n{areas}\nSjälva "
+                    "temat för samarbetet kan däremot vara vad som helst inom det "
+                    "kommunala/regionala ansvarsområdet – partnerskapet ska bidra till ökat "
+                    "medborgarinflytande inom något eller några av kärnområdena.",
     "core.no": "Nej, det är inte ett av de {count} kärnområdena. De är:\n{areas}\nSjälva temat "
                "för samarbetet kan däremot vara vad som helst inom det kommunala/regionala "
                "ansvarsområdet – partnerskapet ska bidra till ökat medborgarinflytande inom något "
@@ -96,6 +100,9 @@ SV: dict[str, str] = {
                 "Det är min vägledning utifrån texten, inte ICLD:s bedömning – och ett "
                 "partnerskap kan stärka flera kärnområden.",
     "core.fit.explain": "Det handlar om {explanation}",
+    "it": "det",
+    "core.no.near": "Som arbete passar {item} närmast in under kärnområdet {area} – min "
+                    "vägledning utifrån utlysningens ord, inte ICLD:s bedömning.",
     "core.fit.lead": "Det kan passa: temat för samarbetet kan vara vad som helst inom det "
                      "kommunala/regionala ansvarsområdet, och partnerskapet ska stärka något "
                      "eller några av kärnområdena.",
@@ -210,6 +217,10 @@ EN: dict[str, str] = {
     "core.count": "There are {count} core areas. The partnership should strengthen local and "
                   "regional politically governed organisations within one or more of them:\n{areas}",
     "core.yes": "Yes, {area} is one of the {count} core areas. All {count}:\n{areas}",
+    "core.no.item": "No, {item} is not one of the {count} core areas. They are:\n{areas}\nThe "
+                    "theme of the cooperation itself can be anything within the municipal/regional "
+                    "area of responsibility – the partnership should contribute to increased "
+                    "citizen influence within one or more of the core areas.",
     "core.no": "No, that is not one of the {count} core areas. They are:\n{areas}\nThe theme of "
                "the cooperation itself can be anything within the municipal/regional area of "
                "responsibility – the partnership should contribute to increased citizen influence "
@@ -221,6 +232,9 @@ EN: dict[str, str] = {
                 "{explanation} This is my guidance from the text, not ICLD's assessment – and a "
                 "partnership can strengthen several core areas.",
     "core.fit.explain": "It is about {explanation}",
+    "it": "it",
+    "core.no.near": "As work, though, {item} fits best under the core area {area} – my guidance "
+                    "from the announcement's wording, not ICLD's assessment.",
     "core.fit.lead": "It can fit: the theme of the cooperation can be anything within the "
                      "municipal/regional area of responsibility, and the partnership should "
                      "strengthen one or more of the core areas.",

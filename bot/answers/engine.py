@@ -681,9 +681,9 @@ class Engine:
                           else self._core_answer("core.no", lang))
                 near = self.core_work.find(item)
                 if near:             # "jämställdhet": no area by name, but work that fits one
-                    area = self._area_name(near[0].value, lang)
+                    fits = self._area_name(near[0].value, lang)
                     answer = replace(answer, text=f"{answer.text}\n\n" + t(
-                        lang, "core.no.near", item=said or t(lang, "it"), area=area))
+                        lang, "core.no.near", item=said or t(lang, "it"), area=fits))
                 return SCORE["core"], answer
             return None
         if cue:

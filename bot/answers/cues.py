@@ -97,6 +97,8 @@ NEGATIONS = frozenset({"inte", "ej", "icke", "not", "never", "aldrig"})
 # "två kommuner söker tillsammans": several Swedish applicants in one application
 JOINT_WORDS = frozenset({"tillsammans", "ihop", "gemensamt", "gemensam", "gemensamma", "samma",
                          "together", "jointly", "joint", "same"})
+INCLUDE_PHRASES = (("ha", "med"), ("ta", "med"), ("include",), ("involve",), ("inkludera",),
+                   ("involvera",), ("have", "on", "board"))
 SEVERAL = frozenset({"tva", "tre", "fyra", "flera", "nagra", "manga", "annan", "andra", "two",
                      "three", "several", "some", "many", "another", "other", "grann", "fler"})
 # "… och är klimat ett av dem?": what the question before in the message was about
@@ -156,6 +158,8 @@ PLACE_WORDS = ("provins", "province", "utanfor", "outside", "nara", "near", "str
                "central", "landsbygd", "rural", "huvudstad", "capital", "gransen", "border")
 # "…söka med en kommun i Belarus": after these words a kind of organisation is the partner.
 PARTNER_LINKS = frozenset({"med", "with", "ihop", "tillsammans", "mot", "och", "and"})
+OUR_WORDS = frozenset({"var", "vart", "vara", "our", "er", "ert", "era", "your", "min", "mitt", "my"})
+FROM_WORDS = frozenset({"fran", "from", "of", "av", "hos", "at"})
 LIST_WORDS = frozenset({"lista", "listan", "alla", "hela", "vilka", "list", "all", "which",
                         "samtliga", "rakna", "upprakning", "namn", "names"})
 PROJECT_FIT = frozenset({"funkar", "fungerar", "passa", "platsa", "platsar", "ok", "okej",

@@ -49,8 +49,10 @@ from bot.answers.cues import (
     DEADLINE_PREFIXES,
     ECHO_WORDS,
     FOLLOW_UP_WORDS,
+    FROM_WORDS,
     FOREIGN_LINKS,
     GREETINGS,
+    INCLUDE_PHRASES,
     JOINT_WORDS,
     KIND_ARTICLES,
     KIND_WORDS,
@@ -61,6 +63,7 @@ from bot.answers.cues import (
     NEAR_WORDS,
     NEED_WORDS,
     NEGATIONS,
+    OUR_WORDS,
     NUMBER_WORDS,
     NUMBERS,
     ONLY,
@@ -702,6 +705,10 @@ class Engine:
         if q.part.form == "yesno" and not self._claims_a_number(q):
             return None
         lang = q.lang
+        if not (q.regions or q.empty or q.mentions) and PLACE_BACK.intersection(q.toks):
+            context = self._context(q)       # "Vi kan Asien bäst. Hur många av länderna ligger där?"
+            if context is not None and (context.regions or context.empty) and not context.mentions:
+                q.regions, q.empty = context.regions, context.empty
         if q.empty:
             return SCORE["count"], self._empty_region_answer(q.empty[0], lang)
         if q.regions and OUTSIDE.intersection(q.toks):         # "hur många ligger utanför Afrika?"
@@ -933,9 +940,15 @@ class Engine:
         """ "Får två kommuner söka tillsammans?", "kan en region och en kommun söka i samma
         ansökan?": several Swedish applicants in one application, which the announcement does
         not cover ("söka tillsammans med en kommun i Kenya" is the partnership itself)."""
-        if q.mentions or JOINT_WORDS.isdisjoint(q.toks):
+        if q.mentions:
             return False
         kinds = [k for k in self._applicants_in(q) if k.value.eligible]
+        # "måste vi i så fall ha med en region?": another Swedish applicant required
+        if kinds and NEED_WORDS.intersection(q.toks) and any(
+                _contains(q.toks, phrase) for phrase in INCLUDE_PHRASES):
+            return True
+        if JOINT_WORDS.isdisjoint(q.toks):
+            return False
         several = any(k.start > 0 and q.toks[k.start - 1] in SEVERAL for k in kinds)
         return several or len({k.value.id for k in kinds}) >= 2
 
@@ -1193,6 +1206,12 @@ class Engine:
                        else "applicant.foreign.not_partner")
                 lines.append(t(lang, key, country=name))
                 continue
+            if kind.eligible and toks[found.start].startswith(PARTNER_PREFIXES) and found.start > 0 \
+                    and toks[found.start - 1] in OUR_WORDS:
+                # "kan vår partnerkommun söka själv?": the partner is abroad, wherever it is
+                lines.append(t(lang, "applicant.twin", eligible=eligible,
+                               count=len(self.knowledge.partners)))
+                continue
             name = localized(kind, "name", lang)
             key = "applicant.yes" if kind.eligible else "applicant.no"
             if kind.eligible and found.start > 0 and toks[found.start - 1] in ONLY and found is kinds[0]:
@@ -1240,6 +1259,9 @@ class Engine:
     def _partner_role(found: Found[ApplicantKind], q: _Question) -> bool:
         """ "söka med en kommun i Belarus": the kind is the partner abroad, not the applicant."""
         before = q.toks[max(0, found.start - 3):found.start]
+        if before and before[-1].startswith(PARTNER_PREFIXES) and before[-1] != "van" and (
+                (PARTNER_LINKS | FROM_WORDS).intersection(before[:-1])):
+            return True          # "a letter from the partner municipality", "med vår partner kommun"
         # "… med en kommun där": the place was named in the sentence before
         there = bool(PLACE_BACK.intersection(q.toks[found.end:found.end + 2]))
         after = any(m.start >= found.end and m.start - found.end <= 3 for m in q.mentions)

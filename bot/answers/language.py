@@ -13,6 +13,9 @@ be could would should it this that which help cooperate cooperation will time if
 many much late too fine okay submit send core areas area why must goal purpose topic allowed
 anything cost costs money join take part municipal county council swedish sweden city town
 work working project programme program call possible possibly also still have has get our us
+english mean means meaning word words translate translation only develop point simple explain
+know want wants from and not or but they them their you your my was were been more some other
+than then whats its
 """.split())
 SWEDISH = frozenset("""
 och att det som en ett ar i pa med for till kan vi ni jag du vad vem nar hur far har ska inte

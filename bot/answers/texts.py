@@ -135,6 +135,9 @@ SV: dict[str, str] = {
     "applicant.foreign.partner": "{country} är ett av samarbetsländerna, så en kommun eller "
                                  "region där kan vara er partner.",
     "applicant.foreign.not_partner": "{country} är inte ett av samarbetsländerna.",
+    "applicant.twin": "Nej, er partner utomlands kan inte söka på egen hand: det är {eligible} i "
+                      "Sverige som söker, tillsammans med en motsvarighet i något av de {count} "
+                      "samarbetsländerna.",
     "unknown": "Det vet jag tyvärr inte – det står inget om det i utlysningen jag bygger på. "
                "Fråga ICLD direkt: {url}\n\nDu kan fråga mig om vem som kan söka, vilka länder "
                "som ingår, kärnområdena och sista ansökningsdag. Skriv /hjalp för fler tips.",
@@ -267,6 +270,8 @@ EN: dict[str, str] = {
     "applicant.foreign.partner": "{country} is one of the partner countries, so a municipality "
                                  "or region there can be your partner.",
     "applicant.foreign.not_partner": "{country} is not one of the partner countries.",
+    "applicant.twin": "No, your partner abroad cannot apply on its own: {eligible} in Sweden "
+                      "apply, together with a counterpart in one of the {count} partner countries.",
     "unknown": "I'm sorry, I don't know – the call announcement I'm built on doesn't say. "
                "Please ask ICLD directly: {url}\n\nYou can ask me who can apply, which countries "
                "are included, the core areas and the deadline. Type /help for more.",

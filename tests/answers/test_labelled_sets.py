@@ -57,12 +57,15 @@ KNOWN_MISSES = {
         "i1_061",   # "Det är väl SKR som söker för kommunernas räkning?": SKR is no kind of applicant
         "i1_103",   # "vilken kommun det var" (the SKR day's example) is read as who may apply
     },
+    "blind_chat_j": {
+        "j3_052",   # "Does our partner have to be in one of the 19 countries?": the list, no "Yes"
+    },
 }
 
 
 @pytest.mark.parametrize("name", ["blind_tune", "blind_heldout", "blind_chat_c", "blind_chat_d",
                                   "blind_chat_e", "blind_chat_f", "blind_chat_g", "blind_chat_h",
-                                  "blind_chat_i"])
+                                  "blind_chat_i", "blind_chat_j"])
 def test_blind_sets(engine, name) -> None:
     """Written from the announcement alone by people who never saw faq.yaml (tests/data/README.md)."""
     cases = load_cases(DATA / f"{name}.jsonl")

@@ -544,3 +544,38 @@ def test_them_in_a_second_question_is_what_the_first_was_about(engine, q: str, f
 
 def test_the_contact_answer_says_the_announcement_names_nobody(engine) -> None:
     assert ask(engine, "vem ringer jag på ICLD?").text.startswith("Det står inget i utlysningen om kontaktperson")
+
+
+def test_how_many_there_counts_the_region_named_before(engine) -> None:
+    text = ask(engine, "Vår förvaltning känner Afrika bäst. Hur många av länderna finns där?").text
+    assert text.startswith("I Afrika finns 8 av samarbetsländerna")
+
+
+def test_a_partner_abroad_cannot_apply_for_us(engine) -> None:
+    assert ask(engine, "Kan vår partnerkommun skicka in ansökan själv?").text.startswith(
+        "Nej, er partner utomlands kan inte söka på egen hand")
+
+
+def test_a_paper_from_the_partner_is_no_question_of_who_applies(engine) -> None:
+    text = ask(engine, "Do we need a stamped letter from the partner municipality to apply?").text
+    assert not YES.search(text) and "ICLD" in text
+
+
+def test_must_we_include_another_swedish_applicant(engine) -> None:
+    answer = ask(engine, "Behöver vi som kommun ha med regionen i ansökan?")
+    assert answer.match == "joint_application" and not YES.search(answer.text)
+
+
+@pytest.mark.parametrize("q,fact", [
+    ("What does 'insyn' mean in English?", "Transparency"),
+    ("What's the point of this programme?", "democratic local authorities"),
+    ("vad betyder ökat medborgarinflytande här?", "medborgarinflytande genom att stärka"),
+    ("Should only the partner country develop, or do Swedish municipalities develop too?",
+     "both in the partner countries and in Sweden"),
+])
+def test_what_the_words_and_the_purpose_mean(engine, q: str, fact: str) -> None:
+    assert fact in ask(engine, q).text
+
+
+def test_a_tag_after_a_comma_asks_about_the_sentence(engine) -> None:
+    assert ask(engine, "Uganda är med bland länderna, eller hur?").text.startswith("Ja! Uganda")

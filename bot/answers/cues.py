@@ -100,7 +100,7 @@ JOINT_WORDS = frozenset({"tillsammans", "ihop", "gemensamt", "gemensam", "gemens
 INCLUDE_PHRASES = (("ha", "med"), ("ta", "med"), ("include",), ("involve",), ("inkludera",),
                    ("involvera",), ("have", "on", "board"))
 SEVERAL = frozenset({"tva", "tre", "fyra", "flera", "nagra", "manga", "annan", "andra", "two",
-                     "three", "several", "some", "many", "another", "other", "grann", "fler"})
+                     "three", "several", "some", "many", "another", "other", "fler"})
 # "… och är klimat ett av dem?": what the question before in the message was about
 THEM = frozenset({"dem", "de", "dessa", "them", "those", "these", "they"})
 # "vår skola, alltså skolan": the same thing said again, more precisely.

@@ -97,12 +97,23 @@ NEGATIONS = frozenset({"inte", "ej", "icke", "not", "never", "aldrig"})
 # "två kommuner söker tillsammans": several Swedish applicants in one application
 JOINT_WORDS = frozenset({"tillsammans", "ihop", "gemensamt", "gemensam", "gemensamma", "samma",
                          "together", "jointly", "joint", "same"})
+# "vem som helst", "vilken organisation som helst", "anyone": a claim that anyone may apply
+ANYONE = (("vem", "som", "helst"), ("organisation", "som", "helst"), ("anyone",), ("anybody",), ("everyone",),
+          ("any", "organisation"), ("any", "organization"), ("alla", "organisationer"),
+          ("alla", "kan"), ("all", "organisations"), ("all", "organizations"))
+# "hur många länder", "how many", "antal": what a count question counts follows these
+COUNT_WORDS = frozenset({"manga", "many", "antal", "antalet", "number"})
 INCLUDE_PHRASES = (("ha", "med"), ("ta", "med"), ("include",), ("involve",), ("inkludera",),
                    ("involvera",), ("have", "on", "board"))
 SEVERAL = frozenset({"tva", "tre", "fyra", "flera", "nagra", "manga", "annan", "andra", "two",
                      "three", "several", "some", "many", "another", "other", "fler"})
 # "… och är klimat ett av dem?": what the question before in the message was about
 THEM = frozenset({"dem", "de", "dessa", "them", "those", "these", "they"})
+# "får det handla om äldreomsorg?", "as a theme": the theme of the cooperation is asked about
+THEME_WORDS = frozenset({"tema", "temat", "teman", "ramen", "theme", "topic", "amne", "amnet"})
+THEME_PHRASES = (("handla", "om"), ("handlar", "om"), ("be", "about"), ("focus", "on"),
+                 ("fokusera", "pa"), ("fokus", "pa"), ("jobba", "med"), ("arbeta", "med"),
+                 ("samarbeta", "kring"), ("samarbeta", "om"), ("work", "on"), ("rikta", "in"))
 # "vår skola, alltså skolan": the same thing said again, more precisely.
 REPHRASINGS = frozenset({"alltsa", "dvs", "ie", "namligen", "typ", "menar", "mean"})
 KIND_ARTICLES = frozenset({"en", "ett", "the", "a", "an", "var", "vart", "our"})

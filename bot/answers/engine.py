@@ -28,6 +28,7 @@ from bot.answers.cues import (
     ACKNOWLEDGEMENTS,
     ANSWER_THRESHOLD,
     ANY_TIME,
+    ANYONE,
     APPLY_CUES,
     APPLY_PHRASES,
     BYE,
@@ -40,6 +41,7 @@ from bot.answers.cues import (
     CORE_CUES,
     CORE_FILLER,
     CORE_SPELLINGS,
+    COUNT_WORDS,
     COUNTRY_BACK,
     COUNTRY_WORDS,
     DATE_CHECK,
@@ -91,6 +93,8 @@ from bot.answers.cues import (
     SUGGESTION_FLOOR,
     THANKS,
     THEM,
+    THEME_PHRASES,
+    THEME_WORDS,
     TIME_LEFT,
     TIME_PREPOSITIONS,
     WE_WORDS,
@@ -99,6 +103,7 @@ from bot.answers.frame import (
     FIT_VERBS,
     MONTHS,
     ORDINALS,
+    PREPOSITIONS,
     QUESTION_WORDS,
     YES_NO_VERBS,
     Frame,
@@ -128,6 +133,7 @@ from bot.knowledge.model import (
     FaqEntry,
     Knowledge,
     Region,
+    RemitTask,
     localized,
 )
 
@@ -204,6 +210,19 @@ def _label(region: Region, lang: str) -> str:
 def _names(countries: Sequence[Country], lang: str) -> str:
     """ "Kenya, Namibia och Zambia" in the user's language."""
     return join_names([localized(c, "name", lang) for c in countries], lang)
+
+
+def _counts_countries(toks: Sequence[str]) -> bool:
+    """ "hur många länder …", "how many of the countries", "antal samarbetsländer": the count is
+    of countries — not "hur många som får åka till partnerlandet" (people)."""
+    for i, tok in enumerate(toks):
+        if tok in COUNT_WORDS:
+            counted = [w for w in toks[i + 1:i + 4] if w not in ("av", "of", "the", "de")]
+            if counted and counted[0] in ("som", "who", "people", "personer"):
+                return False
+            return any(w.startswith(COUNTRY_WORDS) for w in counted) or not counted or (
+                counted[0] in YES_NO_VERBS and any(w.startswith(COUNTRY_WORDS) for w in toks))
+    return True
 
 
 def _contrasted_away(found: Found[ApplicantKind], kinds: Sequence[Found[ApplicantKind]],
@@ -299,9 +318,12 @@ class Engine:
             (word, area) for area in knowledge.core_areas for word in area.work)
         self.topics: TopicWords[FaqEntry] = TopicWords(
             (topic, entry) for entry in knowledge.faq for topic in entry.topics)
+        self.remit: TopicWords[RemitTask] = TopicWords(
+            (word, task) for task in knowledge.remit for word in task.words)
         self._subjects: dict[tuple[str, ...], bool] = {}
         self._country_lists: dict[str, str] = {}
-        self.readers = (self._date_reader, self._core_area_reader, self._project_fit_reader,
+        self.readers = (self._date_reader, self._theme_reader, self._core_area_reader,
+                        self._project_fit_reader,
                         self._count_reader, self._topic_reader, self._country_reader,
                         self._applicant_reader, self._group_reader, self._empty_region_reader,
                         self._region_reader,
@@ -332,18 +354,22 @@ class Engine:
                 and len(frame.toks) <= FOLLOW_UP_WORDS:
             frame = replace(frame, last_context=self._topic_words(previous))
         answers: list[Answer] = []
-        for part in frame.parts:
+        for i, part in enumerate(frame.parts):
             if answers and answers[-1].match is not None:
                 # "hur många kärnområden finns det och är klimat ett av dem?": "dem" are what
                 # the part before was answered about
-                part = self._resolved(part, answers[-1], lang)
+                part = self._resolved(part, answers[-1], lang, frame.parts[i - 1])
             answers.append(self._answer_part(part, frame, lang, now))
         return self._finish(self._combine(answers), now)
 
-    def _resolved(self, part: Part, before: Answer, lang: str) -> Part:
+    def _resolved(self, part: Part, before: Answer, lang: str, asked: Part) -> Part:
         """``part`` with its first "dem"/"de"/"them" replaced by what ``before`` was about: the
-        countries it named (a few), else its topic's words."""
+        countries it named (a few), else its topic's words. A part of only a question word
+        ("… och till när?", "and by when?") borrows the words of the part ``asked`` before."""
         toks = part.toks
+        if len(toks) <= 3 and all(w in QUESTION_WORDS or w in PREPOSITIONS for w in toks):
+            borrowed = [w for w in asked.toks if w not in QUESTION_WORDS]
+            return replace(part, toks=(*toks, *borrowed))
         for i, tok in enumerate(toks):
             after = toks[i + 1] if i + 1 < len(toks) else ""
             # "de 19", "de länderna" are articles; "är de samarbetsländer?" is a pronoun
@@ -727,7 +753,8 @@ class Engine:
             return SCORE["count"], Answer(" ".join(lines), "region", 1.0, lang=lang,
                                           sources=self.knowledge.sources.get("countries", ()),
                                           related=self._related_ids(("countries", "deadline"), lang))
-        if q.starts_with(COUNTRY_WORDS) and (q.part.form == "count" or self._claims_a_number(q)):
+        if q.starts_with(COUNTRY_WORDS) and (
+                q.part.form == "count" and _counts_countries(q.toks) or self._claims_a_number(q)):
             text = t(lang, "count.countries", count=len(self.knowledge.partners),
                      country_list=self.country_list(lang))
             return SCORE["count"], Answer(text, "countries", 1.0, lang=lang,
@@ -770,6 +797,28 @@ class Engine:
         answer = self._core_fit(q)
         lead = t(q.lang, "core.fit.lead")
         return SCORE["core"], replace(answer, text=f"{lead} {answer.text}")
+
+    def _theme_reader(self, q: _Question, now: datetime) -> Candidate | None:
+        """ "Får partnerskapet handla om avfallshantering?", "Om vi väljer äldreomsorg som tema,
+        ligger det inom ramen?": a municipal or regional task is within the area of
+        responsibility the announcement allows. The task list is general knowledge, said so."""
+        if q.part.form != "yesno" or q.mentions or q.core or not self.knowledge.remit:
+            return None
+        toks = list(q.toks)
+        if not (THEME_WORDS.intersection(toks) or any(_contains(toks, p) for p in THEME_PHRASES)):
+            return None
+        hits = self.remit.find(toks)
+        if not hits and REFERS_BACK.intersection(toks) and q.frame.context:
+            hits = self.remit.find(list(q.frame.context))      # "… äldreomsorg som tema. Går det?"
+        if not hits:
+            return None
+        task, lang = hits[0].value, q.lang
+        text = t(lang, "theme.remit", task=localized(task, "name", lang),
+                 whose=t(lang, f"remit.whose.{task.who}"), who=t(lang, f"remit.who.{task.who}"))
+        theme = self.knowledge.faq_by_id.get("theme")
+        return SCORE["core"], Answer(text, "theme", 1.0, lang=lang,
+                                     related=self._related_ids(("core_areas", "purpose"), lang),
+                                     sources=theme.source[:1] if theme else ())
 
     def _topic_reader(self, q: _Question, now: datetime) -> Candidate | None:
         """A curated topic word ("medfinansiering", "resor") names what the question is about."""
@@ -817,7 +866,11 @@ class Engine:
             return SCORE["country"], self._country_aside(q.mentions, q.lang)
         answer = self._country_answer(mentions, q.lang, now)
         # "huvudstad i Kenya?"; a month name is the date's, which the date reader answers
-        if any(self.faq.is_unknown(w) for w in q.rest if w not in MONTHS and w not in YES_NO_VERBS):
+        # "huvudstad i Kenya?" asks what the call does not say; "samarbeta med en provins på
+        # Java?" only says where the partner is
+        partnering = _asks_to_apply(q.toks) or q.starts_with(PARTNERING)
+        if any(self.faq.is_unknown(w) for w in q.rest if w not in MONTHS and w not in YES_NO_VERBS
+               and not (partnering and w.startswith(PLACE_WORDS))):
             text = f"{answer.text}\n\n{t(q.lang, 'partial_unknown', url=self.knowledge.call.url)}"
             answer = replace(answer, text=text, confidence=0.5)
         return SCORE["country"], answer
@@ -919,6 +972,10 @@ class Engine:
                 partners = q.mentions if q.mentions and not foreign else context.mentions
                 return SCORE["applicant_asked" if foreign else "applicant"], self._applicant_answer(
                     context.toks, kinds, partners, q.lang, now)
+        if not q.kinds and _asks_to_apply(q.toks) and any(
+                _contains(q.toks, phrase) for phrase in ANYONE):
+            # "är det inte så att vilken organisation som helst kan söka?": no, not anyone
+            return SCORE["applicant_asked"], self._anyone_answer(q.lang)
         if (not q.kinds and _asks_to_apply(q.toks) and q.toks[0] in {"vem", "vilka", "who"}
                 and len(q.rest) <= 1 and not q.mentions):                  # "Vilka kan söka?"
             return SCORE["applicant"], self.answer_entry("who_can_apply", now, q.lang)
@@ -935,6 +992,13 @@ class Engine:
             score = SCORE["applicant_asked" if q.kinds and _asks_to_apply(q.toks) else "applicant"]
             return score, self._applicant_answer(q.toks, kinds, q.mentions, q.lang, now)
         return None
+
+    def _anyone_answer(self, lang: str) -> Answer:
+        eligible = join_names([localized(k, "name", lang)
+                               for k in self.knowledge.applicants if k.eligible], lang)
+        return Answer(t(lang, "applicant.not_anyone", eligible=eligible), "applicant", 1.0,
+                      related=self._related_ids(("who_can_apply", "countries"), lang), lang=lang,
+                      sources=self.knowledge.sources.get("applicants", ()))
 
     def _joint_application(self, q: _Question) -> bool:
         """ "Får två kommuner söka tillsammans?", "kan en region och en kommun söka i samma
@@ -997,8 +1061,8 @@ class Engine:
                 or {"utlysningen", "ansokan", "ansokningen", "call", "ansokningsomgangen",
                     "application"}.intersection(toks)):
             return SCORE["deadline"], self._open_answer(q, now)
-        if not cue:
-            return None
+        if not cue and not (q.part.form == "when" and _asks_to_apply(toks) and not q.rest):
+            return None                   # ("by when can we apply?" has no word but the form)
         top = q.top
         if top and top.entry.id != "deadline" and top.score >= 0.8:
             return None          # a cue word inside another clear question ("deadline för rapporten")

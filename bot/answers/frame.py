@@ -337,7 +337,7 @@ def _contains(toks: tuple[str, ...], cue: tuple[str, ...]) -> bool:
 
 
 PREPOSITIONS = frozenset({"med", "i", "for", "fran", "till", "pa", "with", "in", "from",
-                          "to", "on"})
+                          "to", "on", "by", "until", "senast"})
 
 
 def _starts_question(toks: list[str]) -> bool:
@@ -379,7 +379,8 @@ def form_of(toks: tuple[str, ...], dates: tuple[object, ...]) -> str:
         return "which"              # "kan du lista dem?" asks for the list, not a yes or no
     if first in YES_NO_VERBS:
         return "yesno"
-    if first in {"nar", "when"} or _contains(toks, ("vilket", "datum")) or _contains(toks, ("what", "date")):
+    if first in {"nar", "when"} or _contains(toks, ("vilket", "datum")) or _contains(toks, ("what", "date")) \
+            or first in PREPOSITIONS and tuple(toks[1:2]) in (("nar",), ("when",)):   # "by when"
         return "when"
     if first in WHICH_WORDS or first in {"vem", "who", "list"} or _contains(toks, ("rakna", "upp")):
         return "which"
@@ -399,9 +400,10 @@ def _split_joined(toks: list[str]) -> list[list[str]]:
     for i, w in enumerate(toks):
         nxt = toks[i + 1] if i + 1 < len(toks) else ""
         after = toks[i + 1:i + 3]
-        if (w in {"och", "and", "samt", "plus"} and pieces[-1] and len(toks) - i > 3
+        asked_when = len(after) == 2 and after[0] in PREPOSITIONS and after[1] in QUESTION_WORDS
+        if (w in {"och", "and", "samt", "plus"} and pieces[-1] and (len(toks) - i > 3 or asked_when)
                 and (nxt in QUESTION_WORDS or nxt in YES_NO_VERBS and nxt not in {"har", "have", "is"}
-                     or len(after) == 2 and after[0] in PREPOSITIONS and after[1] in QUESTION_WORDS)):
+                     or asked_when)):
             pieces.append([])
             continue
         pieces[-1].append(w)

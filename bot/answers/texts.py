@@ -101,6 +101,18 @@ SV: dict[str, str] = {
                 "partnerskap kan stärka flera kärnområden.",
     "core.fit.explain": "Det handlar om {explanation}",
     "it": "det",
+    "theme.remit": "Ja, {task} hör till {whose} uppgifter, så det kan vara temat: enligt "
+                   "utlysningen kan utmaningen och temat vara vad som helst som ligger inom det "
+                   "kommunala/regionala ansvarsområdet. Partnerskapet ska samtidigt stärka något "
+                   "eller några av kärnområdena – skriv /omraden för att se dem. (Att {task} är en "
+                   "uppgift för {who} står inte i utlysningen: det följer av kommunallagen och "
+                   "speciallagarna.)",
+    "remit.whose.kommun": "kommunernas",
+    "remit.whose.region": "regionernas",
+    "remit.whose.kommun och region": "kommunernas och regionernas",
+    "remit.who.kommun": "kommuner",
+    "remit.who.region": "regioner",
+    "remit.who.kommun och region": "kommuner och regioner",
     "core.no.near": "Som arbete passar {item} närmast in under kärnområdet {area} – min "
                     "vägledning utifrån utlysningens ord, inte ICLD:s bedömning.",
     "core.fit.lead": "Det kan passa: temat för samarbetet kan vara vad som helst inom det "
@@ -126,6 +138,8 @@ SV: dict[str, str] = {
     "applicant.no": "Nej, {kind} kan inte söka kommunalt partnerskap. "
                     "Det är bara {eligible} i Sverige som kan söka.",
     "applicant.not_only": "Nej, inte bara {kind}: de som kan söka är {eligible} i Sverige.",
+    "applicant.not_anyone": "Nej, inte vem som helst: det är bara {eligible} i Sverige som kan "
+                            "söka kommunalt partnerskap.",
     "applicant.any_size": "Utlysningen nämner inget krav på storlek.",
     "applicant.any_size.claim": "Nej, utlysningen säger inget om storlek: {eligible} i Sverige kan "
                                 "söka, utan något krav på hur stora de är.",
@@ -236,6 +250,18 @@ EN: dict[str, str] = {
                 "partnership can strengthen several core areas.",
     "core.fit.explain": "It is about {explanation}",
     "it": "it",
+    "theme.remit": "Yes, {task} is one of the tasks of {whose}, so it can be the theme: according "
+                   "to the announcement the challenge and theme can be anything within the "
+                   "municipal/regional area of responsibility. The partnership should at the same "
+                   "time strengthen one or more of the core areas – type /areas to see them. "
+                   "(That {task} is a task for {who} is not in the announcement: it follows from "
+                   "the Swedish Local Government Act and special laws.)",
+    "remit.whose.kommun": "municipalities",
+    "remit.whose.region": "regions",
+    "remit.whose.kommun och region": "municipalities and regions",
+    "remit.who.kommun": "municipalities",
+    "remit.who.region": "regions",
+    "remit.who.kommun och region": "municipalities and regions",
     "core.no.near": "As work, though, {item} fits best under the core area {area} – my guidance "
                     "from the announcement's wording, not ICLD's assessment.",
     "core.fit.lead": "It can fit: the theme of the cooperation can be anything within the "
@@ -261,6 +287,8 @@ EN: dict[str, str] = {
     "applicant.no": "No, {kind} cannot apply for a municipal partnership. "
                     "Only {eligible} in Sweden can apply.",
     "applicant.not_only": "No, not only {kind}: those who can apply are {eligible} in Sweden.",
+    "applicant.not_anyone": "No, not just anyone: only {eligible} in Sweden can apply for a "
+                            "municipal partnership.",
     "applicant.any_size": "The announcement sets no requirement on size.",
     "applicant.any_size.claim": "No, the announcement says nothing about size: {eligible} in "
                                 "Sweden can apply, with no requirement on how large they are.",

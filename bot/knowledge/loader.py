@@ -32,6 +32,7 @@ def load_knowledge(directory: Path | str | None = None) -> Knowledge:
     applicants = reader.applicants(docs["applicants.yaml"])
     faq = reader.faq(docs["faq.yaml"])
     core_areas = reader.core_areas(docs["core_areas.yaml"])
+    remit, remit_source = reader.remit(docs["core_areas.yaml"])
     empty_regions = reader.empty_regions(docs["countries.yaml"])
     swedish_places = reader.swedish_places(docs["countries.yaml"], regions, other)
     groups = reader.groups(docs["countries.yaml"], regions)
@@ -46,4 +47,4 @@ def load_knowledge(directory: Path | str | None = None) -> Knowledge:
     if problems or call is None:
         raise KnowledgeError(problems or [Problem(str(folder / "call.yaml"), 1, "no call")])
     return Knowledge(call, regions, other, overrides, applicants, faq, str(folder),
-                     core_areas, empty_regions, swedish_places, groups, sources)
+                     core_areas, empty_regions, swedish_places, groups, sources, remit, remit_source)

@@ -138,6 +138,18 @@ class CoreArea:
 
 
 @dataclass(frozen=True)
+class RemitTask:
+    """A task that Swedish law gives municipalities or regions ("äldreomsorg"): a theme within
+    "det kommunala/regionala ansvarsområdet". General knowledge, curated with its source; the
+    announcement itself lists no tasks."""
+    id: str
+    name: str
+    name_en: str
+    who: str                         # "kommun", "region" or "kommun och region"
+    words: tuple[str, ...]           # matched like core-area work words
+
+
+@dataclass(frozen=True)
 class EmptyRegion:
     """A part of the world with no partner country ("Sydamerika")."""
     id: str
@@ -179,6 +191,8 @@ class Knowledge:
     # Verbatim sentences of the announcement behind the facts of each file: "countries",
     # "applicants", "core_areas" (the sentence introducing them); the deadline's are call.source.
     sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    remit: tuple[RemitTask, ...] = ()
+    remit_source: str = ""           # where the tasks come from (not the announcement)
 
     @cached_property
     def partners(self) -> tuple[Country, ...]:

@@ -27,10 +27,12 @@ from bot.knowledge.model import (
     FaqEntry,
     Region,
     ReminderSchedule,
+    RemitTask,
 )
 from bot.knowledge.yamlsource import Located, Problem
 
 PERSON_SOURCES = ("handläggare", "case officer", "staff")
+REMIT_WHO = ("kommun", "region", "kommun och region")
 
 
 class Reader:
@@ -346,6 +348,24 @@ class Reader:
             self.check_id(doc, area.id, [a.id for a in areas], *w)
             areas.append(area)
         return tuple(areas)
+
+    def remit(self, doc: Located | None) -> tuple[tuple[RemitTask, ...], str]:
+        """``remit`` of core_areas.yaml (optional): tasks within the municipal/regional area of
+        responsibility, with ``remit_source`` naming where they come from."""
+        data = self.mapping(doc, "core_areas.yaml")
+        if data is None or doc is None or "remit" not in data:
+            return (), ""
+        tasks: list[RemitTask] = []
+        for w, raw in self.entries(doc, data, "remit"):
+            task = RemitTask(self.text(doc, raw, "id", *w), self.text(doc, raw, "name", *w),
+                             self.text(doc, raw, "name_en", *w), self.text(doc, raw, "who", *w),
+                             self.texts(doc, raw, "words", *w, minimum=1))
+            if task.who not in REMIT_WHO:
+                self.problems.append(doc.problem(
+                    f"'who' must be one of {', '.join(REMIT_WHO)}", *w, "who"))
+            self.check_id(doc, task.id, [t.id for t in tasks], *w)
+            tasks.append(task)
+        return tuple(tasks), self.text(doc, data, "remit_source")
 
     def applicants(self, doc: Located | None) -> tuple[ApplicantKind, ...]:
         data = self.mapping(doc, "applicants.yaml")

@@ -65,7 +65,7 @@ KNOWN_MISSES = {
 
 @pytest.mark.parametrize("name", ["blind_tune", "blind_heldout", "blind_chat_c", "blind_chat_d",
                                   "blind_chat_e", "blind_chat_f", "blind_chat_g", "blind_chat_h",
-                                  "blind_chat_i", "blind_chat_j"])
+                                  "blind_chat_i", "blind_chat_j", "blind_chat_k2"])
 def test_blind_sets(engine, name) -> None:
     """Written from the announcement alone by people who never saw faq.yaml (tests/data/README.md)."""
     cases = load_cases(DATA / f"{name}.jsonl")

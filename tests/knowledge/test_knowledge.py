@@ -227,3 +227,20 @@ def test_a_swedish_place_that_is_also_a_foreign_name_is_rejected(knowledge_copy:
         load_knowledge(knowledge_copy)
     assert re.search(r"countries\.yaml:\d+: 'Durban' is both Swedish \(a place or word\) and a foreign name",
                      str(info.value)), str(info.value)
+
+
+def test_a_remit_task_is_checked_with_file_and_line(knowledge_copy: Path, capsys) -> None:
+    core = knowledge_copy / "core_areas.yaml"
+    _replace(core, "    who: region\n    words: [kollektivtrafik", "    who: stat\n    words: [kollektivtrafik")
+    _replace(core, "    words: [bibliotek, library, libraries]", "    words: bibliotek-ERROR")
+    assert main(["check", "--knowledge", str(knowledge_copy)]) == 2
+    err = capsys.readouterr().err
+    assert f"{core}:{_line_of(core, 'who: stat')}: 'who' must be one of kommun, region" in err
+    assert f"{core}:{_line_of(core, 'bibliotek-ERROR')}: 'words' must be a list of texts" in err
+
+
+def test_the_remit_is_optional(knowledge_copy: Path) -> None:
+    core = knowledge_copy / "core_areas.yaml"
+    text = core.read_text(encoding="utf-8")
+    core.write_text(text[:text.index("\n# What \"det kommunala")], encoding="utf-8")
+    assert load_knowledge(knowledge_copy).remit == ()

@@ -97,6 +97,7 @@ NEGATIONS = frozenset({"inte", "ej", "icke", "not", "never", "aldrig"})
 # "två kommuner söker tillsammans": several Swedish applicants in one application
 JOINT_WORDS = frozenset({"tillsammans", "ihop", "gemensamt", "gemensam", "gemensamma", "samma",
                          "together", "jointly", "joint", "same"})
+ALSO = frozenset({"ocksa", "aven", "likasa", "too", "also", "as", "well"})
 # "vem som helst", "vilken organisation som helst", "anyone": a claim that anyone may apply
 ANYONE = (("vem", "som", "helst"), ("organisation", "som", "helst"), ("anyone",), ("anybody",), ("everyone",),
           ("any", "organisation"), ("any", "organization"), ("alla", "organisationer"),
@@ -180,10 +181,14 @@ PROJECT_FIT = frozenset({"funkar", "fungerar", "passa", "platsa", "platsar", "ok
 ECHO_WORDS = frozenset({"sa", "ocksa", "verkligen", "right", "true", "correct", "ratt", "sant",
                         "lista", "rakna", "upp", "list", "forklara", "explain", "lite", "mer",
                         "more", "beratta", "tell", "mean", "means", *ORDINALS,
+                        # "kan du skriva ut dom?", "could you print them?": the thing asked for
+                        # was named before
+                        "skriva", "skriv", "ut", "visa", "ge", "skicka", "print", "write", "show",
+                        "give", "send", "out",
                         # "Vad säger utlysningen om det?", "What does the call say about that?"
                         "sager", "star", "sta", "utlysningen", "call", "announcement", "say",
                         "says", "about", "dos", "svara", "saga", "answer", "ska", "jag",
-                        "all", "alla", "allihop", "samtliga", "give", "ge"})
+                        "all", "alla", "allihop", "samtliga"})
 ACKNOWLEDGEMENTS = frozenset({"ok", "okej", "okay", "ja", "nej", "jaha", "aha", "japp", "nix",
                               "yes", "no", "tack", "thanks", "bra", "fint", "toppen", "great"})
 FOLLOW_UP_WORDS = 6          # a follow-up is short; a longer message stands on its own

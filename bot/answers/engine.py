@@ -26,6 +26,7 @@ from bot.answers.cues import (
     ABOUT_APPLYING,
     ABOUT_LINKS,
     ACKNOWLEDGEMENTS,
+    ALSO,
     ANSWER_THRESHOLD,
     ANY_TIME,
     ANYONE,
@@ -405,15 +406,16 @@ class Engine:
         if best is None and self._points_back(q):
             # "Vår chef tror att klimat är ett kärnområde. Är det så?": the question is about
             # what was just said, so read the two together, in the question's form.
-            joined = Part((*frame.last_context, *part.toks), part.form,
-                          part.dates or frame.context_dates[-1:])
+            # "Jag visar listan i morgon kl 9. Kan du skicka dem?" asks for the list, not
+            # whether tomorrow is in time: a request borrows the words, not the dates
+            dates = part.dates or (frame.context_dates[-1:] if part.form != "which" else ())
+            joined = Part((*frame.last_context, *part.toks), part.form, dates)
             q = self._parse(joined, frame, lang)
             best = self._best_candidate(q, now)
             if best is None and frame.context != frame.last_context:
                 # "… när ansökan måste vara inne. Min chef tror maj. Vet du?": the question
                 # was asked two sentences back
-                q = self._parse(Part((*frame.context, *part.toks), part.form,
-                                     part.dates or frame.context_dates[-1:]), frame, lang)
+                q = self._parse(Part((*frame.context, *part.toks), part.form, dates), frame, lang)
                 best = self._best_candidate(q, now)
         return best if best is not None else self._retrieval(q, now)
 
@@ -600,10 +602,15 @@ class Engine:
         if not dates and q.frame.context_dates and DATE_CHECK.intersection(toks) \
                 and not self._topics(q):    # "… tar ni emot ansökningar efter sista dagen?"
             dates = q.frame.context_dates[-1:]
-        if not dates or CLOCK_WORDS.intersection(toks) or (
-                OTHER_DATES.intersection(toks) and not DEADLINE_EQUALITY.intersection(toks)):
-            return None             # "stänger det kl 23.59 …?" asks the time of day; "SKR-dagen
-            #                          29/1" is no deadline, "på SKR sa de att deadline är …" is
+        deadline = self.knowledge.call.deadline
+        if dates and CLOCK_WORDS.intersection(toks) and any(
+                (day, month) == (deadline.day, deadline.month) for day, month, _ in dates):
+            # "15/3 kl 23 funkar?", "stänger det kl 23.59 den 15 mars?": the time of day on the
+            # last day, which the announcement does not give
+            return SCORE["date"], self.answer_entry("deadline_time", now, q.lang, SCORE["date"])
+        if not dates or (OTHER_DATES.intersection(toks) and not DEADLINE_EQUALITY.intersection(toks)):
+            return None             # "SKR-dagen 29/1" is no deadline, "på SKR sa de att
+            #                          deadline är …" is
         if (q.part.dates and not _asks_to_apply(q.toks) and not DEADLINE_EQUALITY.intersection(toks)
                 and self._topics(q)):
             return None             # "finns det en matchmaking-träff för att hitta en partner
@@ -987,7 +994,9 @@ class Engine:
             if context and any(self._foreign(k, context.mentions, context.toks) for k in context.kinds):
                 return SCORE["applicant_asked"], self._applicant_answer(
                     context.toks, context.kinds, context.mentions, q.lang, now)
-        bare = not (q.rest or q.mentions) and q.part.form not in ("which", "when", "count")
+        # "stiftelse?", "regioner också?": a kind and nothing else asked
+        bare = not (any(w not in ECHO_WORDS and w not in ALSO for w in q.rest) or q.mentions) \
+            and q.part.form not in ("which", "when", "count")
         if _asks_to_apply(q.toks) or bare:
             score = SCORE["applicant_asked" if q.kinds and _asks_to_apply(q.toks) else "applicant"]
             return score, self._applicant_answer(q.toks, kinds, q.mentions, q.lang, now)
@@ -1150,7 +1159,15 @@ class Engine:
             return t(lang, "countdown.today")
         if days == 1:
             return t(lang, "countdown.one")
-        return t(lang, "countdown.days", days=days)
+        text = t(lang, "countdown.days", days=days)
+        if days >= 14:                  # "hur många veckor är det kvar?" is asked as often
+            weeks, rest = divmod(days, 7)
+            span = t(lang, "countdown.span.weeks", weeks=number_word(weeks, lang))
+            if rest:
+                key = "countdown.span.day" if rest == 1 else "countdown.span.days"
+                span = t(lang, key, weeks=span, days=number_word(rest, lang))
+            text = f"{text[:-1]} ({span})."
+        return text
 
     def render(self, entry: FaqEntry, lang: str, now: datetime) -> str:
         """Fill an entry's placeholders with facts from the knowledge and the clock."""

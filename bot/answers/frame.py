@@ -88,6 +88,8 @@ _MONTH_EDGE = re.compile(r"\b(slutet av|slutet på|end of|början av|början på
 # Clause boundaries: sentence ends, colons, dashes between words, commas, line breaks.
 # A period after a lone letter or a short abbreviation ("v. 10", "kl. 12", "t.ex.") ends nothing.
 _CLAUSES = re.compile(r"((?<!\b\w)(?<!\bkl)(?<!\bca)(?<!\bex)(?<!\bnr)(?<!\bst)[.!?;:\n]+(?=\s|$)\s*"
+                      # "… i morgon kl 9. Kan du …": a one-digit number ends a sentence too
+                      r"|(?<=\s\d)[.!?]+\s+(?=[A-ZÅÄÖ])"
                       r"|\s[–—-]+\s|,\s+)")
 
 

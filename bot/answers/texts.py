@@ -47,6 +47,9 @@ SV: dict[str, str] = {
     "partial_unknown": "Resten av frågan kan jag tyvärr inte svara på – det står inget om det i "
                        "utlysningen. Fråga gärna ICLD: {url}",
     "countdown.days": "Det är {days} dagar kvar till sista ansökningsdag.",
+    "countdown.span.weeks": "{weeks} veckor",
+    "countdown.span.days": "{weeks} och {days} dagar",
+    "countdown.span.day": "{weeks} och en dag",
     "countdown.one": "Det är 1 dag kvar – i morgon är sista ansökningsdag.",
     "countdown.today": "I dag är sista ansökningsdagen!",
     "open.yes": "Ja, utlysningen är öppen: sista ansökningsdag är den {deadline}. {countdown}",
@@ -197,6 +200,9 @@ EN: dict[str, str] = {
     "partial_unknown": "I'm afraid I don't know about the rest of your question – the call "
                        "doesn't say. Please ask ICLD: {url}",
     "countdown.days": "There are {days} days left until the deadline.",
+    "countdown.span.weeks": "{weeks} weeks",
+    "countdown.span.days": "{weeks} and {days} days",
+    "countdown.span.day": "{weeks} and one day",
     "countdown.one": "There is 1 day left – tomorrow is the last day to apply.",
     "countdown.today": "Today is the last day to apply!",
     "open.yes": "Yes, the call is open: the last day to apply is {deadline}. {countdown}",

@@ -632,3 +632,31 @@ def test_curated_topics_found_in_set_k2(engine, q: str, match: str) -> None:
 
 def test_a_province_names_its_country(engine) -> None:
     assert ask(engine, "Kan vi samarbeta med en kommun i Sichuan?").text.startswith("Ja! Kina")
+
+
+# ---- set K1 --------------------------------------------------------------------------------
+def test_the_time_left_is_also_said_in_weeks(engine) -> None:
+    assert "(tre veckor och tre dagar)" in ask(engine, "hur lång tid har vi kvar?").text
+
+
+@pytest.mark.parametrize("q,start", [
+    ("kommunalförbund också?", "Ja, regionala kommunalförbund"),
+    ("Scouterna då?", "Nej, föreningar och ideella organisationer"),
+    ("Kan Svenska kyrkans församling här söka?", "Nej, föreningar och ideella organisationer"),
+])
+def test_kinds_asked_in_two_or_three_words(engine, q: str, start: str) -> None:
+    assert ask(engine, q).text.startswith(start)
+
+
+def test_print_them_after_asking_for_the_list(engine) -> None:
+    text = ask(engine, "Jag ska visa listan med samarbetsländer på APT i morgon kl 9. "
+                       "Kan du skicka dem?").text
+    assert "Bosnien och Hercegovina" in text and "Zambia" in text
+
+
+@pytest.mark.parametrize("q,start", [
+    ("15 mars kl 18, hinner vi då?", "Sista ansökningsdag är den 15 mars 2020, men vilken tid"),
+    ("12 mars kl 18, hinner vi då?", "Ja, den 12 mars är i tid"),
+])
+def test_a_time_of_day_on_the_last_day_is_not_in_the_announcement(engine, q: str, start: str) -> None:
+    assert ask(engine, q).text.startswith(start)

@@ -33,7 +33,8 @@ DEADLINE_PREFIXES = ("stang", "deadline", "sistadag", "ansokningsperiod", "ansok
 WE_WORDS = frozenset({"vi", "we"})   # "we" apply; "vår partnerkommun" is still foreign
 FOREIGN_LINKS = frozenset({"i", "in", "fran", "from", "pa"})
 # "vi är en kommun i Danmark": the writer describes themselves, so "we" are the foreign side.
-SELF_DESCRIPTION = (("vi", "ar"), ("we", "are"), ("jag", "jobbar"), ("i", "work"))
+SELF_DESCRIPTION = (("vi", "ar"), ("we", "are"), ("jag", "jobbar"), ("jag", "arbetar"),
+                    ("vi", "jobbar"), ("vi", "arbetar"), ("i", "work"), ("we", "work"))
 THANKS = frozenset({"tack", "tackar", "thanks", "thank", "tusen", "stort"})
 BYE = frozenset({"hejda", "bye", "goodbye", "adjo"})
 # A yes/no about the call being open, and the words that turn its polarity ("för sent?").
@@ -98,6 +99,11 @@ NEGATIONS = frozenset({"inte", "ej", "icke", "not", "never", "aldrig"})
 JOINT_WORDS = frozenset({"tillsammans", "ihop", "gemensamt", "gemensam", "gemensamma", "samma",
                          "together", "jointly", "joint", "same"})
 ALSO = frozenset({"ocksa", "aven", "likasa", "too", "also", "as", "well"})
+BOTH = frozenset({"bada", "both", "alla", "all"})
+POINTERS_IT = frozenset({"det", "den", "it", "that", "this"})
+PLURAL_WHICH = frozenset({"vilka", "karnomraden", "karnomradena", "areas", "omraden", "omradena"})
+# "vad får vi ut av det?", "what do we gain?": asks what, not whether one may apply
+WHAT_WORDS = frozenset({"vad", "what", "varfor", "why", "hur", "how"})
 # "vem som helst", "vilken organisation som helst", "anyone": a claim that anyone may apply
 ANYONE = (("vem", "som", "helst"), ("organisation", "som", "helst"), ("anyone",), ("anybody",), ("everyone",),
           ("any", "organisation"), ("any", "organization"), ("alla", "organisationer"),
@@ -198,6 +204,7 @@ ABOUT_APPLYING = frozenset({"country", "applicant", "who_can_apply", "how_to_app
 # Words that point back at a country ("går det dit?", "vilka av de länderna?"); a bare "det"
 # does too, unless the sentence before it is about something else (Engine._other_subject).
 COUNTRY_BACK = frozenset({"landet", "landerna", "dit", "dar", "darifran", "de", "dem", "dessa",
+                          "bada", "both",
                           "country", "countries", "there", "them", "these", "those"})
 REFERS_BACK = frozenset({"landet", "dit", "dar", "det", "den", "de", "dem", "dessa",
                          "country", "there", "it", "that", "them", "they", "these", "those"})

@@ -32,6 +32,7 @@ from bot.answers.cues import (
     ANYONE,
     APPLY_CUES,
     APPLY_PHRASES,
+    BOTH,
     BYE,
     CLAIM_CHECKS,
     CLOCK_WORDS,
@@ -79,7 +80,9 @@ from bot.answers.cues import (
     PLACE_BACK,
     PLACE_LINKS,
     PLACE_WORDS,
+    PLURAL_WHICH,
     POINTERS,
+    POINTERS_IT,
     PROGRAMME_WORDS,
     PROJECT_FIT,
     PROJECT_WORDS,
@@ -99,6 +102,7 @@ from bot.answers.cues import (
     TIME_LEFT,
     TIME_PREPOSITIONS,
     WE_WORDS,
+    WHAT_WORDS,
 )
 from bot.answers.frame import (
     FIT_VERBS,
@@ -211,6 +215,11 @@ def _label(region: Region, lang: str) -> str:
 def _names(countries: Sequence[Country], lang: str) -> str:
     """ "Kenya, Namibia och Zambia" in the user's language."""
     return join_names([localized(c, "name", lang) for c in countries], lang)
+
+
+def _written_swedish(word: str, text: str) -> bool:
+    """ "hösten", "sjöar": written with å, ä or ö, a word is Swedish, never a misspelt town."""
+    return any(c in "åäö" for c in as_written([word], text))
 
 
 def _counts_countries(toks: Sequence[str]) -> bool:
@@ -364,6 +373,14 @@ class Engine:
         return self._finish(self._combine(answers), now)
 
     def _resolved(self, part: Part, before: Answer, lang: str, asked: Part) -> Part:
+        if before.honest and before.match and POINTERS_IT.intersection(part.toks) and not any(
+                w not in STOP_WORDS and self.faq.is_unknown(w) for w in part.toks):
+            # "Hjälper ICLD till med visum, och hur lång tid tar det?": "det" is the topic the
+            # announcement says nothing about, so the second part gets the same honest answer
+            return replace(part, toks=(*part.toks, *self._topic_words(before)))
+        return self._resolved_words(part, before, lang, asked)
+
+    def _resolved_words(self, part: Part, before: Answer, lang: str, asked: Part) -> Part:
         """``part`` with its first "dem"/"de"/"them" replaced by what ``before`` was about: the
         countries it named (a few), else its topic's words. A part of only a question word
         ("… och till när?", "and by when?") borrows the words of the part ``asked`` before."""
@@ -689,7 +706,11 @@ class Engine:
             return SCORE["core"], self._core_answer("core.count.yes" if right else "core.count.no", lang)
         if form == "fit" or (cue and FIT_VERBS.intersection(q.toks) and form != "yesno"):
             return SCORE["core"], self._core_fit(q)
-        if cue and form == "which" and q.frame.context and self.core_work.find(list(q.frame.context)):
+        # "vilket kärnområde är det?" after a project is its fit; "vilka kärnområden gäller?"
+        # after a story about another programme is the list
+        singular = not PLURAL_WHICH.intersection(q.toks)
+        if cue and form == "which" and singular and q.frame.context \
+                and self.core_work.find(list(q.frame.context)):
             return SCORE["core"], self._core_fit(q)    # a project described, "vilket område är det?"
         if cue and not q.core and form in ("yesno", "open") and CORE_CHOICE.intersection(q.toks):
             # "nån sa att man bara får välja ett kärnområde?", "räcker det med ett?"
@@ -849,7 +870,10 @@ class Engine:
         applicants = [k for k in q.kinds if not self._partner_role(k, q)]
         pointed = bool(COUNTRY_BACK.intersection(q.toks)) and len(q.toks) <= 6 and q.part.form == "open"
         if not mentions and not applicants and (
+                # "… ett EU-projekt med Italien … Finns det krav på att förtroendevalda ska delta
+                # aktivt?" asks something of its own, not about the country before
                 (q.part.form == "yesno" or pointed) and (refers_back or _asks_to_apply(q.toks))
+                and (refers_back or self._unknown_own_words(q) < 2)
                 or q.part.form == "which" and refers_back and (q.starts_with(COUNTRY_WORDS) or (all(
                     w in ECHO_WORDS or w in YES_NO_VERBS or w in REFERS_BACK or w in COUNTRY_BACK
                     for w in q.rest) and not self._other_subject(q.frame.last_context)))):
@@ -857,11 +881,14 @@ class Engine:
             context = self._context(q)           # "…en vänort i Tanzania. Går det?"
             # who may apply, when the context names an organisation, is the applicant reader's
             by_kind = (_asks_to_apply(q.toks) and context is not None and bool(context.kinds)
-                       and not q.starts_with(COUNTRY_WORDS) and not PLACE_BACK.intersection(q.toks))
+                       and not q.starts_with(COUNTRY_WORDS)
+                       and not (PLACE_BACK | BOTH).intersection(q.toks))
             if context and not by_kind:
                 # "Vilka av de länderna går?" asks about all of them; "går det?" about the one
                 # named last in the sentence before it ("… Montenegro också borde vara det?")
-                mentions = context.mentions if q.part.form == "which" else self._last_named(q, context)
+                # "… med båda?" asks about every place named before
+                every = q.part.form == "which" or bool(BOTH.intersection(q.toks))
+                mentions = context.mentions if every else self._last_named(q, context)
         if not mentions:
             return None
         top = q.top
@@ -931,8 +958,10 @@ class Engine:
         one gets "Menade du Harare (Zimbabwe)?" and that country's verdict."""
         if q.mentions or q.kinds or q.part.form not in ("yesno", "open"):
             return None
-        for before, tok in pairwise(q.toks):
-            if before in PLACE_LINKS and self.faq.is_unknown(tok):
+        short = len(q.toks) <= 3                        # "funkar vitrysland?", "och Harrare?"
+        for before, tok in pairwise(("", *q.toks)):
+            if (before in PLACE_LINKS or short) and self.faq.is_unknown(tok) \
+                    and not _written_swedish(tok, q.frame.text):
                 found = self.countries.suggest(tok)
                 if found is not None:
                     name, country = found
@@ -997,6 +1026,8 @@ class Engine:
         # "stiftelse?", "regioner också?": a kind and nothing else asked
         bare = not (any(w not in ECHO_WORDS and w not in ALSO for w in q.rest) or q.mentions) \
             and q.part.form not in ("which", "when", "count")
+        if q.part.form in ("open", "which") and WHAT_WORDS.intersection(q.toks) and not bare:
+            return None      # "vad vinner en svensk kommun på att delta?" asks what, not whether
         if _asks_to_apply(q.toks) or bare:
             score = SCORE["applicant_asked" if q.kinds and _asks_to_apply(q.toks) else "applicant"]
             return score, self._applicant_answer(q.toks, kinds, q.mentions, q.lang, now)
@@ -1365,6 +1396,9 @@ class Engine:
         """ "our project on school meals", "ett projekt om skolor": what the project is about,
         not who applies."""
         before = q.toks[max(0, found.start - 3):found.start]
+        if any(tuple(q.toks[i:i + 2]) in SELF_DESCRIPTION
+               for i in range(max(0, found.start - 4), found.start)):
+            return False         # "I work for a municipality in Finland": who we are
         return bool(ABOUT_LINKS.intersection(before)) and any(w.startswith(PROJECT_WORDS) for w in before)
 
     @staticmethod

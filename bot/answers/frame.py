@@ -98,7 +98,8 @@ GREETING_WORDS = frozenset({"hej", "hejsan", "tja", "tjena", "hallo", "hello", "
                             "thanks", "god", "goddag"})
 # A clause starting like this introduces the writer, it is not the thing asked about.
 NOT_TOPIC_START = GREETING_WORDS | {"jag", "vi", "min", "mitt", "mina", "i", "we", "my", "our",
-                                    "nu", "now"}
+                                    "nu", "now", "innan", "forst", "sedan", "sen", "men", "sa",
+                                    "before", "first", "then", "but", "so"}  # "Innan dess …:"
 TOPIC_MAX_WORDS = 6
 _RELATIVE = {("i", "dag"): 0, ("idag",): 0, ("today",): 0, ("i", "morgon"): 1, ("imorgon",): 1,
              ("tomorrow",): 1, ("i", "overmorgon"): 2}
@@ -464,7 +465,8 @@ def read_frame(message: str, today: date | None = None) -> Frame:
             last_toks, last_asks, last_dates = clauses[-1]
             clauses[-1] = (last_toks + toks, last_asks or asks, last_dates + dates)
         elif (clauses and not clauses[-1][1] and asks and len(clauses[-1][0]) <= TOPIC_MAX_WORDS
-              and clauses[-1][0][0] not in NOT_TOPIC_START):
+              and clauses[-1][0][0] not in NOT_TOPIC_START and not clauses[-1][2]):
+            # (a clause with a date, "Idag är det torsdag 20 februari.", is no topic)
             # "Moldaviens kommuner – kan de vara partner?": a short phrase put first is what the
             # question is about; the question's own words still give the form.
             last_toks, _, last_dates = clauses[-1]

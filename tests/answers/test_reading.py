@@ -655,8 +655,64 @@ def test_print_them_after_asking_for_the_list(engine) -> None:
 
 
 @pytest.mark.parametrize("q,start", [
-    ("15 mars kl 18, hinner vi då?", "Sista ansökningsdag är den 15 mars 2020, men vilken tid"),
+    ("Hinner vi om vi skickar 15 mars kl 18?", "Sista ansökningsdag är den 15 mars 2020, men vilken tid"),
     ("12 mars kl 18, hinner vi då?", "Ja, den 12 mars är i tid"),
 ])
 def test_a_time_of_day_on_the_last_day_is_not_in_the_announcement(engine, q: str, start: str) -> None:
     assert ask(engine, q).text.startswith(start)
+
+
+# ---- set L ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("q,start", [
+    ("ingår vitrysland?", "Menade du Vitryssland? Nej, Belarus"),
+    ("och Ugnada?", "Ja! Uganda"),
+])
+def test_a_misspelt_country_in_a_short_message(engine, q: str, start: str) -> None:
+    assert ask(engine, q).text.startswith(start)
+
+
+def test_a_swedish_word_is_never_a_misspelt_town(engine) -> None:
+    text = ask(engine, "Vi hinner inte i år. Kommer det en ny omgång till hösten?").text
+    assert "Menade du" not in text and "USA" not in text
+
+
+def test_which_core_areas_after_a_story_about_other_focus_areas_is_the_list(engine) -> None:
+    text = ask(engine, "Förra året hade vi ett annat program med fem fokusområden, bland annat "
+                       "jämställdhet och miljö. Vilka kärnområden gäller i den här utlysningen?").text
+    assert all(a in text for a in ("Jämlik", "Deltagande", "Transparens", "ansvarsutkrävande"))
+
+
+def test_both_asks_about_every_place_named_before(engine) -> None:
+    text = ask(engine, "Vi har kontakter med en kommun i Namibia och en stad i Ghana. "
+                       "Kan vi söka med båda?").text
+    assert "Namibia: ja" in text and "Ghana: nej" in text
+
+
+def test_a_question_of_its_own_after_a_story_naming_a_country(engine) -> None:
+    text = ask(engine, "Vi hade ett EU-projekt med Spanien förut. Finns det krav på att "
+                       "förtroendevalda ska delta aktivt i partnerskapet?").text
+    assert "Spanien" not in text and text.startswith("Utlysningen säger inget om vilka som ska delta")
+
+
+@pytest.mark.parametrize("q,match", [
+    ("Vad får en region egentligen ut av att vara med?", "benefits"),
+    ("Vem hos oss ska underteckna ansökan?", "signing"),
+    ("Behöver vi vaccinera oss innan resan till partnern?", "travel_practicalities"),
+])
+def test_set_l_topics(engine, q: str, match: str) -> None:
+    assert ask(engine, q).match == match
+
+
+def test_we_abroad_describing_ourselves(engine) -> None:
+    text = ask(engine, "Jag arbetar på en kommun i Norge. Kan vi söka själva?").text
+    assert NO.search(text) and "Norge" in text
+
+
+def test_a_date_said_first_is_no_topic(engine) -> None:
+    text = ask(engine, "Idag är det torsdag 20 februari. Hur många dagar har vi kvar?").text
+    assert "24 dagar kvar" in text
+
+
+def test_it_after_an_honest_answer_is_the_same_topic(engine) -> None:
+    text = ask(engine, "Ordnar ICLD reseförsäkring åt oss, och hur lång tid tar det att få?").text
+    assert text.startswith("Utlysningen säger inget om visum, försäkringar") and "15 mars" not in text

@@ -431,13 +431,15 @@ def read_frame(message: str, today: date | None = None) -> Frame:
     ``today`` resolves "i dag" / "i morgon" to dates; without it they are not dates.
     """
     text = clip(message)
-    all_toks = tuple(tokens(text))
+    # Each clause tokenised once; the message's words are theirs in order (the delimiters
+    # between clauses are no words), which saves tokenising the whole text a second time.
+    chunks = [(raw, delimiter, tokens(raw)) for raw, delimiter in _chunks(text)]
+    all_toks = tuple(w for _, _, said in chunks for w in said)
     clauses: list[tuple[list[str], bool, Dates]] = []
     forms: dict[int, str] = {}          # clause index -> form, where a topic was put first
     reporters: list[str] = []           # "min chef undrar om …": who asks
     previous_delimiter = "."
-    for raw, delimiter in _chunks(text):
-        said = tokens(raw)
+    for raw, delimiter, said in chunks:
         if clauses and tuple(said) in TAG_CLAUSES:
             # "Ale samarbetade med Namibia, eller hur?": the sentence before is the question
             last_toks, _, last_dates = clauses[-1]

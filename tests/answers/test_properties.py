@@ -103,3 +103,15 @@ def test_any_answer_text_is_escaped_and_split_for_telegram(engine, text: str,
         return
     answer = Answer(text, "x", 0.5, suggestions=(Suggestion("countries", suggestion),))
     assert_telegram_accepts(answer, engine)
+
+
+@given(st.text(max_size=300) | st.lists(st.sampled_from(
+    ["Kenya", "när", "stänger", ".", "?", "!", ",", " – ", "kl 9.", "15.3", " ", "\n", "åäö",
+     "Ja.", "x"]), max_size=40).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_the_messages_words_are_its_clauses_words(text: str) -> None:
+    """read_frame tokenises each clause once and joins them for the whole message."""
+    from bot.answers.frame import _chunks
+    from bot.answers.normalize import clip, tokens
+    clipped = clip(text)
+    assert tokens(clipped) == [w for raw, _ in _chunks(clipped) for w in tokens(raw)]

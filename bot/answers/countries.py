@@ -26,6 +26,9 @@ from bot.knowledge.model import Country, Knowledge, localized
 IGNORED_ISO = frozenset({"SE", "EU", "EZ", "UN", "QO", "ZZ", "XA", "XB", "AQ", "BV", "HM", "CP", "DG"})
 AMBIGUOUS_NAMES = frozenset({"jordan", "jersey", "man", "chad", "guernsey", "kanarieoarna"})
 FUZZY_MIN = 6
+GUARD_BEFORE = frozenset({"i", "in", "huvudstaden", "staden", "kommunen", "stad", "orten",
+                          "hamnstaden", "kuststaden", "city", "town", "capital"})
+GUARD_AFTER = frozenset({"vid", "nara", "near"})
 _ZONE_CONTINENT = {"Europe": "europe", "Asia": "asia", "Africa": "africa", "America": "americas",
                    "Pacific": "oceania", "Australia": "oceania", "Arctic": "europe"}
 
@@ -80,6 +83,8 @@ class CountryFinder:
         # (``suggest``), and correcting towards 1,200 more names cost ~30 µs per long word.
         official = {fold(n) for c in self.by_iso.values() for n in (c.name, c.name_en)}
         partner_names = {fold(a) for c in self.by_iso.values() if c.partner for a in c.partner.aliases}
+        self.guarded = {key: iso for iso, names in knowledge.guarded_cities.items()
+                        for name in names for key in (fold(name),) if " " not in key}
         self.fuzzy_choices: dict[str, list[str]] = {}
         for key in self.index.phrases:
             if " " not in key and len(key) >= FUZZY_MIN and (
@@ -123,9 +128,26 @@ class CountryFinder:
         """
         taken = taken if taken is not None else [False] * len(toks)
         mentions = [Mention(self.by_iso[f.value], f.start, f.end) for f in self.index.find(toks, taken)]
+        if self.guarded:
+            mentions += self._guarded(toks, taken)
         if fuzzy:
             mentions += self.find_fuzzy(toks, taken)
         return unique_mentions(mentions)
+
+    def _guarded(self, toks: list[str], taken: list[bool]) -> list[Mention]:
+        """ "kommunen i Split", "huvudstaden Sofia", "Kotor vid Adriatiska havet" — not "split
+        the budget" or "ett mejl från Sofia"."""
+        found = []
+        for i, tok in enumerate(toks):
+            iso = self.guarded.get(tok)
+            if iso is None or taken[i] or iso not in self.by_iso:
+                continue
+            before = toks[i - 1] if i else ""
+            after = toks[i + 1] if i + 1 < len(toks) else ""
+            if before in GUARD_BEFORE or after in GUARD_AFTER:
+                found.append(Mention(self.by_iso[iso], i, i + 1))
+                taken[i] = True
+        return found
 
     def find_fuzzy(self, toks: list[str], taken: list[bool]) -> list[Mention]:
         """Misspelt country names among the words nothing else has claimed."""
@@ -159,6 +181,16 @@ class CountryFinder:
         return found
 
     @cached_property
+    def _short_names(self) -> dict[str, list[str]]:
+        """Countries' own one-word names of four to seven letters, by first letter."""
+        choices: dict[str, list[str]] = {}
+        for country in self.by_iso.values():
+            for key in {fold(country.name), fold(country.name_en)}:
+                if " " not in key and 4 <= len(key) <= 7 and key in self.index.phrases:
+                    choices.setdefault(key[0], []).append(key)
+        return choices
+
+    @cached_property
     def _place_choices(self) -> dict[str, list[str]]:
         """Every one-word name of five letters or more, by first letter, for suggestions."""
         choices: dict[str, list[str]] = {}
@@ -167,11 +199,18 @@ class CountryFinder:
                 choices.setdefault(key[0], []).append(key)
         return choices
 
-    def suggest(self, tok: str) -> tuple[str, WorldCountry] | None:
+    def suggest(self, tok: str, short: bool = False) -> tuple[str, WorldCountry] | None:
         """A place a misspelt word may mean ("harrare" -> Harare, Zimbabwe), for a "Menade
-        du …?" — too loose to correct silently, as ``find_fuzzy`` does for longer names."""
-        if len(tok) < FUZZY_MIN or tok in self.vocabulary_guard:
+        du …?" — too loose to correct silently, as ``find_fuzzy`` does for longer names. In a
+        message of a few words ("Gana med?") a short word may mean a country's own name."""
+        if tok in self.vocabulary_guard:
             return None
+        if len(tok) < FUZZY_MIN:
+            if not short or len(tok) < 4:
+                return None
+            hit = process.extractOne(tok, self._short_names.get(tok[0], []), scorer=OSA.distance,
+                                     score_cutoff=1)
+            return (hit[0], self.by_iso[self.index.phrases[hit[0]]]) if hit else None
         hit = process.extractOne(tok, self._place_choices.get(tok[0], []), scorer=OSA.distance,
                                  score_cutoff=2)
         return (hit[0], self.by_iso[self.index.phrases[hit[0]]]) if hit else None

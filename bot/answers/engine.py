@@ -962,7 +962,7 @@ class Engine:
         for before, tok in pairwise(("", *q.toks)):
             if (before in PLACE_LINKS or short) and self.faq.is_unknown(tok) \
                     and not _written_swedish(tok, q.frame.text):
-                found = self.countries.suggest(tok)
+                found = self.countries.suggest(tok, short)
                 if found is not None:
                     name, country = found
                     label = self.countries.spellings.get(name, name.title())

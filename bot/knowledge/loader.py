@@ -33,6 +33,7 @@ def load_knowledge(directory: Path | str | None = None) -> Knowledge:
     faq = reader.faq(docs["faq.yaml"])
     core_areas = reader.core_areas(docs["core_areas.yaml"])
     remit, remit_source = reader.remit(docs["core_areas.yaml"])
+    guarded = reader.guarded_cities(docs["countries.yaml"])
     empty_regions = reader.empty_regions(docs["countries.yaml"])
     swedish_places = reader.swedish_places(docs["countries.yaml"], regions, other)
     groups = reader.groups(docs["countries.yaml"], regions)
@@ -47,4 +48,5 @@ def load_knowledge(directory: Path | str | None = None) -> Knowledge:
     if problems or call is None:
         raise KnowledgeError(problems or [Problem(str(folder / "call.yaml"), 1, "no call")])
     return Knowledge(call, regions, other, overrides, applicants, faq, str(folder),
-                     core_areas, empty_regions, swedish_places, groups, sources, remit, remit_source)
+                     core_areas, empty_regions, swedish_places, groups, sources, remit=remit,
+                     remit_source=remit_source, guarded_cities=guarded)

@@ -192,6 +192,9 @@ class Knowledge:
     # "applicants", "core_areas" (the sentence introducing them); the deadline's are call.source.
     sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
     remit: tuple[RemitTask, ...] = ()
+    # Towns whose names are also words or first names ("Split", "Sofia"): a place only right
+    # after "i"/"staden"/"huvudstaden" or before "vid"/"nära".
+    guarded_cities: dict[str, tuple[str, ...]] = field(default_factory=dict)
     remit_source: str = ""           # where the tasks come from (not the announcement)
 
     @cached_property

@@ -247,6 +247,25 @@ class Reader:
             overrides[str(iso).upper()] = str(continent)
         return tuple(regions), other, overrides
 
+    def guarded_cities(self, doc: Located | None) -> dict[str, tuple[str, ...]]:
+        """``guarded_cities`` of countries.yaml (optional): ISO code -> towns whose names are
+        also ordinary words, found only where a place is spoken of."""
+        data = self.mapping(doc, "countries.yaml")
+        if data is None or doc is None:
+            return {}
+        raw = data.get("guarded_cities") or {}
+        if not isinstance(raw, dict):
+            self.problems.append(doc.problem("'guarded_cities' must be a mapping", "guarded_cities"))
+            return {}
+        found: dict[str, tuple[str, ...]] = {}
+        for iso, names in raw.items():
+            code = str(iso).upper()
+            if not _ISO.match(code):
+                self.problems.append(doc.problem(f"'{iso}' is not an ISO code", "guarded_cities", iso))
+                continue
+            found[code] = self.texts(doc, {"names": names}, "names", "guarded_cities", iso)
+        return found
+
     def swedish_places(self, doc: Located | None, regions: tuple[Region, ...],
                        other: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
         """``swedish_places`` and ``swedish_words`` of countries.yaml (optional): the asker's

@@ -716,3 +716,27 @@ def test_a_date_said_first_is_no_topic(engine) -> None:
 def test_it_after_an_honest_answer_is_the_same_topic(engine) -> None:
     text = ask(engine, "Ordnar ICLD reseförsäkring åt oss, och hur lång tid tar det att få?").text
     assert text.startswith("Utlysningen säger inget om visum, försäkringar") and "15 mars" not in text
+
+
+# ---- towns that are also words, and short typos ----------------------------------------------
+@pytest.mark.parametrize("q,start", [
+    ("Kan vi samarbeta med huvudstaden Sofia?", "Nej, Bulgarien"),
+    ("Vi har kontakt med kommunen i Split.", "Nej, Kroatien"),
+    ("Porto vid kusten, går det?", "Nej, Portugal"),
+    ("Gana med?", "Menade du Ghana? Nej"),
+])
+def test_guarded_towns_and_short_typos(engine, q: str, start: str) -> None:
+    assert ask(engine, q).text.startswith(start)
+
+
+@pytest.mark.parametrize("q", [
+    "Jag pratade med Sofia på ICLD. Kan vi söka med Kenya?",
+    "Can we split the work between two departments and still apply with Kenya?",
+])
+def test_a_town_name_that_is_a_word_or_a_person_is_not_a_place(engine, q: str) -> None:
+    text = ask(engine, q).text
+    assert "Bulgarien" not in text and "Croatia" not in text and "Kenya" in text
+
+
+def test_a_short_word_is_not_corrected_into_a_country_when_it_is_a_word(engine) -> None:
+    assert "Mali" not in ask(engine, "mail?").text

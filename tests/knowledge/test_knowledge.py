@@ -244,3 +244,11 @@ def test_the_remit_is_optional(knowledge_copy: Path) -> None:
     text = core.read_text(encoding="utf-8")
     core.write_text(text[:text.index("\n# What \"det kommunala")], encoding="utf-8")
     assert load_knowledge(knowledge_copy).remit == ()
+
+
+def test_guarded_cities_are_checked_with_file_and_line(knowledge_copy: Path, capsys) -> None:
+    countries = knowledge_copy / "countries.yaml"
+    _replace(countries, '  "HR": [Split]', '  "XX1": [Split]')
+    assert main(["check", "--knowledge", str(knowledge_copy)]) == 2
+    err = capsys.readouterr().err
+    assert f"{countries}:{_line_of(countries, 'XX1')}: 'XX1' is not an ISO code" in err

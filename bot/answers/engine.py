@@ -217,6 +217,9 @@ def _names(countries: Sequence[Country], lang: str) -> str:
     return join_names([localized(c, "name", lang) for c in countries], lang)
 
 
+_THEME_FIRST = frozenset(p[0] for p in THEME_PHRASES)   # a cheap look before the phrase scan
+
+
 def _written_swedish(word: str, text: str) -> bool:
     """ "hösten", "sjöar": written with å, ä or ö, a word is Swedish, never a misspelt town."""
     return any(c in "åäö" for c in as_written([word], text))
@@ -833,7 +836,8 @@ class Engine:
         if q.part.form != "yesno" or q.mentions or q.core or not self.knowledge.remit:
             return None
         toks = list(q.toks)
-        if not (THEME_WORDS.intersection(toks) or any(_contains(toks, p) for p in THEME_PHRASES)):
+        if not (THEME_WORDS.intersection(toks) or (not _THEME_FIRST.isdisjoint(toks) and any(
+                _contains(toks, p) for p in THEME_PHRASES))):
             return None
         hits = self.remit.find(toks)
         if not hits and REFERS_BACK.intersection(toks) and q.frame.context:

@@ -83,7 +83,8 @@ class TopicWords(Generic[T]):
         hits = []
         for index, matched in seen.items():
             words, value = self.phrases[index]
-            start = _in_order(words, matched)
+            # most curated topics are one word: its first position, without the ordering walk
+            start = matched[words[0]][0] if len(words) == 1 else _in_order(words, matched)
             if start is not None:
                 hits.append(TopicHit(value, len(words), sum(map(len, words)), start))
         hits.sort(key=lambda h: (-h.words, -h.chars, h.start))

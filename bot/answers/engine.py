@@ -795,7 +795,7 @@ class Engine:
             eligible = [k for k in self.knowledge.applicants if k.eligible]
             count = number_word(len(eligible), lang)
             text = t(lang, "count.applicants", count=count[:1].upper() + count[1:],
-                     eligible=join_names([localized(k, "name", lang) for k in eligible], lang))
+                     eligible=self._eligible_names(lang))
             return SCORE["count"], Answer(text, "who_can_apply", 1.0, lang=lang,
                                           sources=self.knowledge.sources.get("applicants", ()),
                                           related=self._related_ids(("countries", "deadline"), lang))
@@ -1037,10 +1037,14 @@ class Engine:
             return score, self._applicant_answer(q.toks, kinds, q.mentions, q.lang, now)
         return None
 
+    def _eligible_names(self, lang: str) -> str:
+        """ "kommuner, regioner och regionala kommunalförbund", as the knowledge lists them."""
+        return join_names([localized(k, "name", lang)
+                           for k in self.knowledge.applicants if k.eligible], lang)
+
     def _anyone_answer(self, lang: str) -> Answer:
-        eligible = join_names([localized(k, "name", lang)
-                               for k in self.knowledge.applicants if k.eligible], lang)
-        return Answer(t(lang, "applicant.not_anyone", eligible=eligible), "applicant", 1.0,
+        return Answer(t(lang, "applicant.not_anyone", eligible=self._eligible_names(lang)),
+                      "applicant", 1.0,
                       related=self._related_ids(("who_can_apply", "countries"), lang), lang=lang,
                       sources=self.knowledge.sources.get("applicants", ()))
 
@@ -1309,8 +1313,7 @@ class Engine:
 
     def _applicant_answer(self, toks: list[str], kinds: list[Found[ApplicantKind]],
                           mentions: list[Mention], lang: str, now: datetime) -> Answer:
-        eligible = join_names([localized(k, "name", lang)
-                               for k in self.knowledge.applicants if k.eligible], lang)
+        eligible = self._eligible_names(lang)
         lines = []
         for found in kinds[:3]:
             kind = found.value

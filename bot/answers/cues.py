@@ -45,6 +45,7 @@ SOMETHING = frozenset({"nagot", "nagonting", "nanting", "something", "anything"}
 OPEN_WORDS = frozenset({"oppen", "oppet", "oppna", "open", "fortfarande", "still", "stangt",
                         "stangd", "stangts", "stangde", "closed", "sent", "late", "forsent",
                         *MISSED_WORDS})
+STILL_OPEN = frozenset({"oppen", "oppet", "oppna", "open", "fortfarande", "still"})
 CLOSED_WORDS = frozenset({"stangt", "stangd", "stangts", "stangde", "closed", "sent", "late",
                           "forsent", *MISSED_WORDS})
 # A date in a question is about the deadline unless it is about something else the call names.
@@ -52,6 +53,7 @@ OTHER_DATES = frozenset({"skr", "skrs", "internationella", "international", "pub
 # A time of day in the question: the announcement gives none (the deadline_time answer).
 CLOCK_WORDS = frozenset({"kl", "klockan", "klockslag", "midnatt", "midnight", "oclock"})
 DATE_CHECK = frozenset({"hinner", "hinna", "racker", "okej", "ok", "bra", "sent", "tid", "skicka",
+                        "inom", "within",
                         "skickar", "lamna", "lamnar", "inne", "submit", "submitting", "send",
                         "sending", "time", "late", "okay", "fine", "klara", "klart", "godkand",
                         "funkar", "duger", "ihop", "hinns", "klarar", "funka", "fungerar", "gar",
@@ -99,6 +101,7 @@ NEGATIONS = frozenset({"inte", "ej", "icke", "not", "never", "aldrig"})
 JOINT_WORDS = frozenset({"tillsammans", "ihop", "gemensamt", "gemensam", "gemensamma", "samma",
                          "together", "jointly", "joint", "same"})
 ALSO = frozenset({"ocksa", "aven", "likasa", "too", "also", "as", "well"})
+BECAUSE = frozenset({"eftersom", "because", "since", "ty"})
 BOTH = frozenset({"bada", "both", "alla", "all"})
 POINTERS_IT = frozenset({"det", "den", "it", "that", "this"})
 PLURAL_WHICH = frozenset({"vilka", "karnomraden", "karnomradena", "areas", "omraden", "omradena"})

@@ -32,6 +32,7 @@ from bot.answers.cues import (
     ANYONE,
     APPLY_CUES,
     APPLY_PHRASES,
+    BECAUSE,
     BOTH,
     BYE,
     CLAIM_CHECKS,
@@ -93,6 +94,7 @@ from bot.answers.cues import (
     SEVERAL,
     SIZE_WORDS,
     SOMETHING,
+    STILL_OPEN,
     SUGGEST_THRESHOLD,
     SUGGESTION_FLOOR,
     THANKS,
@@ -707,7 +709,10 @@ class Engine:
             # "Är det riktigt att kärnområdena är fyra till antalet?"
             right = claimed == len(self.knowledge.core_areas)
             return SCORE["core"], self._core_answer("core.count.yes" if right else "core.count.no", lang)
-        if form == "fit" or (cue and FIT_VERBS.intersection(q.toks) and form != "yesno"):
+        # "inkludering räknas väl som kärnområde?" names the area: a yes/no, not a project's fit
+        if form == "open" and cue and q.core and FIT_VERBS.intersection(q.toks):
+            form = "yesno"
+        if form == "fit" or (cue and FIT_VERBS.intersection(q.toks) and form != "yesno" and not q.core):
             return SCORE["core"], self._core_fit(q)
         # "vilket kärnområde är det?" after a project is its fit; "vilka kärnområden gäller?"
         # after a story about another programme is the list
@@ -893,6 +898,12 @@ class Engine:
                 # "… med båda?" asks about every place named before
                 every = q.part.form == "which" or bool(BOTH.intersection(q.toks))
                 mentions = context.mentions if every else self._last_named(q, context)
+                if CLAIM_CHECKS.intersection(q.toks) and not every:
+                    # "… säger att Armenien är med eftersom Georgien är det. Stämmer det?": the
+                    # claim is about every place but the reason's
+                    claimed = [m for m in context.mentions if not BECAUSE.intersection(
+                        context.toks[max(0, m.start - 3):m.start])]
+                    mentions = claimed or mentions
         if not mentions:
             return None
         top = q.top
@@ -1032,6 +1043,8 @@ class Engine:
             and q.part.form not in ("which", "when", "count")
         if q.part.form in ("open", "which") and WHAT_WORDS.intersection(q.toks) and not bare:
             return None      # "vad vinner en svensk kommun på att delta?" asks what, not whether
+        if NEED_WORDS.intersection(q.toks) and self._unknown_own_words(q) >= 2:
+            return None      # "behöver vi en underskriven avsiktsförklaring innan vi söker?"
         if _asks_to_apply(q.toks) or bare:
             score = SCORE["applicant_asked" if q.kinds and _asks_to_apply(q.toks) else "applicant"]
             return score, self._applicant_answer(q.toks, kinds, q.mentions, q.lang, now)
@@ -1232,7 +1245,10 @@ class Engine:
         """ "Är utlysningen öppen?" -> the verdict first; "för sent?" turns the polarity."""
         call, lang = self.knowledge.call, q.lang
         is_open = call.is_open(now)
-        if CLOSED_WORDS.intersection(q.toks):
+        # "är den fortfarande öppen eller har vi missat den?": the polarity asked first
+        first_open = next((i for i, w in enumerate(q.toks) if w in STILL_OPEN), len(q.toks))
+        first_closed = next((i for i, w in enumerate(q.toks) if w in CLOSED_WORDS), len(q.toks))
+        if first_closed < first_open:
             key = "late.no" if is_open else "late.yes"
         else:
             key = "open.yes" if is_open else "open.no"
@@ -1333,7 +1349,9 @@ class Engine:
                 continue
             name = localized(kind, "name", lang)
             key = "applicant.yes" if kind.eligible else "applicant.no"
-            if kind.eligible and found.start > 0 and toks[found.start - 1] in ONLY and found is kinds[0]:
+            only = found.start > 0 and (toks[found.start - 1] in ONLY or (
+                found.start > 1 and toks[found.start - 2] in ONLY and toks[found.start - 1] in ("ar", "are")))
+            if kind.eligible and only and found is kinds[0]:
                 # "kan bara kommuner söka?": the claim that one kind alone may apply is wrong
                 lines.append(t(lang, "applicant.not_only", kind=name, eligible=eligible))
                 break
@@ -1381,6 +1399,8 @@ class Engine:
         if before and before[-1].startswith(PARTNER_PREFIXES) and before[-1] != "van" and (
                 (PARTNER_LINKS | FROM_WORDS).intersection(before[:-1])):
             return True          # "a letter from the partner municipality", "med vår partner kommun"
+        if q.toks[found.start].startswith(PARTNER_PREFIXES) and FROM_WORDS.intersection(before):
+            return True          # "en avsiktsförklaring från partnerkommunen"
         # "… med en kommun där": the place was named in the sentence before
         there = bool(PLACE_BACK.intersection(q.toks[found.end:found.end + 2]))
         after = any(m.start >= found.end and m.start - found.end <= 3 for m in q.mentions)

@@ -404,7 +404,10 @@ def _split_joined(toks: list[str]) -> list[list[str]]:
         nxt = toks[i + 1] if i + 1 < len(toks) else ""
         after = toks[i + 1:i + 3]
         asked_when = len(after) == 2 and after[0] in PREPOSITIONS and after[1] in QUESTION_WORDS
-        if (w in {"och", "and", "samt", "plus"} and pieces[-1] and (len(toks) - i > 3 or asked_when)
+        # "… och vem finansierar?": a question word and a word of its own start a new question
+        asked_who = nxt in QUESTION_WORDS and len(toks) - i > 2
+        if (w in {"och", "and", "samt", "plus"} and pieces[-1]
+                and (len(toks) - i > 3 or asked_when or asked_who)
                 and (nxt in QUESTION_WORDS or nxt in YES_NO_VERBS and nxt not in {"har", "have", "is"}
                      or asked_when)):
             pieces.append([])

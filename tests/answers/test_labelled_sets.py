@@ -63,13 +63,16 @@ KNOWN_MISSES = {
         "l2_105",   # "… Agenda 2030-strategi. Passar partnerskapet in i det arbetet?": the theme's
                     # rule; borrowing the story's topic for "det" misread more than it fixed
     },
+    "blind_chat_m": {
+        "m1_044",   # "öst- och sydostasien": a compound's shared part left out after a hyphen
+    },
 }
 
 
 @pytest.mark.parametrize("name", ["blind_tune", "blind_heldout", "blind_chat_c", "blind_chat_d",
                                   "blind_chat_e", "blind_chat_f", "blind_chat_g", "blind_chat_h",
                                   "blind_chat_i", "blind_chat_j", "blind_chat_k2",
-                                  "blind_chat_k1", "blind_chat_l"])
+                                  "blind_chat_k1", "blind_chat_l", "blind_chat_m"])
 def test_blind_sets(engine, name) -> None:
     """Written from the announcement alone by people who never saw faq.yaml (tests/data/README.md)."""
     cases = load_cases(DATA / f"{name}.jsonl")

@@ -740,3 +740,46 @@ def test_a_town_name_that_is_a_word_or_a_person_is_not_a_place(engine, q: str) -
 
 def test_a_short_word_is_not_corrected_into_a_country_when_it_is_a_word(engine) -> None:
     assert "Mali" not in ask(engine, "mail?").text
+
+
+# ---- set M ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("q,start", [
+    ("är den fortfarande öppen eller har vi missat den?", "Ja, utlysningen är öppen"),
+    ("har vi missat den eller är den fortfarande öppen?", "Nej, det är inte för sent"),
+    ("chefen säger att det bara är kommuner som får söka, inte regioner. stämmer det?",
+     "Nej, inte bara kommuner"),
+    ("delaktighet räknas väl som ett kärnområde?", "Ja, deltagande och delaktighet"),
+    ("Om vi skickar in den 3 mars, är vi då inom ansökningstiden?", "Ja, den 3 mars är i tid"),
+])
+def test_set_m_readings(engine, q: str, start: str) -> None:
+    assert ask(engine, q).text.startswith(start)
+
+
+@pytest.mark.parametrize("q,match", [
+    ("What's in it for a Swedish region?", "benefits"),
+    ("vilka av de globala målen ska vi välja?", "which_goals"),
+    ("What does the call say about GDPR when we share data with our partner?", "data_protection"),
+    ("Vilka personuppgifter sparar du om mig?", "privacy"),
+])
+def test_set_m_topics(engine, q: str, match: str) -> None:
+    assert ask(engine, q).match == match
+
+
+def test_who_funds_after_when_it_closes(engine) -> None:
+    text = ask(engine, "när stänger ansökan och vem betalar? tack!").text
+    assert "15 mars 2020" in text and "Sida" in text
+
+
+def test_a_claim_is_checked_for_the_country_claimed_not_the_reason(engine) -> None:
+    text = ask(engine, "Min chef säger att Armenien är med eftersom Georgien är det. Stämmer det?").text
+    assert text.startswith("Nej, Armenien")
+
+
+def test_a_claim_naming_two_countries_gets_both_verdicts(engine) -> None:
+    text = ask(engine, "Kollegan säger att både Ghana och Kenya är med. Stämmer det?").text
+    assert "Ghana: nej" in text and "Kenya: ja" in text
+
+
+def test_a_paper_from_the_partner_municipality_is_no_question_of_who_applies(engine) -> None:
+    text = ask(engine, "Behöver vi ett underskrivet intyg från partnerkommunen innan vi söker?").text
+    assert not YES.search(text)

@@ -46,6 +46,7 @@ class TopicWords(Generic[T]):
 
     def __init__(self, items: Iterable[tuple[str, T]]) -> None:
         self.phrases: list[tuple[tuple[str, ...], T]] = []
+        self.distinct: list[int] = []           # distinct words per phrase
         self.by_key: dict[str, list[tuple[str, int]]] = defaultdict(list)  # key -> (word, phrase)
         for text, value in items:
             words = tuple(fold(text).split())
@@ -53,6 +54,7 @@ class TopicWords(Generic[T]):
                 continue
             index = len(self.phrases)
             self.phrases.append((words, value))
+            self.distinct.append(len(set(words)))
             for word in set(words):
                 self.by_key[_key(word)].append((word, index))
         # Which phrase words a question word begins, per distinct word: questions reuse a small
@@ -76,13 +78,15 @@ class TopicWords(Generic[T]):
 
     def find(self, toks: Sequence[str]) -> list[TopicHit[T]]:
         """Every phrase all of whose words begin a word of ``toks``, most specific first."""
-        seen: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+        seen: dict[int, dict[str, list[int]]] = {}
         for position, tok in enumerate(toks):
             for word, index in self._hits_of(tok):
-                seen[index][word].append(position)
+                seen.setdefault(index, {}).setdefault(word, []).append(position)
         hits = []
         for index, matched in seen.items():
             words, value = self.phrases[index]
+            if len(matched) < self.distinct[index]:
+                continue    # a word of the phrase is missing: no ordering walk (+5–7 %, best of 15)
             # most curated topics are one word: its first position, without the ordering walk
             start = matched[words[0]][0] if len(words) == 1 else _in_order(words, matched)
             if start is not None:

@@ -117,7 +117,8 @@ def blind_sets(engine: Engine) -> None:
     print("|---|---|---|---|")
     for name in ("blind_tune", "blind_heldout", "blind_chat_c", "blind_chat_d", "blind_chat_e",
                  "blind_chat_f", "blind_chat_g", "blind_chat_h", "blind_chat_i", "blind_chat_j",
-                 "blind_chat_k2", "blind_chat_k1", "blind_chat_l", "blind_chat_m"):
+                 "blind_chat_k2", "blind_chat_k1", "blind_chat_l", "blind_chat_m",
+                 "blind_chat_n"):
         cases = load_cases(LABELLED.parent / f"{name}.jsonl")
         result = evaluate(cases, lambda q: engine.answer_question(q, OPEN).text)
         worst = sorted(result.total, key=result.kind_accuracy)[:2]

@@ -61,7 +61,7 @@ DATE_CHECK = frozenset({"hinner", "hinna", "racker", "okej", "ok", "bra", "sent"
 DATE_SUBJECTS = frozenset({"ansokan", "ansokningen", "in", "inne", "datum", "deadline", "dagen",
                            "application", "date"})
 DEADLINE_EQUALITY = frozenset({"stanger", "stangs", "deadline", "deadlinen", "sista", "closes",
-                               "closing", "slutdatum", "sistadag"})
+                               "closing", "slutdatum", "sistadag", "stangde", "stangt", "closed"})
 CORE_CUES = ("karnomrad", "fokusomrad", "omrade", "omraden", "omradet", "omradena")
 CORE_SPELLINGS = ("karnomrade", "karnomraden", "karnomradet", "karnomradena")   # for typos
 # "Måste vi ta med alla kärnområden?" asks how many to choose, not whether X is one of them.
@@ -101,6 +101,10 @@ NEGATIONS = frozenset({"inte", "ej", "icke", "not", "never", "aldrig"})
 JOINT_WORDS = frozenset({"tillsammans", "ihop", "gemensamt", "gemensam", "gemensamma", "samma",
                          "together", "jointly", "joint", "same"})
 ALSO = frozenset({"ocksa", "aven", "likasa", "too", "also", "as", "well"})
+# "kan det vara ett sätt att jobba med det?", "en del av det arbetet?", "fit into that work?"
+FITS_INTO = (("ett", "satt"), ("en", "del", "av"), ("del", "av"), ("a", "way"), ("part", "of"),
+             ("fit", "into"), ("fits", "into"), ("passa", "in"), ("passar", "in"))
+THEN = frozenset({"da", "then"})
 BECAUSE = frozenset({"eftersom", "because", "since", "ty"})
 BOTH = frozenset({"bada", "both", "alla", "all"})
 POINTERS_IT = frozenset({"det", "den", "it", "that", "this"})

@@ -54,6 +54,7 @@ from bot.answers.cues import (
     DEADLINE_EQUALITY,
     DEADLINE_PREFIXES,
     ECHO_WORDS,
+    FITS_INTO,
     FOLLOW_UP_WORDS,
     FOREIGN_LINKS,
     FROM_WORDS,
@@ -102,6 +103,7 @@ from bot.answers.cues import (
     THEM,
     THEME_PHRASES,
     THEME_WORDS,
+    THEN,
     TIME_LEFT,
     TIME_PREPOSITIONS,
     WE_WORDS,
@@ -262,11 +264,23 @@ def _conversation_words(toks: Sequence[str], names: frozenset[str] = frozenset()
     — unless it begins a name ("Da Nang": ``names`` holds the words that follow "da" in one)."""
     out: list[str] = []
     for i, w in enumerate(toks):
+        if w.startswith("samarbets") and w not in PARTNER_NOUNS:
+            w = _partner_noun(w)
         if w == "da" and out and out[-1] == "hej":
             out[-1] = "hejda"
         elif w != "da" or (i + 1 < len(toks) and toks[i + 1] in names):
             out.append(w)
     return out
+
+
+# "samarbetsländer" as typed in a hurry ("samarbetslädner", "samarbetslnder"): the word every
+# country reader looks for, put right when it is two letters or less away.
+PARTNER_NOUNS = ("samarbetslander", "samarbetslanderna", "samarbetsland", "samarbetslandet")
+
+
+def _partner_noun(word: str) -> str:
+    hit = process.extractOne(word, PARTNER_NOUNS, scorer=OSA.distance, score_cutoff=2)
+    return str(hit[0]) if hit else word
 
 
 # What the answer to "is everything we said all right?" is made of: who applies, with which
@@ -407,8 +421,14 @@ class Engine:
                 break
         else:
             return part
-        named = before.countries or tuple(
-            m.country.iso for m in self.countries.find(list(tokens(before.text)), fuzzy=False))
+        named = before.countries
+        if not named and asked.form == "which":
+            # "vilka länder hade Ale partnerskap med och är de med?": the countries answered
+            named = tuple(m.country.iso for m in self.countries.find(list(tokens(before.text)),
+                                                                     fuzzy=False))
+        elif not named and any(w.startswith(COUNTRY_WORDS) for w in asked.toks):
+            # "vad menas med samarbetsländer, och vilka är de?": the countries in general
+            return replace(part, toks=(*toks[:i], "samarbetslanderna", *toks[i + 1:]))
         if 0 < len(set(named)) <= 3:
             words = tuple(w for iso in dict.fromkeys(named)
                           for w in (*tokens(self.countries.by_iso[iso].display(lang)), "och"))[:-1]
@@ -522,6 +542,8 @@ class Engine:
         words = list(toks)
         if any(w.startswith(COUNTRY_WORDS) for w in words):
             return False          # "… vet om staden ligger i ett av de godkända länderna. Gör den det?"
+        if words[:1] in (["om"], ["if"]) and self.countries.find(words, fuzzy=False):
+            return False          # "Om vi hittar en partner i Dar es Salaam, fungerar det?": a premise
         return (any(w.startswith(CORE_CUES) for w in words) or bool(self.core_names.find(words))
                 or bool(self.topics.find(words)))
 
@@ -629,7 +651,10 @@ class Engine:
         """ "Hinner vi om vi skickar in den 14 mars?", "Stänger ansökan den 15 april?"."""
         toks = set(q.toks)
         dates = q.part.dates
-        if not dates and q.frame.context_dates and DATE_CHECK.intersection(toks) \
+        # "Om vi blir klara först i april, kan vi söka då?": "då" is that date ("då" alone is
+        # no conversation word, so it is looked for in the part as written)
+        then = _asks_to_apply(q.toks) and not THEN.isdisjoint(q.part.toks)
+        if not dates and q.frame.context_dates and (DATE_CHECK.intersection(toks) or then) \
                 and not self._topics(q):    # "… tar ni emot ansökningar efter sista dagen?"
             dates = q.frame.context_dates[-1:]
         deadline = self.knowledge.call.deadline
@@ -696,9 +721,11 @@ class Engine:
 
     def _core_area_reader(self, q: _Question, now: datetime) -> Candidate | None:
         """Yes/no about one core area, how many, what one means, which one fits a project."""
+        # "kärnomården", "kärnområe" (folded "karnomra") are typos of the cue too
+        misspelt = {w for w in q.toks if len(w) >= 8 and w[0] == "k" and not w.startswith(CORE_CUES)
+                    and process.extractOne(w, CORE_SPELLINGS, scorer=OSA.distance, score_cutoff=2)}
         cue = (q.starts_with(CORE_CUES) or ("core" in q.toks and q.starts_with(("area",)))
-               or any(len(w) >= 9 and process.extractOne(w, CORE_SPELLINGS, scorer=OSA.distance,
-                                                         score_cutoff=2) for w in q.toks if w[0] == "k"))
+               or bool(misspelt))
         if not cue and not q.core:                    # "kärnomården" is a typo of the cue too
             return None
         form, lang = q.part.form, q.lang
@@ -746,7 +773,7 @@ class Engine:
                 return SCORE["core"], self._core_answer(
                     "core.yes", lang, q.core[:1], area=self._area_name(q.core[0], lang).lower())
             item = [w for w in q.rest if w not in CORE_FILLER and not w.startswith(CORE_CUES)
-                    and w not in YES_NO_VERBS]
+                    and w not in YES_NO_VERBS and w not in misspelt]
             if cue and item and not CORE_CHOICE.intersection(q.toks):
                 # "Nej, klimat är inte ett av …": what was asked, said back when short
                 said = as_written(item, q.frame.text) if len(item) <= 2 else None
@@ -842,6 +869,17 @@ class Engine:
         lead = t(q.lang, "core.fit.lead")
         return SCORE["core"], replace(answer, text=f"{lead} {answer.text}")
 
+    def _fits_what_was_said(self, q: _Question) -> bool:
+        """A yes/no whether the partnership fits what the sentence before described, with no
+        subject of its own: only then does that sentence's topic answer."""
+        fits = any(_contains(q.toks, p) for p in FITS_INTO) or (
+            bool(FIT_VERBS.intersection(q.toks)) and not {"in", "into"}.isdisjoint(q.toks))
+        return (q.part.form == "yesno" and bool(q.frame.last_context) and fits
+                and bool(REFERS_BACK.intersection(q.toks))
+                and not (q.mentions or q.kinds or q.core) and self._unknown_own_words(q) <= 1
+                # "… vänort i Iasi i Rumänien … Räknas de in i programmet?" is about the places
+                and not self.countries.find(list(q.frame.context), fuzzy=False))
+
     def _theme_reader(self, q: _Question, now: datetime) -> Candidate | None:
         """ "Får partnerskapet handla om avfallshantering?", "Om vi väljer äldreomsorg som tema,
         ligger det inom ramen?": a municipal or regional task is within the area of
@@ -868,6 +906,10 @@ class Engine:
     def _topic_reader(self, q: _Question, now: datetime) -> Candidate | None:
         """A curated topic word ("medfinansiering", "resor") names what the question is about."""
         hits = self._topics(q)
+        if not hits and self._fits_what_was_said(q):
+            # "Vi har en Agenda 2030-strategi. Passar partnerskapet in i det arbetet?", "… kan
+            # det vara en del av det arbetet?": the sentence before names the topic
+            hits = self.topics.find(list(q.frame.last_context)) or self.topics.find(list(q.frame.context))
         if not hits:
             return None
         return SCORE["topic"], self.answer_entry(hits[0].value.id, now, q.lang, SCORE["topic"])

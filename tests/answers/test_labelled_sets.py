@@ -59,12 +59,12 @@ KNOWN_MISSES = {
     "blind_chat_k1": {
         "k1_140",   # the writer forbids any web address; we keep ICLD's (curated in call.yaml)
     },
-    "blind_chat_l": {
-        "l2_105",   # "… Agenda 2030-strategi. Passar partnerskapet in i det arbetet?": the theme's
-                    # rule; borrowing the story's topic for "det" misread more than it fixed
-    },
     "blind_chat_m": {
         "m1_044",   # "öst- och sydostasien": a compound's shared part left out after a hyphen
+    },
+    "blind_chat_n": {
+        "n2_095",   # "Ska partnerskapet leda till ökat medborgarinflytande?": the purpose, no "Ja"
+        "n2_109",   # "… kan det vara en del av det arbetet?" (Agenda 2030): the answer, no "Ja"
     },
 }
 
@@ -72,7 +72,8 @@ KNOWN_MISSES = {
 @pytest.mark.parametrize("name", ["blind_tune", "blind_heldout", "blind_chat_c", "blind_chat_d",
                                   "blind_chat_e", "blind_chat_f", "blind_chat_g", "blind_chat_h",
                                   "blind_chat_i", "blind_chat_j", "blind_chat_k2",
-                                  "blind_chat_k1", "blind_chat_l", "blind_chat_m"])
+                                  "blind_chat_k1", "blind_chat_l", "blind_chat_m",
+                                  "blind_chat_n"])
 def test_blind_sets(engine, name) -> None:
     """Written from the announcement alone by people who never saw faq.yaml (tests/data/README.md)."""
     cases = load_cases(DATA / f"{name}.jsonl")

@@ -783,3 +783,35 @@ def test_a_claim_naming_two_countries_gets_both_verdicts(engine) -> None:
 def test_a_paper_from_the_partner_municipality_is_no_question_of_who_applies(engine) -> None:
     text = ask(engine, "Behöver vi ett underskrivet intyg från partnerkommunen innan vi söker?").text
     assert not YES.search(text)
+
+
+# ---- set N ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("q,start", [
+    ("lista alla samarbetslädner", "Ni kan söka partnerskap med en motsvarighet i något av dessa 19"),
+    ("är idrott ett kärnområe?", "Nej, idrott är inte ett av de fyra kärnområdena"),
+    ("Om vi hittar en partner i Mombasa, fungerar det?", "Ja! Kenya"),
+    ("Om vi blir klara först i maj, kan vi söka då?", "Nej"),
+])
+def test_set_n_readings(engine, q: str, start: str) -> None:
+    assert ask(engine, q).text.startswith(start)
+
+
+@pytest.mark.parametrize("q,match", [
+    ("Vad ska partnerskapet åstadkomma?", "purpose"),
+    ("Är det inte bara bistånd till de andra länderna?", "benefits"),
+    ("Hur många partnerskap kan en region ha samtidigt?", "number_of_partners"),
+    ("Finns det en poängskala för ansökningarna?", "assessment"),
+    ("vad handlade ales projekt om?", "example"),
+])
+def test_set_n_topics(engine, q: str, match: str) -> None:
+    assert ask(engine, q).match == match
+
+
+def test_a_partnership_as_part_of_the_work_named_before(engine) -> None:
+    answer = ask(engine, "Vi har en plan för Agenda 2030 i kommunen. Kan partnerskapet vara en del av det arbetet?")
+    assert answer.match == "agenda2030"
+
+
+def test_the_countries_in_general_after_asking_what_the_word_means(engine) -> None:
+    text = ask(engine, "Vad betyder samarbetsländer, och vilka är de?").text
+    assert "Kosovo" in text and "Zambia" in text

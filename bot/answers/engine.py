@@ -721,11 +721,12 @@ class Engine:
 
     def _core_area_reader(self, q: _Question, now: datetime) -> Candidate | None:
         """Yes/no about one core area, how many, what one means, which one fits a project."""
+        cue = q.starts_with(CORE_CUES) or ("core" in q.toks and q.starts_with(("area",)))
         # "kärnomården", "kärnområe" (folded "karnomra") are typos of the cue too
-        misspelt = {w for w in q.toks if len(w) >= 8 and w[0] == "k" and not w.startswith(CORE_CUES)
-                    and process.extractOne(w, CORE_SPELLINGS, scorer=OSA.distance, score_cutoff=2)}
-        cue = (q.starts_with(CORE_CUES) or ("core" in q.toks and q.starts_with(("area",)))
-               or bool(misspelt))
+        misspelt = set() if cue else {
+            w for w in q.toks if len(w) >= 8 and w.startswith("ka")
+            and process.extractOne(w, CORE_SPELLINGS, scorer=OSA.distance, score_cutoff=2)}
+        cue = cue or bool(misspelt)
         if not cue and not q.core:                    # "kärnomården" is a typo of the cue too
             return None
         form, lang = q.part.form, q.lang
@@ -872,10 +873,11 @@ class Engine:
     def _fits_what_was_said(self, q: _Question) -> bool:
         """A yes/no whether the partnership fits what the sentence before described, with no
         subject of its own: only then does that sentence's topic answer."""
+        if q.part.form != "yesno" or not q.frame.last_context or REFERS_BACK.isdisjoint(q.toks):
+            return False
         fits = any(_contains(q.toks, p) for p in FITS_INTO) or (
             bool(FIT_VERBS.intersection(q.toks)) and not {"in", "into"}.isdisjoint(q.toks))
-        return (q.part.form == "yesno" and bool(q.frame.last_context) and fits
-                and bool(REFERS_BACK.intersection(q.toks))
+        return (fits
                 and not (q.mentions or q.kinds or q.core) and self._unknown_own_words(q) <= 1
                 # "… vänort i Iasi i Rumänien … Räknas de in i programmet?" is about the places
                 and not self.countries.find(list(q.frame.context), fuzzy=False))

@@ -205,14 +205,13 @@ class CountryFinder:
         message of a few words ("Gana med?") a short word may mean a country's own name."""
         if tok in self.vocabulary_guard:
             return None
-        if len(tok) < FUZZY_MIN:
-            if not short or len(tok) < 4:
-                return None
-            hit = process.extractOne(tok, self._short_names.get(tok[0], []), scorer=OSA.distance,
-                                     score_cutoff=1)
-            return (hit[0], self.by_iso[self.index.phrases[hit[0]]]) if hit else None
-        hit = process.extractOne(tok, self._place_choices.get(tok[0], []), scorer=OSA.distance,
-                                 score_cutoff=2)
+        if len(tok) >= FUZZY_MIN:
+            choices, limit = self._place_choices.get(tok[0], []), 2
+        elif short and len(tok) >= 4:
+            choices, limit = self._short_names.get(tok[0], []), 1
+        else:
+            return None
+        hit = process.extractOne(tok, choices, scorer=OSA.distance, score_cutoff=limit)
         return (hit[0], self.by_iso[self.index.phrases[hit[0]]]) if hit else None
 
     def partners_in(self, continent: str) -> list[Country]:

@@ -226,6 +226,13 @@ def _names(countries: Sequence[Country], lang: str) -> str:
 _THEME_FIRST = frozenset(p[0] for p in THEME_PHRASES)   # a cheap look before the phrase scan
 
 
+def _beyond_partnering(words: Sequence[str]) -> bool:
+    """Whether a question has a word of its own besides asking to partner ("Kan vi samarbeta
+    med Kenya?" has none; "vilken valuta har Kenya?" has)."""
+    return any(w not in YES_NO_VERBS and w not in ECHO_WORDS and not w.startswith(PARTNERING)
+               for w in words)
+
+
 def _written_swedish(word: str, text: str) -> bool:
     """ "hösten", "sjöar": written with å, ä or ö, a word is Swedish, never a misspelt town."""
     return any(c in "åäö" for c in as_written([word], text))
@@ -261,7 +268,8 @@ def _asks_to_apply(toks: Sequence[str]) -> bool:
 
 def _conversation_words(toks: Sequence[str], names: frozenset[str] = frozenset()) -> list[str]:
     """ "hej då" is one word; a lone "då" ("Litauen då?") is a follow-up particle, not a goodbye
-    — unless it begins a name ("Da Nang": ``names`` holds the words that follow "da" in one)."""
+    — unless it begins a name ("Da Nang": ``names`` holds the words that follow "da" in one).
+    A misspelt "samarbetsländer" is put right here too, before any reader looks for it."""
     out: list[str] = []
     for i, w in enumerate(toks):
         if w.startswith("samarbets") and w not in PARTNER_NOUNS:
@@ -925,9 +933,8 @@ class Engine:
             and not self._other_subject(q.toks))
             # "e hä me i programmet?": no pointer a reader knows, no word of its own either
             or (q.part.form == "yesno" and bool(q.frame.context)
-                and not (REFERS_BACK | CLAIM_CHECKS).intersection(q.toks) and not any(
-                    w not in YES_NO_VERBS and w not in ECHO_WORDS and not w.startswith(PARTNERING)
-                    for w in q.rest)))
+                and not (REFERS_BACK | CLAIM_CHECKS).intersection(q.toks)
+                and not _beyond_partnering(q.rest)))
         applicants = [k for k in q.kinds if not self._partner_role(k, q)]
         pointed = bool(COUNTRY_BACK.intersection(q.toks)) and len(q.toks) <= 6 and q.part.form == "open"
         if not mentions and not applicants and (
@@ -961,8 +968,7 @@ class Engine:
         # "Kan vi samarbeta med Kenya?" has no word of its own for the FAQ to match, so the
         # retrieval is skipped for it (the same answers to all 3,396 labelled questions; ~+2–3 %
         # answers/s, best of 15 passes)
-        own = bool(q.kinds) or any(not w.startswith(PARTNERING) and w not in ECHO_WORDS
-                                   and w not in YES_NO_VERBS for w in q.rest)
+        own = bool(q.kinds) or _beyond_partnering(q.rest)
         top = q.top if own else None
         if q.mentions and top and top.score >= ANSWER_THRESHOLD and self._covers(top.entry, mentions):
             return SCORE["country"], self._faq_answer(top, q.hits, q.lang, now)   # the Ale example

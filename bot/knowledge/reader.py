@@ -223,15 +223,10 @@ class Reader:
         other: dict[str, tuple[str, ...]] = {}
         partners = {c.iso for r in regions for c in r.countries}
         for section in ("other_country_aliases", "other_country_cities"):
-            for iso, aliases in (data.get(section) or {}).items():
-                code = str(iso).upper()
-                if not _ISO.match(code):
-                    self.problems.append(doc.problem(f"'{iso}' is not an ISO code", section, iso))
-                    continue
+            for iso, code, items in self.names_by_iso(doc, data, section, "aliases"):
                 if code in partners:
                     self.problems.append(doc.problem(f"{code} is a partner country; put its aliases there",
                                                      section, iso))
-                items = self.texts(doc, {"aliases": aliases}, "aliases", section, iso)
                 for label in items:
                     key = label.casefold()
                     if key in seen and seen[key][0] != code:
@@ -253,17 +248,23 @@ class Reader:
         data = self.mapping(doc, "countries.yaml")
         if data is None or doc is None:
             return {}
-        raw = data.get("guarded_cities") or {}
+        return {code: names for _, code, names in self.names_by_iso(doc, data, "guarded_cities")}
+
+    def names_by_iso(self, doc: Located, data: dict[str, Any], section: str,
+                     what: str = "names") -> list[tuple[Any, str, tuple[str, ...]]]:
+        """An optional mapping ``section`` of ISO code -> names: (key as written, code, names),
+        each code checked; ``what`` is how a problem with the names calls them."""
+        raw = data.get(section) or {}
         if not isinstance(raw, dict):
-            self.problems.append(doc.problem("'guarded_cities' must be a mapping", "guarded_cities"))
-            return {}
-        found: dict[str, tuple[str, ...]] = {}
+            self.problems.append(doc.problem(f"'{section}' must be a mapping", section))
+            return []
+        found = []
         for iso, names in raw.items():
             code = str(iso).upper()
             if not _ISO.match(code):
-                self.problems.append(doc.problem(f"'{iso}' is not an ISO code", "guarded_cities", iso))
+                self.problems.append(doc.problem(f"'{iso}' is not an ISO code", section, iso))
                 continue
-            found[code] = self.texts(doc, {"names": names}, "names", "guarded_cities", iso)
+            found.append((iso, code, self.texts(doc, {what: names}, what, section, iso)))
         return found
 
     def swedish_places(self, doc: Located | None, regions: tuple[Region, ...],
